@@ -1,0 +1,50 @@
+/* container.h — what wsgate reads from Docker's container JSON. Pure parsing:
+ * no I/O, so it is unit-tested and fuzzed on recorded replies. */
+#ifndef WSGATE_CONTAINER_H
+#define WSGATE_CONTAINER_H
+
+#include <json-c/json.h>
+
+#include "wserr.h"
+
+/* Labels wsgate puts on the containers and volumes it creates. */
+#define WS_LABEL_WORKSPACE "org.wsgate.workspace"
+#define WS_LABEL_PORT "org.wsgate.port"
+#define WS_LABEL_HOSTKEY "org.wsgate.hostkey"
+
+enum ws_cstate {
+	WS_CSTATE_UNKNOWN = 0,
+	WS_CSTATE_CREATED,
+	WS_CSTATE_RUNNING,
+	WS_CSTATE_PAUSED,
+	WS_CSTATE_RESTARTING,
+	WS_CSTATE_REMOVING,
+	WS_CSTATE_EXITED,
+	WS_CSTATE_DEAD,
+};
+
+struct ws_container {
+	enum ws_cstate state;
+	int exit_code;
+	int port;           /* published host port of 22/tcp, 0 if none */
+	int managed;        /* carries wsgate's workspace label */
+	char id[65];
+	char hostkey[512];  /* pinned "type base64" public key, "" if none */
+	char error[256];    /* State.Error, "" if none */
+};
+
+/* Fills *c from the reply of GET /containers/{name}/json. Returns
+ * WS_ERR_INVALID when obj is not such a reply; *c is set only on WS_OK. */
+ws_err ws_container_parse(struct json_object *obj, struct ws_container *c);
+
+/* Returns the name of state ("running", ...). */
+const char *ws_cstate_str(enum ws_cstate state);
+
+/* From the reply of GET /containers/json (a list), marks in used[] (indexed
+ * port - port_min, length port_max - port_min + 1) every host port that a
+ * container publishes or that a wsgate label reserves. Returns WS_ERR_INVALID
+ * when obj is not a list. */
+ws_err ws_container_ports_in_use(struct json_object *obj, int port_min, int port_max,
+    unsigned char *used);
+
+#endif

@@ -1,0 +1,189 @@
+#include "docker.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynbuf.h"
+#include "log.h"
+
+/* Engine API version spoken; 1.41 is Docker 20.10 (Debian 12's docker.io). */
+#define WS_DOCKER_API "/v1.41"
+#define WS_DOCKER_MAX_DEPTH 64
+
+struct ws_docker {
+	CURL *curl;
+	char *socket_path;
+	long timeout_s;
+};
+
+struct ws_docker *ws_docker_new(const char *socket_path, int timeout_s)
+{
+	struct ws_docker *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->socket_path = strdup(socket_path);
+	d->curl = curl_easy_init();
+	d->timeout_s = timeout_s;
+	if (d->socket_path == NULL || d->curl == NULL) {
+		ws_docker_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void ws_docker_free(struct ws_docker *d)
+{
+	if (d == NULL)
+		return;
+	if (d->curl != NULL)
+		curl_easy_cleanup(d->curl);
+	free(d->socket_path);
+	free(d);
+}
+
+static size_t ws_docker_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct ws_dynbuf *buf = userdata;
+
+	/* Returning less than offered makes curl abort with CURLE_WRITE_ERROR. */
+	if (ws_dynbuf_add(buf, ptr, size * nmemb) != WS_OK)
+		return 0;
+	return size * nmemb;
+}
+
+static ws_err ws_docker_parse(struct ws_dynbuf *buf, long status, struct json_object **out)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL;
+	ws_err rc = WS_OK;
+
+	if (ws_dynbuf_len(buf) == 0)
+		goto out;
+	tok = json_tokener_new_ex(WS_DOCKER_MAX_DEPTH);
+	if (tok == NULL) {
+		rc = WS_ERR_NOMEM;
+		goto out;
+	}
+	obj = json_tokener_parse_ex(tok, ws_dynbuf_ptr(buf), (int)ws_dynbuf_len(buf));
+	if (obj == NULL && status >= 400) {
+		/* Some proxies answer errors in plain text: keep it as the message. */
+		obj = json_object_new_object();
+		if (obj == NULL ||
+		    json_object_object_add(obj, "message",
+		        json_object_new_string_len(ws_dynbuf_ptr(buf),
+		            (int)strcspn(ws_dynbuf_ptr(buf), "\r\n"))) != 0) {
+			json_object_put(obj);
+			obj = NULL;
+			rc = WS_ERR_NOMEM;
+		}
+	} else if (obj == NULL) {
+		rc = WS_ERR_DOCKER;
+	}
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);
+	if (rc == WS_OK)
+		*out = obj;
+	return rc;
+}
+
+ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
+    const char *body, long *status, struct json_object **reply)
+{
+	struct curl_slist *hdrs = NULL;
+	struct ws_dynbuf *buf = NULL;
+	struct json_object *obj = NULL;
+	char *url = NULL;
+	size_t urllen;
+	long code = 0;
+	CURLcode cc;
+	ws_err rc;
+
+	if ((buf = ws_dynbuf_new(WS_DOCKER_MAX_REPLY)) == NULL) {
+		rc = WS_ERR_NOMEM;
+		goto out;
+	}
+	urllen = strlen("http://docker" WS_DOCKER_API) + strlen(path) + 1;
+	if ((url = malloc(urllen)) == NULL) {
+		rc = WS_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(url, urllen, "http://docker" WS_DOCKER_API "%s", path);
+	curl_easy_reset(d->curl);
+	curl_easy_setopt(d->curl, CURLOPT_UNIX_SOCKET_PATH, d->socket_path);
+	curl_easy_setopt(d->curl, CURLOPT_URL, url);
+	curl_easy_setopt(d->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, d->timeout_s);
+	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, ws_docker_write);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, buf);
+	curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http");
+	if (body != NULL || strcmp(method, "POST") == 0) {
+		hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+		if (hdrs == NULL) {
+			rc = WS_ERR_NOMEM;
+			goto out;
+		}
+		curl_easy_setopt(d->curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
+	}
+	cc = curl_easy_perform(d->curl);
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		ws_debug("docker %s %s: %s", method, path, curl_easy_strerror(cc));
+		rc = WS_ERR_DOCKER_DOWN;
+		goto out;
+	case CURLE_OPERATION_TIMEDOUT:
+		rc = WS_ERR_TIMEOUT;
+		goto out;
+	case CURLE_WRITE_ERROR:
+		rc = WS_ERR_TOO_LARGE;
+		goto out;
+	default:
+		ws_debug("docker %s %s: %s", method, path, curl_easy_strerror(cc));
+		rc = WS_ERR_DOCKER;
+		goto out;
+	}
+	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
+	if ((rc = ws_docker_parse(buf, code, &obj)) != WS_OK)
+		goto out;
+	ws_debug("docker %s %s -> %ld", method, path, code);
+	*status = code;
+	*reply = obj;
+	obj = NULL;
+out:
+	json_object_put(obj);
+	curl_slist_free_all(hdrs);
+	ws_dynbuf_free(buf);
+	free(url);
+	return rc;
+}
+
+const char *ws_docker_message(struct json_object *reply)
+{
+	struct json_object *m;
+
+	if (reply != NULL && json_object_object_get_ex(reply, "message", &m) &&
+	    json_object_is_type(m, json_type_string))
+		return json_object_get_string(m);
+	return "";
+}
+
+char *ws_docker_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	char *copy = e ? strdup(e) : NULL;
+
+	curl_free(e);
+	return copy;
+}

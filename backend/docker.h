@@ -1,0 +1,37 @@
+/* docker.h — minimal Docker Engine API client over its unix socket (libcurl).
+ * Replies are parsed with json-c; every reply is capped in size. */
+#ifndef WSGATE_DOCKER_H
+#define WSGATE_DOCKER_H
+
+#include <json-c/json.h>
+
+#include "wserr.h"
+
+/* Largest Docker reply accepted (a container list of thousands fits). */
+#define WS_DOCKER_MAX_REPLY (16 * 1024 * 1024)
+
+struct ws_docker;
+
+/* Returns a client for the engine at socket_path whose calls give up after
+ * timeout_s seconds, or NULL on allocation failure. Free with ws_docker_free. */
+struct ws_docker *ws_docker_new(const char *socket_path, int timeout_s);
+
+/* Frees d; accepts NULL. */
+void ws_docker_free(struct ws_docker *d);
+
+/* Sends METHOD path (e.g. "/containers/x/json", no version prefix) with an
+ * optional JSON body. On WS_OK, *status holds the HTTP status and *reply the
+ * parsed body (NULL when empty; the caller frees it with json_object_put).
+ * Returns WS_ERR_DOCKER_DOWN when the engine cannot be reached,
+ * WS_ERR_TIMEOUT, WS_ERR_TOO_LARGE or WS_ERR_DOCKER for a malformed reply. */
+ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
+    const char *body, long *status, struct json_object **reply);
+
+/* Returns the "message" field of a Docker error reply, or "" (never NULL);
+ * owned by reply. */
+const char *ws_docker_message(struct json_object *reply);
+
+/* Returns a newly allocated URL-encoded copy of s (free with free()), or NULL. */
+char *ws_docker_escape(const char *s);
+
+#endif

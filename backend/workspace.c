@@ -1,0 +1,408 @@
+#include "workspace.h"
+
+#include <libssh/libssh.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "container.h"
+#include "log.h"
+
+/* Rounds of inspect/act before giving up; each round makes progress unless
+ * another gateway races us, so a handful is plenty. */
+#define WS_ENSURE_ROUNDS 8
+#define WS_MAX_EXCLUDED 16
+
+static void ws_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* GET /containers/workspace-NAME/json. WS_ERR_NOT_FOUND when absent. */
+static ws_err ws_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
+    char *why, size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/workspace-%s/json", name);
+	if ((rc = ws_docker_request(d, "GET", path, NULL, &status, &reply)) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine did not answer (%s); is dockerd running?",
+		    ws_err_str(rc));
+		rc = rc == WS_ERR_DOCKER_DOWN ? rc : WS_ERR_DOCKER;
+		goto out;
+	}
+	if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status != 200) {
+		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	} else if ((rc = ws_container_parse(reply, c)) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
+		rc = WS_ERR_DOCKER;
+	}
+out:
+	json_object_put(reply);
+	return rc;
+}
+
+/* POST to /containers/workspace-NAME/ACTION; 204 and 304 (already so) are OK. */
+static ws_err ws_action(struct ws_docker *d, const char *name, const char *action,
+    char *msg, size_t msglen)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/workspace-%s/%s", name, action);
+	rc = ws_docker_request(d, "POST", path, NULL, &status, &reply);
+	if (rc != WS_OK) {
+		snprintf(msg, msglen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+	} else if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status != 204 && status != 304) {
+		snprintf(msg, msglen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static void ws_remove(struct ws_docker *d, const char *name)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+
+	/* v=0: the home volume is the user's data and always stays. */
+	snprintf(path, sizeof(path), "/containers/workspace-%s?force=1&v=0", name);
+	if (ws_docker_request(d, "DELETE", path, NULL, &status, &reply) == WS_OK)
+		ws_debug("removed workspace-%s (%ld)", name, status);
+	json_object_put(reply);
+}
+
+/* Lowest port of the range that no container uses and that is not excluded. */
+static ws_err ws_pick_port(struct ws_docker *d, const struct ws_workspace_params *p,
+    const int *excluded, int nexcluded, int *port)
+{
+	struct json_object *reply = NULL;
+	unsigned char *used = NULL;
+	long status = 0;
+	int i, span = p->port_max - p->port_min + 1;
+	ws_err rc;
+
+	used = calloc((size_t)span, 1);
+	if (used == NULL)
+		return WS_ERR_NOMEM;
+	rc = ws_docker_request(d, "GET", "/containers/json?all=1", NULL, &status, &reply);
+	if (rc == WS_OK && status != 200)
+		rc = WS_ERR_DOCKER;
+	if (rc == WS_OK)
+		rc = ws_container_ports_in_use(reply, p->port_min, p->port_max, used);
+	if (rc != WS_OK)
+		goto out;
+	for (i = 0; i < nexcluded; i++)
+		if (excluded[i] >= p->port_min && excluded[i] <= p->port_max)
+			used[excluded[i] - p->port_min] = 1;
+	rc = WS_ERR_PORTS_EXHAUSTED;
+	for (i = 0; i < span; i++) {
+		if (!used[i]) {
+			*port = p->port_min + i;
+			rc = WS_OK;
+			break;
+		}
+	}
+out:
+	json_object_put(reply);
+	free(used);
+	return rc;
+}
+
+/* Makes a host key for a new workspace: *priv is the OpenSSH private key text,
+ * pub the "type base64" line to pin. */
+static ws_err ws_make_hostkey(char **priv, char *pub, size_t publen)
+{
+	ssh_key key = NULL;
+	char *b64 = NULL, *pem = NULL;
+	ws_err rc = WS_ERR_SSH;
+
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK)
+		goto out;
+	if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &pem) != SSH_OK)
+		goto out;
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		goto out;
+	snprintf(pub, publen, "%s %s", ssh_key_type_to_char(ssh_key_type(key)), b64);
+	*priv = pem;
+	pem = NULL;
+	rc = WS_OK;
+out:
+	ssh_string_free_char(pem);
+	ssh_string_free_char(b64);
+	ssh_key_free(key);
+	return rc;
+}
+
+static int ws_json_add(struct json_object *o, const char *k, struct json_object *v)
+{
+	return v == NULL || json_object_object_add(o, k, v) != 0;
+}
+
+/* Builds the body of POST /containers/create. Returns NULL on allocation
+ * failure; the caller frees with json_object_put. */
+static struct json_object *ws_create_body(const struct ws_workspace_params *p,
+    const char *name, int port, const char *priv, const char *pub)
+{
+	struct json_object *b = json_object_new_object(), *labels, *env, *hc, *pb, *bind,
+	    *binds, *mounts, *mount, *exposed;
+	char buf[8192], vol[80], portstr[8];
+	int bad = 0;
+
+	if (b == NULL)
+		return NULL;
+	snprintf(vol, sizeof(vol), "workspace-%s", name);
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	bad |= ws_json_add(b, "Image", json_object_new_string(p->image));
+	bad |= ws_json_add(b, "Hostname", json_object_new_string(name));
+	bad |= ws_json_add(b, "Labels", labels = json_object_new_object());
+	bad |= ws_json_add(b, "Env", env = json_object_new_array());
+	bad |= ws_json_add(b, "ExposedPorts", exposed = json_object_new_object());
+	bad |= ws_json_add(b, "HostConfig", hc = json_object_new_object());
+	if (bad)
+		goto fail;
+	bad |= ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
+	bad |= ws_json_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
+	bad |= ws_json_add(labels, WS_LABEL_HOSTKEY, json_object_new_string(pub));
+	snprintf(buf, sizeof(buf), "WSGATE_HOST_KEY=%s", priv);
+	bad |= json_object_array_add(env, json_object_new_string(buf)) != 0;
+	snprintf(buf, sizeof(buf), "WSGATE_AUTHORIZED_KEYS=%s", p->gateway_key);
+	bad |= json_object_array_add(env, json_object_new_string(buf)) != 0;
+	bad |= ws_json_add(exposed, "22/tcp", json_object_new_object());
+	bad |= ws_json_add(hc, "PortBindings", pb = json_object_new_object());
+	bad |= ws_json_add(hc, "Mounts", mounts = json_object_new_array());
+	bad |= ws_json_add(hc, "Init", json_object_new_boolean(1));
+	if (bad)
+		goto fail;
+	bad |= ws_json_add(pb, "22/tcp", binds = json_object_new_array());
+	if (bad)
+		goto fail;
+	bind = json_object_new_object();
+	bad |= bind == NULL || json_object_array_add(binds, bind) != 0;
+	if (bad)
+		goto fail;
+	bad |= ws_json_add(bind, "HostIp", json_object_new_string(p->publish_address));
+	bad |= ws_json_add(bind, "HostPort", json_object_new_string(portstr));
+	mount = json_object_new_object();
+	bad |= mount == NULL || json_object_array_add(mounts, mount) != 0;
+	if (bad)
+		goto fail;
+	bad |= ws_json_add(mount, "Type", json_object_new_string("volume"));
+	bad |= ws_json_add(mount, "Source", json_object_new_string(vol));
+	bad |= ws_json_add(mount, "Target", json_object_new_string("/home/workspace"));
+	if (!bad)
+		return b;
+fail:
+	json_object_put(b);
+	return NULL;
+}
+
+/* Creates the named volume with wsgate's label; an existing one is kept. */
+static ws_err ws_create_volume(struct ws_docker *d, const char *name, char *why, size_t whylen)
+{
+	struct json_object *b = json_object_new_object(), *labels = json_object_new_object();
+	struct json_object *reply = NULL;
+	char vol[80];
+	long status = 0;
+	ws_err rc = WS_ERR_NOMEM;
+
+	if (b == NULL || labels == NULL)
+		goto out;
+	snprintf(vol, sizeof(vol), "workspace-%s", name);
+	if (ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name)) ||
+	    ws_json_add(b, "Name", json_object_new_string(vol)))
+		goto out;
+	if (json_object_object_add(b, "Labels", labels) != 0)
+		goto out;
+	labels = NULL;
+	rc = ws_docker_request(d, "POST", "/volumes/create",
+	    json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), &status, &reply);
+	if (rc == WS_OK && status != 201 && status != 200) {
+		snprintf(why, whylen, "volume %s could not be created: %s", vol,
+		    ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+out:
+	json_object_put(labels);
+	json_object_put(b);
+	json_object_put(reply);
+	return rc;
+}
+
+/* One create attempt. WS_ERR_CONFLICT when someone else created it first. */
+static ws_err ws_create(struct ws_docker *d, const struct ws_workspace_params *p,
+    const char *name, int port, char *why, size_t whylen)
+{
+	struct json_object *body = NULL, *reply = NULL;
+	char pub[512], path[160], *priv = NULL;
+	long status = 0;
+	ws_err rc;
+
+	if ((rc = ws_make_hostkey(&priv, pub, sizeof(pub))) != WS_OK) {
+		snprintf(why, whylen, "could not make a host key for it");
+		goto out;
+	}
+	if ((body = ws_create_body(p, name, port, priv, pub)) == NULL) {
+		rc = WS_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/containers/create?name=workspace-%s", name);
+	rc = ws_docker_request(d, "POST", path,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
+	if (rc != WS_OK) {
+		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+	} else if (status == 409) {
+		rc = WS_ERR_CONFLICT;
+	} else if (status == 404) {
+		snprintf(why, whylen, "image %s not found (build it: packaging/image/build.sh)",
+		    p->image);
+		rc = WS_ERR_IMAGE_MISSING;
+	} else if (status != 201) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	} else {
+		ws_info("created workspace-%s (sshd on port %d)", name, port);
+	}
+out:
+	if (priv != NULL) {
+		memset(priv, 0, strlen(priv));
+		ssh_string_free_char(priv);
+	}
+	json_object_put(body);
+	json_object_put(reply);
+	return rc;
+}
+
+static int ws_port_conflict(const char *msg)
+{
+	return strstr(msg, "port is already allocated") != NULL ||
+	    strstr(msg, "address already in use") != NULL;
+}
+
+ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params *p,
+    const char *name, struct ws_workspace_target *out, char *why, size_t whylen)
+{
+	struct ws_workspace_target t;
+	struct ws_container c;
+	int excluded[WS_MAX_EXCLUDED], nexcluded = 0, round, port;
+	char msg[512];
+	ws_err rc = WS_ERR_CONFLICT;
+
+	memset(&t, 0, sizeof(t));
+	for (round = 0; round < WS_ENSURE_ROUNDS; round++) {
+		msg[0] = '\0';
+		rc = ws_inspect(d, name, &c, why, whylen);
+		if (rc == WS_ERR_NOT_FOUND) {
+			if ((rc = ws_create_volume(d, name, why, whylen)) != WS_OK)
+				return rc;
+			rc = ws_pick_port(d, p, excluded, nexcluded, &port);
+			if (rc != WS_OK) {
+				snprintf(why, whylen, "workspace '%s' could not be created: %s",
+				    name, ws_err_str(rc));
+				return rc;
+			}
+			rc = ws_create(d, p, name, port, msg, sizeof(msg));
+			if (rc == WS_OK)
+				t.created = 1;
+			else if (rc != WS_ERR_CONFLICT)
+				goto fail_create;
+			continue;
+		}
+		if (rc != WS_OK)
+			return rc;
+		if (!c.managed) {
+			snprintf(why, whylen, "container workspace-%s was not made by wsgate; ask an administrator",
+			    name);
+			return WS_ERR_CONFLICT;
+		}
+		switch (c.state) {
+		case WS_CSTATE_RUNNING:
+			if (c.port == 0 || c.hostkey[0] == '\0') {
+				snprintf(why, whylen, "workspace '%s' has no published sshd port or pinned host key",
+				    name);
+				return WS_ERR_DOCKER;
+			}
+			t.port = c.port;
+			snprintf(t.hostkey, sizeof(t.hostkey), "%s", c.hostkey);
+			*out = t;
+			return WS_OK;
+		case WS_CSTATE_CREATED:
+		case WS_CSTATE_EXITED:
+			rc = ws_action(d, name, "start", msg, sizeof(msg));
+			if (rc == WS_OK) {
+				ws_info("started workspace-%s", name);
+				t.started = 1;
+			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) && t.created &&
+			    nexcluded < WS_MAX_EXCLUDED) {
+				/* Our fresh container lost its port to someone else:
+				 * make it again on another one. */
+				ws_warn("workspace-%s: port %d taken, choosing another", name, c.port);
+				excluded[nexcluded++] = c.port;
+				ws_remove(d, name);
+				t.created = 0;
+			} else if (rc != WS_ERR_NOT_FOUND) {
+				snprintf(why, whylen, "workspace '%s' could not be started: %s", name, msg);
+				return rc;
+			}
+			break;
+		case WS_CSTATE_PAUSED:
+			rc = ws_action(d, name, "unpause", msg, sizeof(msg));
+			if (rc != WS_OK && rc != WS_ERR_NOT_FOUND) {
+				snprintf(why, whylen, "workspace '%s' could not be unpaused: %s", name, msg);
+				return rc;
+			}
+			t.started = 1;
+			break;
+		case WS_CSTATE_RESTARTING:
+		case WS_CSTATE_REMOVING:
+			ws_sleep_ms(500);
+			break;
+		default:
+			snprintf(why, whylen, "workspace '%s' is %s; ask an administrator",
+			    name, ws_cstate_str(c.state));
+			return WS_ERR_DOCKER;
+		}
+	}
+	snprintf(why, whylen, "workspace '%s' could not be started: it kept changing state", name);
+	return WS_ERR_CONFLICT;
+fail_create:
+	snprintf(why, whylen, "workspace '%s' could not be created: %s", name, msg);
+	return rc;
+}
+
+ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
+    char *why, size_t whylen)
+{
+	struct ws_container c;
+	ws_err rc = ws_inspect(d, name, &c, why, whylen);
+
+	if (rc == WS_ERR_NOT_FOUND) {
+		snprintf(why, whylen, "workspace '%s' was removed while starting", name);
+		return rc;
+	}
+	if (rc != WS_OK)
+		return rc;
+	if (c.state == WS_CSTATE_RUNNING || c.state == WS_CSTATE_RESTARTING)
+		return WS_OK;
+	if (c.error[0] != '\0')
+		snprintf(why, whylen, "workspace '%s' could not be started: %s", name, c.error);
+	else
+		snprintf(why, whylen, "workspace '%s' could not be started: it is %s (exit code %d); see docker logs workspace-%s",
+		    name, ws_cstate_str(c.state), c.exit_code, name);
+	return WS_ERR_DOCKER;
+}

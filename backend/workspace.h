@@ -1,0 +1,38 @@
+/* workspace.h — the workspace lifecycle wsgate needs to let someone in:
+ * find workspace-NAME, start or unpause it, or create it (volume, port, pinned
+ * host key, gateway key) when missing. All state lives in the engine (labels);
+ * creation is one API call, so a half-made workspace cannot exist. */
+#ifndef WSGATE_WORKSPACE_H
+#define WSGATE_WORKSPACE_H
+
+#include <stddef.h>
+
+#include "docker.h"
+#include "wserr.h"
+
+struct ws_workspace_params {
+	const char *image;           /* image for new workspaces */
+	const char *publish_address; /* host address the sshd port is published on */
+	int port_min, port_max;      /* host port range for sshd */
+	const char *gateway_key;     /* "type base64" of the gateway's client key */
+};
+
+struct ws_workspace_target {
+	int port;                    /* host port of the workspace's sshd */
+	char hostkey[512];           /* pinned public host key, "type base64" */
+	int created;                 /* this call created the container */
+	int started;                 /* this call started or unpaused it */
+};
+
+/* Makes sure workspace-NAME exists and runs (name must be valid already).
+ * On WS_OK fills *out. On failure returns the cause and writes one line for
+ * the user into why (without a "wsgate:" prefix). */
+ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params *p,
+    const char *name, struct ws_workspace_target *out, char *why, size_t whylen);
+
+/* While waiting for sshd: returns WS_OK when workspace-NAME is still running,
+ * otherwise an error with a line for the user in why (e.g. it exited). */
+ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
+    char *why, size_t whylen);
+
+#endif

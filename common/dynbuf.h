@@ -1,0 +1,32 @@
+/* dynbuf.h — growable byte buffer with a hard size cap, for untrusted input. */
+#ifndef WSGATE_DYNBUF_H
+#define WSGATE_DYNBUF_H
+
+#include <stddef.h>
+
+#include "wserr.h"
+
+struct ws_dynbuf;
+
+/* Returns a new empty buffer that refuses to grow past cap bytes, or NULL on
+ * allocation failure. Free with ws_dynbuf_free(). */
+struct ws_dynbuf *ws_dynbuf_new(size_t cap);
+
+/* Frees buf; accepts NULL. */
+void ws_dynbuf_free(struct ws_dynbuf *buf);
+
+/* Appends len bytes. Returns WS_ERR_TOO_LARGE (buffer unchanged) when the cap
+ * would be exceeded, WS_ERR_NOMEM on allocation failure. */
+ws_err ws_dynbuf_add(struct ws_dynbuf *buf, const void *data, size_t len);
+
+/* Returns the contents, always NUL-terminated (the NUL is not counted); owned
+ * by buf, valid until the next add or free. */
+const char *ws_dynbuf_ptr(const struct ws_dynbuf *buf);
+
+/* Returns the number of bytes held. */
+size_t ws_dynbuf_len(const struct ws_dynbuf *buf);
+
+/* Empties buf, keeping its memory. */
+void ws_dynbuf_reset(struct ws_dynbuf *buf);
+
+#endif

@@ -1,0 +1,26 @@
+/* log.h — leveled logging to stderr (the service manager adds timestamps). */
+#ifndef WSGATE_LOG_H
+#define WSGATE_LOG_H
+
+enum ws_log_level { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
+
+/* Sets the most verbose level that is printed. */
+void ws_log_set_level(enum ws_log_level level);
+
+/* Parses "error", "warn", "info" or "debug"; returns -1 for anything else. */
+int ws_log_level_parse(const char *name);
+
+/* Sets a short tag printed on every line (e.g. a connection id); NULL clears it.
+ * The string is copied. */
+void ws_log_set_tag(const char *tag);
+
+/* Prints one line at level; fmt is printf-style, no trailing newline needed. */
+void ws_log(enum ws_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define ws_error(...) ws_log(WS_LOG_ERROR, __VA_ARGS__)
+#define ws_warn(...) ws_log(WS_LOG_WARN, __VA_ARGS__)
+#define ws_info(...) ws_log(WS_LOG_INFO, __VA_ARGS__)
+#define ws_debug(...) ws_log(WS_LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,186 @@
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "options.h"
+
+static int *ws_config_int(struct ws_config *cfg, const struct ws_option *o)
+{
+	return (int *)(void *)((char *)cfg + o->offset);
+}
+
+static char **ws_config_str(struct ws_config *cfg, const struct ws_option *o)
+{
+	return (char **)(void *)((char *)cfg + o->offset);
+}
+
+struct ws_config *ws_config_new(void)
+{
+	struct ws_config *cfg = calloc(1, sizeof(*cfg));
+	const struct ws_option *o;
+
+	if (cfg == NULL)
+		return NULL;
+	for (o = ws_options; o->name != NULL; o++) {
+		if (o->type == WS_OPT_INT) {
+			*ws_config_int(cfg, o) = (int)o->def_int;
+		} else if ((*ws_config_str(cfg, o) = strdup(o->def_str)) == NULL) {
+			ws_config_free(cfg);
+			return NULL;
+		}
+	}
+	return cfg;
+}
+
+void ws_config_free(struct ws_config *cfg)
+{
+	const struct ws_option *o;
+
+	if (cfg == NULL)
+		return;
+	for (o = ws_options; o->name != NULL; o++)
+		if (o->type == WS_OPT_STRING)
+			free(*ws_config_str(cfg, o));
+	free(cfg);
+}
+
+static const struct ws_option *ws_option_find(const char *name)
+{
+	const struct ws_option *o;
+
+	for (o = ws_options; o->name != NULL; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+/* Applies one libconfig setting; on error writes the reason (no location). */
+static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
+    char *err, size_t errlen)
+{
+	const char *name = config_setting_name(s);
+	const struct ws_option *o = name ? ws_option_find(name) : NULL;
+	const char *str;
+	long long v;
+	char *dup;
+
+	if (o == NULL) {
+		snprintf(err, errlen, "unknown setting '%s' (see wsgate --config-doc)",
+		    name ? name : "?");
+		return WS_ERR_CONFIG;
+	}
+	if (o->type == WS_OPT_INT) {
+		int t = config_setting_type(s);
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+			snprintf(err, errlen, "'%s' must be an integer from %ld to %ld",
+			    o->name, o->min, o->max);
+			return WS_ERR_CONFIG;
+		}
+		v = config_setting_get_int64(s);
+		if (v < o->min || v > o->max) {
+			snprintf(err, errlen, "'%s' is %lld, must be from %ld to %ld",
+			    o->name, v, o->min, o->max);
+			return WS_ERR_CONFIG;
+		}
+		*ws_config_int(cfg, o) = (int)v;
+		return WS_OK;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		snprintf(err, errlen, "'%s' must be a string in double quotes", o->name);
+		return WS_ERR_CONFIG;
+	}
+	str = config_setting_get_string(s);
+	if (str == NULL || (long)strlen(str) < o->min || (long)strlen(str) > o->max) {
+		snprintf(err, errlen, "'%s' must be %ld to %ld characters long",
+		    o->name, o->min, o->max);
+		return WS_ERR_CONFIG;
+	}
+	if (strcmp(o->name, "log_level") == 0 && ws_log_level_parse(str) < 0) {
+		snprintf(err, errlen, "'log_level' is '%s', must be error, warn, info or debug", str);
+		return WS_ERR_CONFIG;
+	}
+	if ((dup = strdup(str)) == NULL)
+		return WS_ERR_NOMEM;
+	free(*ws_config_str(cfg, o));
+	*ws_config_str(cfg, o) = dup;
+	return WS_OK;
+}
+
+ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
+    char *err, size_t errlen)
+{
+	config_t lc;
+	config_setting_t *root;
+	struct stat st;
+	char why[256];
+	ws_err rc = WS_OK;
+	int i, n;
+
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT && missing_ok)
+			return WS_OK;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return WS_ERR_CONFIG;
+	}
+	config_init(&lc);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
+		    config_error_line(&lc), config_error_text(&lc));
+		rc = WS_ERR_CONFIG;
+		goto out;
+	}
+	root = config_root_setting(&lc);
+	n = config_setting_length(root);
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		why[0] = '\0';
+		rc = ws_config_apply(cfg, s, why, sizeof(why));
+		if (rc == WS_ERR_CONFIG) {
+			snprintf(err, errlen, "%s:%u: %s", path, config_setting_source_line(s), why);
+			goto out;
+		}
+		if (rc != WS_OK) {
+			snprintf(err, errlen, "%s: %s", path, ws_err_str(rc));
+			goto out;
+		}
+	}
+out:
+	config_destroy(&lc);
+	return rc;
+}
+
+ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->port_min > cfg->port_max) {
+		snprintf(err, errlen, "port_min (%d) is above port_max (%d)",
+		    cfg->port_min, cfg->port_max);
+		return WS_ERR_CONFIG;
+	}
+	if (cfg->host_key[0] != '/' || cfg->client_key[0] != '/' ||
+	    cfg->authorized_keys[0] != '/' || cfg->docker_socket[0] != '/') {
+		snprintf(err, errlen, "host_key, client_key, authorized_keys and docker_socket must be absolute paths");
+		return WS_ERR_CONFIG;
+	}
+	return WS_OK;
+}
+
+void ws_config_write_doc(FILE *out)
+{
+	const struct ws_option *o;
+
+	fprintf(out, "| setting | type | range | default | meaning |\n");
+	fprintf(out, "| --- | --- | --- | --- | --- |\n");
+	for (o = ws_options; o->name != NULL; o++) {
+		if (o->type == WS_OPT_INT)
+			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s |\n",
+			    o->name, o->min, o->max, o->def_int, o->help);
+		else
+			fprintf(out, "| `%s` | string | %ld to %ld characters | `\"%s\"` | %s |\n",
+			    o->name, o->min, o->max, o->def_str, o->help);
+	}
+}

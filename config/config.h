@@ -1,0 +1,51 @@
+/* config.h — wsgate settings: defaults, loading from a libconfig file, checks.
+ * Every setting is described once, in the table in options.c. */
+#ifndef WSGATE_CONFIG_H
+#define WSGATE_CONFIG_H
+
+#include <stdio.h>
+
+#include "wserr.h"
+
+struct ws_config {
+	char *listen_address;
+	int listen_port;
+	char *host_key;
+	char *client_key;
+	char *authorized_keys;
+	char *docker_socket;
+	char *image;
+	char *publish_address;
+	int port_min;
+	int port_max;
+	char *workspace_user;
+	int docker_timeout;
+	int sshd_wait_timeout;
+	int login_grace_time;
+	int max_auth_tries;
+	int max_channels;
+	char *log_level;
+};
+
+/* Returns a config holding every default, or NULL on allocation failure.
+ * Free with ws_config_free(). */
+struct ws_config *ws_config_new(void);
+
+/* Frees cfg and its strings; accepts NULL. */
+void ws_config_free(struct ws_config *cfg);
+
+/* Reads path into cfg (settings absent from the file keep their values). A
+ * missing file is not an error when missing_ok is set. On failure returns
+ * WS_ERR_CONFIG and writes "file:line: reason" into err (size errlen). */
+ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
+    char *err, size_t errlen);
+
+/* Checks relations between settings (e.g. port_min <= port_max). Returns
+ * WS_ERR_CONFIG with a reason in err on failure. */
+ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen);
+
+/* Writes the settings reference (Markdown table, generated from the option
+ * table) to out. */
+void ws_config_write_doc(FILE *out);
+
+#endif

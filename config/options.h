@@ -1,0 +1,22 @@
+/* options.h — the table of settings (name, type, bounds, default, help). */
+#ifndef WSGATE_OPTIONS_H
+#define WSGATE_OPTIONS_H
+
+#include <stddef.h>
+
+enum ws_opt_type { WS_OPT_INT, WS_OPT_STRING };
+
+struct ws_option {
+	const char *name;
+	enum ws_opt_type type;
+	size_t offset;          /* into struct ws_config */
+	long min, max;          /* ints: inclusive bounds; strings: length bounds */
+	long def_int;
+	const char *def_str;
+	const char *help;
+};
+
+/* The table, terminated by an entry whose name is NULL. */
+extern const struct ws_option ws_options[];
+
+#endif

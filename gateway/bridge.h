@@ -1,0 +1,40 @@
+/* bridge.h — session channels of a client, each paired with a channel on the
+ * workspace's sshd. Data flows both ways within both peers' windows; requests
+ * are relayed and answered with the workspace's own reply; EOF, exit status
+ * and close keep their order. */
+#ifndef WSGATE_BRIDGE_H
+#define WSGATE_BRIDGE_H
+
+#include <libssh/libssh.h>
+
+struct ws_bridges;
+
+/* Returns an empty set bridging channels of the client session down to the
+ * workspace session up (both borrowed, both non-blocking, in one ssh_event),
+ * or NULL on allocation failure. max_channels caps open channels; no_pty
+ * refuses pty requests (authorized_keys "no-pty"). Free with
+ * ws_bridges_free(). */
+struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
+    int no_pty);
+
+/* Frees every channel and the set; accepts NULL. */
+void ws_bridges_free(struct ws_bridges *set);
+
+/* For the server's channel_open_request_session callback: opens the matching
+ * workspace channel and returns the client's new channel (owned by the set),
+ * or NULL to refuse. */
+ssh_channel ws_bridges_open_session(struct ws_bridges *set);
+
+/* Moves what the last poll made possible: buffered data, EOF, exit status,
+ * close. Call after every ssh_event_dopoll. Returns 1 when data is still
+ * waiting for a peer's window (poll again soon), 0 otherwise. */
+int ws_bridges_pump(struct ws_bridges *set);
+
+/* Returns the number of channel pairs still open. */
+int ws_bridges_count(const struct ws_bridges *set);
+
+/* The workspace connection is gone: tells every client channel why on its
+ * stderr (msg, one line) and closes it. */
+void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg);
+
+#endif

@@ -1,0 +1,255 @@
+/* wsgate — the SSH front door for containerized workspaces. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "session.h"
+
+#define WS_VERSION "0.1.0"
+#define WS_DEFAULT_CONFIG "/etc/wsgate/wsgate.conf"
+
+/* Offered to clients: modern key exchange, AEAD ciphers, ETM MACs. */
+#define WS_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
+#define WS_CIPHERS "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
+#define WS_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
+
+static volatile sig_atomic_t ws_stop;
+
+static void ws_on_term(int sig)
+{
+	(void)sig;
+	ws_stop = 1;
+}
+
+static void ws_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: wsgate [-f FILE] [-t] [-d]\n"
+	    "  -f FILE        configuration file (default " WS_DEFAULT_CONFIG "; absent = defaults)\n"
+	    "  -t             check the configuration and exit\n"
+	    "  -d             debug logging\n"
+	    "  --config-doc   print the settings reference (Markdown)\n"
+	    "  --help         this text\n"
+	    "  --version      print the version\n");
+}
+
+/* Opens the listening socket; returns the fd or -1. */
+static int ws_listen(const char *addr, int port)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char portstr[8];
+	int fd = -1, one = 1, gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	snprintf(portstr, sizeof(portstr), "%d", port);
+	if ((gai = getaddrinfo(addr, portstr, &hints, &res)) != 0) {
+		ws_error("cannot resolve listen address %s: %s", addr, gai_strerror(gai));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		ws_error("cannot listen on %s port %d: %s", addr, port, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void ws_peer(const struct sockaddr_storage *ss, char *ip, size_t iplen, int *port)
+{
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), ip, (socklen_t)iplen,
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(ip, iplen, "?");
+	*port = ss->ss_family == AF_INET6 ?
+	    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
+	    ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static ssh_bind ws_make_bind(ssh_key hostkey)
+{
+	ssh_bind b = ssh_bind_new();
+
+	if (b == NULL)
+		return NULL;
+	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, hostkey) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, "wsgate_" WS_VERSION) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, WS_KEX) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_C_S, WS_CIPHERS) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_S_C, WS_CIPHERS) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_C_S, WS_MACS) < 0 ||
+	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_S_C, WS_MACS) < 0) {
+		ws_error("cannot configure the SSH server: %s", ssh_get_error(b));
+		ssh_bind_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Accepts until SIGTERM/SIGINT; each connection gets its own process so a
+ * slow workspace or a crash touches one user only. */
+static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+	while (!ws_stop) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		char ip[64];
+		int fd, port;
+		pid_t pid;
+
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+				ws_warn("accept: %s", strerror(errno));
+			continue;
+		}
+		ws_peer(&ss, ip, sizeof(ip), &port);
+		pid = fork();
+		if (pid < 0) {
+			ws_warn("fork: %s; dropping connection from %s", strerror(errno), ip);
+			close(fd);
+			continue;
+		}
+		if (pid == 0) {
+			char tag[96];
+			close(lfd);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGCHLD, SIG_DFL);
+			snprintf(tag, sizeof(tag), "[%s:%d]", ip, port);
+			ws_log_set_tag(tag);
+			ws_debug("connection");
+			_exit(ws_session_serve(ctx, fd, ip, port));
+		}
+		close(fd);
+	}
+	ws_info("stopping (sessions in progress continue)");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "config-doc", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ws_config *cfg = NULL;
+	struct ws_session_ctx ctx;
+	const char *path = WS_DEFAULT_CONFIG;
+	ssh_key hostkey = NULL, clientkey = NULL;
+	ssh_bind bind = NULL;
+	char err[512], pub[512];
+	int opt, test = 0, debug = 0, lfd = -1, ret = 1;
+	struct sigaction sa;
+
+	while ((opt = getopt_long(argc, argv, "f:tdhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			path = optarg;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			ws_usage(stdout);
+			return 0;
+		case 'V':
+			printf("wsgate %s (libssh %s)\n", WS_VERSION, ssh_version(0));
+			return 0;
+		case 'C':
+			ws_config_write_doc(stdout);
+			return 0;
+		default:
+			ws_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		ws_usage(stderr);
+		return 2;
+	}
+	if ((cfg = ws_config_new()) == NULL) {
+		fprintf(stderr, "wsgate: out of memory\n");
+		return 1;
+	}
+	if (ws_config_load(cfg, path, 1, err, sizeof(err)) != WS_OK ||
+	    ws_config_check(cfg, err, sizeof(err)) != WS_OK) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	if (test) {
+		printf("%s: configuration OK\n", path);
+		ret = 0;
+		goto out;
+	}
+	ws_log_set_level(debug ? WS_LOG_DEBUG : (enum ws_log_level)ws_log_level_parse(cfg->log_level));
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ws_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (ssh_init() != SSH_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		ws_error("library initialisation failed");
+		goto out;
+	}
+	if (ws_key_load_or_create(cfg->host_key, &hostkey) != WS_OK ||
+	    ws_key_load_or_create(cfg->client_key, &clientkey) != WS_OK ||
+	    ws_key_public_line(clientkey, pub, sizeof(pub)) != WS_OK)
+		goto out;
+	if ((bind = ws_make_bind(hostkey)) == NULL)
+		goto out;
+	if ((lfd = ws_listen(cfg->listen_address, cfg->listen_port)) < 0)
+		goto out;
+	ws_info("wsgate %s listening on %s port %d", WS_VERSION, cfg->listen_address,
+	    cfg->listen_port);
+	ctx.cfg = cfg;
+	ctx.bind = bind;
+	ctx.client_key = clientkey;
+	ctx.client_pub = pub;
+	ret = ws_serve(&ctx, lfd);
+out:
+	if (lfd >= 0)
+		close(lfd);
+	ssh_bind_free(bind);
+	ssh_key_free(hostkey);
+	ssh_key_free(clientkey);
+	ws_config_free(cfg);
+	return ret;
+}

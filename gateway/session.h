@@ -1,0 +1,24 @@
+/* session.h — one client connection, from key exchange to its last channel:
+ * authenticate, bring up the workspace, bridge. Runs in its own process. */
+#ifndef WSGATE_SESSION_H
+#define WSGATE_SESSION_H
+
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include "config.h"
+
+struct ws_session_ctx {
+	const struct ws_config *cfg;
+	ssh_bind bind;            /* carries the host key and algorithms */
+	ssh_key client_key;       /* the gateway's key for workspaces */
+	const char *client_pub;   /* its "type base64" line */
+};
+
+/* Serves the accepted TCP connection fd (taken over: closed on return) to its
+ * end. peer is the client's address for logs and from= checks. Returns the
+ * process exit code: 0 after a normal end, 1 otherwise. */
+int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
+    int peer_port);
+
+#endif

@@ -1,0 +1,80 @@
+#include "upstream.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Loopback to our own workspace: fast AEAD ciphers first. */
+#define WS_UP_CIPHERS "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr"
+#define WS_UP_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512"
+
+ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
+    char *why, size_t whylen)
+{
+	ssh_session s = NULL;
+	ssh_key srv = NULL, pin = NULL;
+	char type[64];
+	const char *b64;
+	unsigned int port = (unsigned int)p->port;
+	long timeout = p->timeout_s;
+	int no = 0, yes = 1;
+	ws_err rc = WS_ERR_SSH;
+
+	if ((s = ssh_new()) == NULL)
+		return WS_ERR_NOMEM;
+	/* Never read ~/.ssh/config or /etc/ssh/ssh_config: the target is ours. */
+	if (ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_HOST, p->address) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_USER, p->user) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_KEY_EXCHANGE, WS_UP_KEX) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, WS_UP_CIPHERS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, WS_UP_CIPHERS) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no") < 0) {
+		snprintf(why, whylen, "internal error setting up the workspace connection");
+		goto out;
+	}
+	if (ssh_connect(s) != SSH_OK) {
+		ws_debug("upstream %s:%d: %s", p->address, p->port, ssh_get_error(s));
+		snprintf(why, whylen, "its sshd did not answer: %s", ssh_get_error(s));
+		rc = WS_ERR_IO;
+		goto out;
+	}
+	/* Pin check: the key must be the one recorded when the workspace was made. */
+	b64 = strchr(p->hostkey, ' ');
+	if (b64 == NULL || (size_t)(b64 - p->hostkey) >= sizeof(type)) {
+		snprintf(why, whylen, "its pinned host key is malformed");
+		rc = WS_ERR_HOSTKEY;
+		goto out;
+	}
+	memcpy(type, p->hostkey, (size_t)(b64 - p->hostkey));
+	type[b64 - p->hostkey] = '\0';
+	if (ssh_pki_import_pubkey_base64(b64 + 1, ssh_key_type_from_name(type), &pin) != SSH_OK ||
+	    ssh_get_server_publickey(s, &srv) != SSH_OK ||
+	    ssh_key_cmp(srv, pin, SSH_KEY_CMP_PUBLIC) != 0) {
+		snprintf(why, whylen, "the server on port %d does not have the workspace's host key; refusing to connect",
+		    p->port);
+		rc = WS_ERR_HOSTKEY;
+		goto out;
+	}
+	if (ssh_userauth_publickey(s, NULL, p->client_key) != SSH_AUTH_SUCCESS) {
+		snprintf(why, whylen, "the workspace refused the gateway's key: %s", ssh_get_error(s));
+		rc = WS_ERR_DENIED;
+		goto out;
+	}
+	rc = WS_OK;
+out:
+	ssh_key_free(srv);
+	ssh_key_free(pin);
+	if (rc == WS_OK) {
+		*out = s;
+	} else {
+		ssh_disconnect(s);
+		ssh_free(s);
+	}
+	return rc;
+}

@@ -1,10 +1,14 @@
 #include "workspace.h"
 
+#include <arpa/inet.h>
 #include <libssh/libssh.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "container.h"
 #include "log.h"
@@ -87,6 +91,25 @@ static void ws_remove(struct ws_docker *d, const char *name)
 	json_object_put(reply);
 }
 
+/* Returns 1 when nothing on this host listens on addr:port (a quick bind
+ * probe; the engine may still refuse it, which ws_workspace_ensure handles). */
+static int ws_port_free_here(const char *addr, int port)
+{
+	struct sockaddr_in sin;
+	int fd, ok;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+		return 1; /* not an IPv4 literal: leave it to the engine */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+	close(fd);
+	return ok;
+}
+
 /* Lowest port of the range that no container uses and that is not excluded. */
 static ws_err ws_pick_port(struct ws_docker *d, const struct ws_workspace_params *p,
     const int *excluded, int nexcluded, int *port)
@@ -112,7 +135,7 @@ static ws_err ws_pick_port(struct ws_docker *d, const struct ws_workspace_params
 			used[excluded[i] - p->port_min] = 1;
 	rc = WS_ERR_PORTS_EXHAUSTED;
 	for (i = 0; i < span; i++) {
-		if (!used[i]) {
+		if (!used[i] && ws_port_free_here(p->publish_address, p->port_min + i)) {
 			*port = p->port_min + i;
 			rc = WS_OK;
 			break;

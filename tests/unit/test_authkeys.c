@@ -1,0 +1,194 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authkeys.h"
+
+static ssh_key ed, ed2, ecdsa, rsa;
+static char ed_line[512], ed2_line[512], ecdsa_line[512], rsa_line[1024];
+
+static void publine(ssh_key k, char *out, size_t outlen)
+{
+	char *b64 = NULL;
+
+	assert_int_equal(ssh_pki_export_pubkey_base64(k, &b64), SSH_OK);
+	snprintf(out, outlen, "%s %s", ssh_key_type_to_char(ssh_key_type(k)), b64);
+	ssh_string_free_char(b64);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &ed) != SSH_OK ||
+	    ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &ed2) != SSH_OK ||
+	    ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &ecdsa) != SSH_OK ||
+	    ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &rsa) != SSH_OK)
+		return -1;
+	publine(ed, ed_line, sizeof(ed_line));
+	publine(ed2, ed2_line, sizeof(ed2_line));
+	publine(ecdsa, ecdsa_line, sizeof(ecdsa_line));
+	publine(rsa, rsa_line, sizeof(rsa_line));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ssh_key_free(ed);
+	ssh_key_free(ed2);
+	ssh_key_free(ecdsa);
+	ssh_key_free(rsa);
+	return 0;
+}
+
+/* Matches key against text from 192.0.2.7 at a fixed time. */
+static ws_err match(const char *text, ssh_key key, struct ws_authkey_restrict *r)
+{
+	struct ws_authkey_restrict dummy;
+
+	return ws_authkeys_match_text(text, strlen(text), key, "192.0.2.7",
+	    1800000000 /* 2027-01-15 */, r ? r : &dummy);
+}
+
+static void plain_lines(void **state)
+{
+	char text[4096];
+
+	(void)state;
+	snprintf(text, sizeof(text), "# people\n\n   \n%s alice@laptop\r\n%s\n%s bob with spaces\n",
+	    ed_line, ecdsa_line, rsa_line);
+	assert_int_equal(match(text, ed, NULL), WS_OK);
+	assert_int_equal(match(text, ecdsa, NULL), WS_OK);
+	assert_int_equal(match(text, rsa, NULL), WS_OK);
+	assert_int_equal(match(text, ed2, NULL), WS_ERR_DENIED);
+	assert_int_equal(match("", ed, NULL), WS_ERR_DENIED);
+}
+
+static void restrictions_are_carried(void **state)
+{
+	struct ws_authkey_restrict r;
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "no-pty,no-agent-forwarding %s\n", ed_line);
+	assert_int_equal(match(text, ed, &r), WS_OK);
+	assert_true(r.no_pty);
+	assert_true(r.no_agent_forwarding);
+	assert_false(r.no_port_forwarding);
+	snprintf(text, sizeof(text), "restrict,pty %s c\n", ed_line);
+	assert_int_equal(match(text, ed, &r), WS_OK);
+	assert_false(r.no_pty);
+	assert_true(r.no_port_forwarding && r.no_x11_forwarding && r.no_agent_forwarding);
+}
+
+static void from_patterns(void **state)
+{
+	char text[1024];
+	struct { const char *opt; ws_err want; } cases[] = {
+		{ "from=\"192.0.2.7\"", WS_OK },
+		{ "from=\"192.0.2.*\"", WS_OK },
+		{ "from=\"192.0.2.0/24\"", WS_OK },
+		{ "from=\"10.0.0.0/8,192.0.2.0/29\"", WS_OK },
+		{ "from=\"192.0.2.0/30\"", WS_ERR_DENIED },
+		{ "from=\"10.0.0.0/8\"", WS_ERR_DENIED },
+		{ "from=\"*,!192.0.2.7\"", WS_ERR_DENIED },
+		{ "from=\"!192.0.2.0/24,*\"", WS_ERR_DENIED },
+		{ "from=\"192.0.2.0/33\"", WS_ERR_DENIED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s %s\n", cases[i].opt, ed_line);
+		if (match(text, ed, NULL) != cases[i].want)
+			fail_msg("case %s", cases[i].opt);
+	}
+}
+
+static void expiry(void **state)
+{
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "expiry-time=\"20270101\" %s\n", ed_line);
+	assert_int_equal(match(text, ed, NULL), WS_ERR_DENIED);
+	snprintf(text, sizeof(text), "expiry-time=\"203001011200\" %s\n", ed_line);
+	assert_int_equal(match(text, ed, NULL), WS_OK);
+	snprintf(text, sizeof(text), "expiry-time=\"2030\" %s\n", ed_line);
+	assert_int_equal(match(text, ed, NULL), WS_ERR_DENIED);
+}
+
+/* An option we cannot honour must never widen access: the line is refused,
+ * while the same key on a later plain line still counts. */
+static void unknown_options_refuse_the_line(void **state)
+{
+	const char *opts[] = {
+		"command=\"/bin/true\"", "environment=\"A=b\"", "permitopen=\"h:1\"",
+		"principals=\"x\"", "cert-authority", "no-user-rc", "tunnel=\"1\"",
+		"frobnicate", "from=\"unterminated", "no-pty,", ",no-pty", "no-pty,,restrict",
+		"command=\"a \\\" b\"",
+	};
+	char text[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		snprintf(text, sizeof(text), "%s %s\n", opts[i], ed_line);
+		if (match(text, ed, NULL) != WS_ERR_DENIED)
+			fail_msg("option %s widened access", opts[i]);
+	}
+	snprintf(text, sizeof(text), "command=\"x\" %s\n%s\n", ed_line, ed_line);
+	assert_int_equal(match(text, ed, NULL), WS_OK);
+}
+
+static void junk_is_skipped(void **state)
+{
+	char *big = malloc(WS_AUTHKEYS_MAX_LINE + 2048);
+	char text[1024];
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'A', WS_AUTHKEYS_MAX_LINE + 10);
+	snprintf(big + WS_AUTHKEYS_MAX_LINE + 10, 1024, "\n%s\n", ed_line);
+	assert_int_equal(match(big, ed, NULL), WS_OK); /* long line skipped, next read */
+	free(big);
+	assert_int_equal(match("ssh-ed25519 !!!notbase64\n", ed, NULL), WS_ERR_DENIED);
+	assert_int_equal(match("ssh-ed25519\n", ed, NULL), WS_ERR_DENIED);
+	assert_int_equal(match("no-pty\n", ed, NULL), WS_ERR_DENIED);
+	/* the ed25519 blob under another type name is not a match */
+	snprintf(text, sizeof(text), "ssh-rsa%s\n", strchr(ed_line, ' '));
+	assert_int_equal(match(text, ed, NULL), WS_ERR_DENIED);
+	/* a NUL inside the text does not end the search early */
+	{
+		char buf[1024];
+		int n = snprintf(buf, sizeof(buf), "junk\nx%cy\n%s\n", '\0', ed_line);
+		assert_int_equal(ws_authkeys_match_text(buf, (size_t)n, ed, "192.0.2.7", 0,
+		    &(struct ws_authkey_restrict){ 0 }), WS_OK);
+	}
+}
+
+static void file_errors(void **state)
+{
+	struct ws_authkey_restrict r;
+
+	(void)state;
+	assert_int_equal(ws_authkeys_match_file("/nonexistent/authorized_keys", ed, "::1", 0, &r),
+	    WS_ERR_IO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(plain_lines),
+		cmocka_unit_test(restrictions_are_carried),
+		cmocka_unit_test(from_patterns),
+		cmocka_unit_test(expiry),
+		cmocka_unit_test(unknown_options_refuse_the_line),
+		cmocka_unit_test(junk_is_skipped),
+		cmocka_unit_test(file_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Everything wsgate needs on a Debian 12 machine, as root: Debian packages, a
+# build, a Docker engine that answers, and the workspace image. Idempotent.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+say() { printf '==> %s\n' "$*"; }
+
+PACKAGES=(build-essential cmake pkg-config clang libssh-dev libcurl4-openssl-dev
+          libjson-c-dev libconfig-dev libpam0g-dev libcmocka-dev docker.io debootstrap
+          openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3)
+
+[ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A Docker engine that answers: systemd's when there is one, else our own dockerd.
+if ! docker info >/dev/null 2>&1; then
+    say "starting the Docker engine"
+    if [ -d /run/systemd/system ]; then
+        systemctl start docker || true
+    fi
+    if ! docker info >/dev/null 2>&1; then
+        nohup dockerd --storage-driver=overlay2 >/var/log/wsgate-dockerd.log 2>&1 &
+        for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    fi
+    docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start; see /var/log/wsgate-dockerd.log" >&2; exit 1; }
+fi
+
+say "building wsgate"
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$top/build" -j "$(nproc)" >/dev/null
+
+say "workspace image"
+"$top/packaging/image/build.sh"

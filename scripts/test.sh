@@ -1,0 +1,20 @@
+#!/bin/bash
+# Sets everything up as scripts/setup.sh does, then builds with gcc and clang
+# (-Werror) and runs the whole suite through ctest on an ASan+UBSan build:
+# unit tests, then integration tests against the real engine and image.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh"
+
+echo "==> clang build (warnings are errors)"
+CC=clang cmake -S "$top" -B "$top/build-clang" >/dev/null
+cmake --build "$top/build-clang" -j "$(nproc)" >/dev/null
+
+echo "==> ASan+UBSan build"
+cmake -S "$top" -B "$top/build-asan" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$top/build-asan" -j "$(nproc)" >/dev/null
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd "$top/build-asan"
+ctest --output-on-failure "$@"

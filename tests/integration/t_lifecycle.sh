@@ -1,0 +1,54 @@
+#!/bin/bash
+# Workspaces come to the person: created when missing (volume, port, labels),
+# started when stopped, unpaused when paused; data and port survive; two first
+# connections at once make one container; a workspace whose host key does not
+# match its pin is refused.
+. "$(dirname "$0")/lib.sh"
+gw_start main
+W=$RUN-life
+
+check "no workspace before the first login" [ -z "$(docker ps -aq --filter "name=^workspace-$W\$")" ]
+out=$(wssh "$W" 'whoami; hostname; touch /home/workspace/keep; echo ok')
+check "first login creates the workspace and lands in it" [ "$out" = "$(printf 'workspace\n%s\nok' "$W")" ]
+port=$(ws_port "$W")
+check "sshd port from 2200-2400 ($port)" [ "$port" -ge 2200 ] && [ "$port" -le 2400 ]
+check "port published on 127.0.0.1:$port" [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
+mount=$(docker inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }}{{ end }}' "workspace-$W")
+check "volume workspace-$W at /home/workspace ($mount)" [ "$mount" = "volume workspace-$W /home/workspace" ]
+check "volume carries wsgate's label" [ "$(docker volume inspect -f '{{ index .Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]
+check "image is workspace:latest" [ "$(docker inspect -f '{{ .Config.Image }}' "workspace-$W")" = workspace:latest ]
+check "container labelled as wsgate's" [ "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]
+
+docker stop -t 2 "workspace-$W" >/dev/null
+check "stopped" [ "$(docker inspect -f '{{ .State.Status }}' "workspace-$W")" = exited ]
+out=$(wssh "$W" 'ls /home/workspace/keep')
+check "login starts a stopped workspace; the file in /home/workspace survived" [ "$out" = /home/workspace/keep ]
+check "same port after a restart" [ "$(ws_port "$W")" = "$port" ] && [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
+
+docker pause "workspace-$W" >/dev/null
+check "login unpauses a paused workspace" [ "$(wssh "$W" echo awake)" = awake ]
+
+# Two (here six) people's first connections at the same moment.
+C=$RUN-conc
+pids=()
+for i in 1 2 3 4 5 6; do wssh "$C" hostname > "$T/conc-$i" 2>&1 & pids+=($!); done
+wait "${pids[@]}"
+for i in 1 2 3 4 5 6; do check "concurrent first connection $i got in" [ "$(cat "$T/conc-$i")" = "$C" ]; done
+check "exactly one container made" [ "$(docker ps -aq --filter "name=^workspace-$C\$" | wc -l)" = 1 ]
+
+# Two workspaces never share a port.
+p2=$(ws_port "$C")
+check "different workspaces, different ports ($port, $p2)" [ "$p2" != "$port" ]
+
+# A workspace whose sshd presents another key than the pinned one is refused.
+M=$RUN-pin
+wrong="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U"
+mport=$(free_port)
+docker run -d --name "workspace-$M" --label "org.wsgate.workspace=$M" --label "org.wsgate.port=$mport" \
+    --label "org.wsgate.hostkey=$wrong" -e "WSGATE_AUTHORIZED_KEYS=$(cut -d' ' -f1,2 "$T/client_key.pub" 2>/dev/null)" \
+    -p "127.0.0.1:$mport:22" workspace:latest >/dev/null
+sleep 1
+wssh_info "$M" true 2>"$T/err"
+check "host key mismatch refused" [ $? = 255 ]
+check "host key mismatch explained" contains "$T/err" "does not have the workspace's host key"
+finish

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Throughput and login latency through wsgate, direct to the workspace's sshd,
+# and through OpenSSH ProxyJump (an sshd on loopback as the jump host), in one
+# run against the same running workspace. Prints each with its ratio to direct.
+#   bench/bench.sh [--size MiB] [--runs N] [--logins N]
+# Needs what scripts/setup.sh sets up; run as root. Loopback only; stops itself.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+WSGATE_BIN=${WSGATE_BIN:-$top/build/wsgate}
+SIZE=1024 RUNS=3 LOGINS=15
+while [ $# -gt 0 ]; do
+    case $1 in
+    --size) SIZE=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --logins) LOGINS=$2; shift 2 ;;
+    *) echo "usage: $0 [--size MiB] [--runs N] [--logins N]" >&2; exit 2 ;;
+    esac
+done
+
+T=$(mktemp -d /tmp/wsgate-bench.XXXXXX)
+NAME=bench$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+    docker rm -f "workspace-$NAME" >/dev/null 2>&1 || true
+    docker volume rm -f "workspace-$NAME" >/dev/null 2>&1 || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# One key for every hop, so the three paths differ only in their route.
+ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+cp "$T/id.pub" "$T/authorized_keys"
+cat > "$T/ssh_config" <<CONF
+Host *
+    StrictHostKeyChecking no
+    UserKnownHostsFile /dev/null
+    IdentityFile $T/id
+    IdentitiesOnly yes
+    BatchMode yes
+    LogLevel ERROR
+CONF
+
+# The gateway, with the bench key as its client key too.
+gport=$(free_port)
+cat > "$T/wsgate.conf" <<CONF
+listen_port = $gport;
+host_key = "$T/host_key";
+client_key = "$T/id";
+authorized_keys = "$T/authorized_keys";
+log_level = "warn";
+CONF
+"$WSGATE_BIN" -f "$T/wsgate.conf" 2>"$T/wsgate.log" &
+pids+=($!)
+wait_port "$gport"
+
+# The jump host: a plain OpenSSH sshd on loopback.
+jport=$(free_port)
+ssh-keygen -q -t ed25519 -N '' -f "$T/jump_host_key"
+cat > "$T/sshd_config" <<CONF
+Port $jport
+ListenAddress 127.0.0.1
+HostKey $T/jump_host_key
+PidFile $T/sshd.pid
+AuthorizedKeysFile $T/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowTcpForwarding yes
+CONF
+mkdir -p /run/sshd
+/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
+pids+=($!)
+wait_port "$jport"
+
+S=(ssh -F "$T/ssh_config")
+"${S[@]}" -p "$gport" "$NAME@127.0.0.1" true   # creates and starts the workspace
+wport=$(docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$NAME")
+
+declare -A CMD
+CMD[direct]="${S[*]} -p $wport workspace@127.0.0.1"
+CMD[wsgate]="${S[*]} -p $gport $NAME@127.0.0.1"
+CMD[proxyjump]="${S[*]} -J root@127.0.0.1:$jport -p $wport workspace@127.0.0.1"
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+declare -A TP LAT
+for path in direct wsgate proxyjump; do
+    for _ in $(seq "$RUNS"); do
+        t0=$(now)
+        head -c "${SIZE}M" /dev/zero | ${CMD[$path]} 'cat >/dev/null'
+        t1=$(now)
+        echo "$SIZE $t0 $t1" | awk '{printf "%.1f\n", $1 / ($3 - $2)}'
+    done > "$T/tp_$path"
+    TP[$path]=$(median < "$T/tp_$path")
+    for _ in $(seq "$LOGINS"); do
+        t0=$(now); ${CMD[$path]} true; t1=$(now)
+        echo "$t0 $t1" | awk '{printf "%.1f\n", ($2 - $1) * 1000}'
+    done > "$T/lat_$path"
+    LAT[$path]=$(median < "$T/lat_$path")
+done
+
+echo "wsgate bench: ${SIZE} MiB into 'cat >/dev/null' (median of $RUNS), 'ssh ... true' (median of $LOGINS)"
+echo "client $(ssh -V 2>&1 | cut -d, -f1), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+printf '%-10s %12s %9s %14s %9s\n' path "MiB/s" "x direct" "login ms" "x direct"
+for path in direct wsgate proxyjump; do
+    printf '%-10s %12s %9s %14s %9s\n' "$path" "${TP[$path]}" \
+        "$(awk -v a="${TP[$path]}" -v b="${TP[direct]}" 'BEGIN {printf "%.2f", a / b}')" \
+        "${LAT[$path]}" \
+        "$(awk -v a="${LAT[$path]}" -v b="${LAT[direct]}" 'BEGIN {printf "%.2f", a / b}')"
+done
+echo "wsgate vs proxyjump: throughput $(awk -v a="${TP[wsgate]}" -v b="${TP[proxyjump]}" 'BEGIN {printf "%.2f", a / b}')x, login $(awk -v a="${LAT[wsgate]}" -v b="${LAT[proxyjump]}" 'BEGIN {printf "%.2f", a / b}')x"

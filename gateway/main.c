@@ -96,6 +96,7 @@ static ssh_bind ws_make_bind(ssh_key hostkey)
 
 	if (b == NULL)
 		return NULL;
+	/* IMPORT_KEY keeps the key itself: ssh_bind_free() frees it. */
 	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, hostkey) < 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, "wsgate_" WS_VERSION) < 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, WS_KEX) < 0 ||
@@ -235,6 +236,7 @@ int main(int argc, char **argv)
 		goto out;
 	if ((bind = ws_make_bind(hostkey)) == NULL)
 		goto out;
+	hostkey = NULL; /* SSH_BIND_OPTIONS_IMPORT_KEY took ownership */
 	if ((lfd = ws_listen(cfg->listen_address, cfg->listen_port)) < 0)
 		goto out;
 	ws_info("wsgate %s listening on %s port %d", WS_VERSION, cfg->listen_address,

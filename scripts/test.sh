@@ -10,6 +10,11 @@ echo "==> clang build (warnings are errors)"
 CC=clang cmake -S "$top" -B "$top/build-clang" >/dev/null
 cmake --build "$top/build-clang" -j "$(nproc)" >/dev/null
 
+echo "==> fuzzing the parsers (libFuzzer, 20 s each)"
+CC=clang cmake -S "$top" -B "$top/build-fuzz" -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF >/dev/null
+cmake --build "$top/build-fuzz" -j "$(nproc)" >/dev/null
+(cd "$top/build-fuzz" && ctest -L fuzz --output-on-failure)
+
 echo "==> ASan+UBSan build"
 cmake -S "$top" -B "$top/build-asan" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$top/build-asan" -j "$(nproc)" >/dev/null

@@ -22,18 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A Docker engine that answers: systemd's when there is one, else our own dockerd.
-if ! docker info >/dev/null 2>&1; then
-    say "starting the Docker engine"
-    if [ -d /run/systemd/system ]; then
-        systemctl start docker || true
-    fi
-    if ! docker info >/dev/null 2>&1; then
-        nohup dockerd --storage-driver=overlay2 >/var/log/wsgate-dockerd.log 2>&1 &
-        for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-    fi
-    docker info >/dev/null 2>&1 || { echo "setup: dockerd did not start; see /var/log/wsgate-dockerd.log" >&2; exit 1; }
-fi
+"$top/scripts/docker-up.sh"
 
 say "building wsgate"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Makes sure a Docker engine answers: systemd's when there is one, otherwise
+# Debian's dockerd started in the background (log: /var/log/wsgate-dockerd.log).
+set -euo pipefail
+docker info >/dev/null 2>&1 && exit 0
+echo "==> starting the Docker engine"
+if [ -d /run/systemd/system ]; then
+    systemctl start docker 2>/dev/null || true
+fi
+if ! docker info >/dev/null 2>&1; then
+    # A dockerd still shutting down holds its pid file: let it finish.
+    for _ in $(seq 60); do pgrep -x dockerd >/dev/null || break; sleep 0.5; done
+    if ! pgrep -x dockerd >/dev/null; then rm -f /var/run/docker.pid; fi
+    nohup dockerd --storage-driver=overlay2 >>/var/log/wsgate-dockerd.log 2>&1 &
+    for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+fi
+docker info >/dev/null 2>&1 || { echo "docker-up: dockerd did not start; see /var/log/wsgate-dockerd.log" >&2; exit 1; }

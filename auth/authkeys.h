@@ -10,7 +10,7 @@
 #include "wserr.h"
 
 /* Largest authorized_keys file read; a larger one is refused as a whole. */
-#define WS_AUTHKEYS_MAX_FILE (1024 * 1024)
+#define WS_AUTHKEYS_MAX_FILE ((size_t)1024 * 1024)
 /* Longest line accepted; longer lines are skipped. */
 #define WS_AUTHKEYS_MAX_LINE 16384
 

@@ -8,7 +8,7 @@
 #include "wserr.h"
 
 /* Largest Docker reply accepted (a container list of thousands fits). */
-#define WS_DOCKER_MAX_REPLY (16 * 1024 * 1024)
+#define WS_DOCKER_MAX_REPLY ((size_t)16 * 1024 * 1024)
 
 struct ws_docker;
 

@@ -118,7 +118,7 @@ static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 
 	while (!ws_stop) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = { 0 };
 		socklen_t sslen = sizeof(ss);
 		char ip[64];
 		int fd, port;

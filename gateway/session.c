@@ -63,7 +63,9 @@ static void ws_tell(struct ws_conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
 	va_end(ap);
-	strcat(line, "\n");
+	n = (int)strlen(line);
+	line[n] = '\n';
+	line[n + 1] = '\0';
 	if ((s = ssh_string_from_char(line)) != NULL) {
 		ssh_send_issue_banner(c->down, s);
 		ssh_string_free(s);

@@ -168,11 +168,43 @@ static void ws_on_signal(ssh_session session, ssh_channel channel, const char *s
 		ssh_channel_request_send_signal(b->c2w.dst, sig);
 }
 
+/* The requests relayed with the workspace's own answer. */
+enum ws_req { WS_REQ_PTY, WS_REQ_SHELL, WS_REQ_EXEC, WS_REQ_ENV, WS_REQ_SUBSYSTEM };
+
+/* Sends one request to the workspace and waits for its reply; returns 0 for
+ * success, -1 for failure (what the client is told). */
+static int ws_relay(struct ws_bridge *b, enum ws_req kind, const char *arg,
+    const char *value, int cols, int rows)
+{
+	ssh_channel up = b->c2w.dst;
+	int rc = SSH_ERROR;
+
+	ws_up_blocking(b->set, 1);
+	switch (kind) {
+	case WS_REQ_PTY:
+		rc = ssh_channel_request_pty_size(up, arg, cols, rows);
+		break;
+	case WS_REQ_SHELL:
+		rc = ssh_channel_request_shell(up);
+		break;
+	case WS_REQ_EXEC:
+		rc = ssh_channel_request_exec(up, arg);
+		break;
+	case WS_REQ_ENV:
+		rc = ssh_channel_request_env(up, arg, value);
+		break;
+	case WS_REQ_SUBSYSTEM:
+		rc = ssh_channel_request_subsystem(up, arg);
+		break;
+	}
+	ws_up_blocking(b->set, 0);
+	return rc == SSH_OK ? 0 : -1;
+}
+
 static int ws_on_pty(ssh_session session, ssh_channel channel, const char *term,
     int cols, int rows, int px, int py, void *userdata)
 {
 	struct ws_bridge *b = userdata;
-	int rc;
 
 	(void)session;
 	(void)channel;
@@ -180,10 +212,7 @@ static int ws_on_pty(ssh_session session, ssh_channel channel, const char *term,
 	(void)py;
 	if (b->set->no_pty)
 		return -1;
-	ws_up_blocking(b->set, 1);
-	rc = ssh_channel_request_pty_size(b->c2w.dst, term, cols, rows);
-	ws_up_blocking(b->set, 0);
-	return rc == SSH_OK ? 0 : -1;
+	return ws_relay(b, WS_REQ_PTY, term, NULL, cols, rows);
 }
 
 static int ws_on_window_change(ssh_session session, ssh_channel channel, int cols,
@@ -201,57 +230,33 @@ static int ws_on_window_change(ssh_session session, ssh_channel channel, int col
 
 static int ws_on_shell(ssh_session session, ssh_channel channel, void *userdata)
 {
-	struct ws_bridge *b = userdata;
-	int rc;
-
 	(void)session;
 	(void)channel;
-	ws_up_blocking(b->set, 1);
-	rc = ssh_channel_request_shell(b->c2w.dst);
-	ws_up_blocking(b->set, 0);
-	return rc == SSH_OK ? 0 : -1;
+	return ws_relay(userdata, WS_REQ_SHELL, NULL, NULL, 0, 0);
 }
 
 static int ws_on_exec(ssh_session session, ssh_channel channel, const char *command,
     void *userdata)
 {
-	struct ws_bridge *b = userdata;
-	int rc;
-
 	(void)session;
 	(void)channel;
-	ws_up_blocking(b->set, 1);
-	rc = ssh_channel_request_exec(b->c2w.dst, command);
-	ws_up_blocking(b->set, 0);
-	return rc == SSH_OK ? 0 : -1;
+	return ws_relay(userdata, WS_REQ_EXEC, command, NULL, 0, 0);
 }
 
 static int ws_on_env(ssh_session session, ssh_channel channel, const char *name,
     const char *value, void *userdata)
 {
-	struct ws_bridge *b = userdata;
-	int rc;
-
 	(void)session;
 	(void)channel;
-	ws_up_blocking(b->set, 1);
-	rc = ssh_channel_request_env(b->c2w.dst, name, value);
-	ws_up_blocking(b->set, 0);
-	return rc == SSH_OK ? 0 : -1;
+	return ws_relay(userdata, WS_REQ_ENV, name, value, 0, 0);
 }
 
 static int ws_on_subsystem(ssh_session session, ssh_channel channel, const char *name,
     void *userdata)
 {
-	struct ws_bridge *b = userdata;
-	int rc;
-
 	(void)session;
 	(void)channel;
-	ws_up_blocking(b->set, 1);
-	rc = ssh_channel_request_subsystem(b->c2w.dst, name);
-	ws_up_blocking(b->set, 0);
-	return rc == SSH_OK ? 0 : -1;
+	return ws_relay(userdata, WS_REQ_SUBSYSTEM, name, NULL, 0, 0);
 }
 
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,

@@ -22,7 +22,7 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
         trap 'rm -rf "$root"' EXIT
         echo "debootstrap bookworm from $mirror (a few minutes)..."
         debootstrap --variant=minbase \
-            --include=openssh-server,git,sudo,ca-certificates,xauth,procps,less \
+            --include=openssh-server,git,sudo,ca-certificates,xauth,procps,less,rsync,python3 \
             bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -20 "$root.log" >&2; exit 1; }
         rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
         tar -C "$root" -c . | docker import - "$base" >/dev/null

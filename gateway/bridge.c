@@ -44,7 +44,7 @@ struct ws_bridge {
 
 struct ws_bridges {
 	ssh_session down, up;
-	int max_channels, no_pty, count;
+	int max_channels, no_pty, no_port_forwarding, count;
 	struct ws_bridge *head;
 };
 
@@ -260,7 +260,7 @@ static int ws_on_subsystem(ssh_session session, ssh_channel channel, const char 
 }
 
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
-    int no_pty)
+    int no_pty, int no_port_forwarding)
 {
 	struct ws_bridges *set = calloc(1, sizeof(*set));
 
@@ -270,6 +270,7 @@ struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_chan
 	set->up = up;
 	set->max_channels = max_channels;
 	set->no_pty = no_pty;
+	set->no_port_forwarding = no_port_forwarding;
 	return set;
 }
 
@@ -311,27 +312,16 @@ void ws_bridges_free(struct ws_bridges *set)
 	free(set);
 }
 
-ssh_channel ws_bridges_open_session(struct ws_bridges *set)
+/* Pairs down (client side) with up (workspace side), both open, and starts
+ * relaying. Session channels also relay requests. Returns 0, or -1 when the
+ * callbacks could not be set (the caller frees both channels). */
+static int ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh_channel up,
+    int session)
 {
-	struct ws_bridge *b = NULL;
-	ssh_channel down = NULL, up = NULL;
-	int rc;
+	struct ws_bridge *b = calloc(1, sizeof(*b));
 
-	if (set->count >= set->max_channels) {
-		ws_warn("refusing channel: %d already open", set->count);
-		return NULL;
-	}
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		goto fail;
-	if ((up = ssh_channel_new(set->up)) == NULL || (down = ssh_channel_new(set->down)) == NULL)
-		goto fail;
-	ws_up_blocking(set, 1);
-	rc = ssh_channel_open_session(up);
-	ws_up_blocking(set, 0);
-	if (rc != SSH_OK) {
-		ws_warn("workspace refused a session channel: %s", ssh_get_error(set->up));
-		goto fail;
-	}
+	if (b == NULL)
+		return -1;
 	b->set = set;
 	b->c2w.src = down;
 	b->c2w.dst = up;
@@ -342,13 +332,15 @@ ssh_channel ws_bridges_open_session(struct ws_bridges *set)
 	b->down_cb.channel_data_function = ws_on_data;
 	b->down_cb.channel_eof_function = ws_on_eof;
 	b->down_cb.channel_close_function = ws_on_close;
-	b->down_cb.channel_signal_function = ws_on_signal;
-	b->down_cb.channel_pty_request_function = ws_on_pty;
-	b->down_cb.channel_shell_request_function = ws_on_shell;
-	b->down_cb.channel_pty_window_change_function = ws_on_window_change;
-	b->down_cb.channel_exec_request_function = ws_on_exec;
-	b->down_cb.channel_env_request_function = ws_on_env;
-	b->down_cb.channel_subsystem_request_function = ws_on_subsystem;
+	if (session) {
+		b->down_cb.channel_signal_function = ws_on_signal;
+		b->down_cb.channel_pty_request_function = ws_on_pty;
+		b->down_cb.channel_shell_request_function = ws_on_shell;
+		b->down_cb.channel_pty_window_change_function = ws_on_window_change;
+		b->down_cb.channel_exec_request_function = ws_on_exec;
+		b->down_cb.channel_env_request_function = ws_on_env;
+		b->down_cb.channel_subsystem_request_function = ws_on_subsystem;
+	}
 	ssh_callbacks_init(&b->down_cb);
 
 	b->up_cb.userdata = b;
@@ -360,21 +352,77 @@ ssh_channel ws_bridges_open_session(struct ws_bridges *set)
 	ssh_callbacks_init(&b->up_cb);
 
 	if (ssh_set_channel_callbacks(down, &b->down_cb) != SSH_OK ||
-	    ssh_set_channel_callbacks(up, &b->up_cb) != SSH_OK)
-		goto fail;
+	    ssh_set_channel_callbacks(up, &b->up_cb) != SSH_OK) {
+		ssh_remove_channel_callbacks(down, &b->down_cb);
+		ssh_remove_channel_callbacks(up, &b->up_cb);
+		free(b);
+		return -1;
+	}
 	b->next = set->head;
 	set->head = b;
 	set->count++;
+	return 0;
+}
+
+ssh_channel ws_bridges_open_session(struct ws_bridges *set)
+{
+	ssh_channel down = NULL, up = NULL;
+	int rc;
+
+	if (set->count >= set->max_channels) {
+		ws_warn("refusing channel: %d already open", set->count);
+		return NULL;
+	}
+	if ((up = ssh_channel_new(set->up)) == NULL || (down = ssh_channel_new(set->down)) == NULL)
+		goto fail;
+	ws_up_blocking(set, 1);
+	rc = ssh_channel_open_session(up);
+	ws_up_blocking(set, 0);
+	if (rc != SSH_OK) {
+		ws_warn("workspace refused a session channel: %s", ssh_get_error(set->up));
+		goto fail;
+	}
+	if (ws_bridge_attach(set, down, up, 1) != 0)
+		goto fail;
 	return down;
 fail:
-	if (b != NULL && b->set == NULL) {
+	ssh_channel_free(down);
+	ssh_channel_free(up);
+	return NULL;
+}
+
+int ws_bridges_open_direct(struct ws_bridges *set, ssh_message msg)
+{
+	const char *host = ssh_message_channel_request_open_destination(msg);
+	const char *orig = ssh_message_channel_request_open_originator(msg);
+	int port = ssh_message_channel_request_open_destination_port(msg);
+	int oport = ssh_message_channel_request_open_originator_port(msg);
+	ssh_channel down = NULL, up = NULL;
+	int rc;
+
+	if (set->no_port_forwarding || set->count >= set->max_channels || host == NULL)
+		return 1;
+	if ((up = ssh_channel_new(set->up)) == NULL)
+		return 1;
+	/* Opened by the workspace's sshd, so "localhost" is the workspace. */
+	ws_up_blocking(set, 1);
+	rc = ssh_channel_open_forward(up, host, port, orig ? orig : "127.0.0.1", oport);
+	ws_up_blocking(set, 0);
+	if (rc != SSH_OK) {
+		ws_debug("direct-tcpip to %s:%d refused by the workspace", host, port);
+		ssh_channel_free(up);
+		return 1;
+	}
+	if ((down = ssh_message_channel_request_open_reply_accept(msg)) == NULL) {
+		ssh_channel_free(up);
+		return 0; /* the client is gone; nothing to answer */
+	}
+	if (ws_bridge_attach(set, down, up, 0) != 0) {
+		ssh_channel_close(down);
 		ssh_channel_free(down);
 		ssh_channel_free(up);
-		free(b);
-	} else {
-		ws_bridge_free(b);
 	}
-	return NULL;
+	return 0;
 }
 
 /* Flushes the carry, then reads from src's buffer while dst's window allows.

@@ -11,11 +11,11 @@ struct ws_bridges;
 
 /* Returns an empty set bridging channels of the client session down to the
  * workspace session up (both borrowed, both non-blocking, in one ssh_event),
- * or NULL on allocation failure. max_channels caps open channels; no_pty
- * refuses pty requests (authorized_keys "no-pty"). Free with
+ * or NULL on allocation failure. max_channels caps open channels; no_pty and
+ * no_port_forwarding refuse those (authorized_keys options). Free with
  * ws_bridges_free(). */
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
-    int no_pty);
+    int no_pty, int no_port_forwarding);
 
 /* Frees every channel and the set; accepts NULL. */
 void ws_bridges_free(struct ws_bridges *set);
@@ -24,6 +24,11 @@ void ws_bridges_free(struct ws_bridges *set);
  * workspace channel and returns the client's new channel (owned by the set),
  * or NULL to refuse. */
 ssh_channel ws_bridges_open_session(struct ws_bridges *set);
+
+/* For a client's direct-tcpip open (ssh -L, -D, -W; VS Code's tunnels):
+ * opens the same forward from the workspace's sshd and accepts msg. Returns 0
+ * when msg was answered, 1 when the caller should refuse it. */
+int ws_bridges_open_direct(struct ws_bridges *set, ssh_message msg);
 
 /* Moves what the last poll made possible: buffered data, EOF, exit status,
  * close. Call after every ssh_event_dopoll. Returns 1 when data is still

@@ -227,6 +227,20 @@ static ssh_channel ws_open_session(ssh_session session, void *userdata)
 	return ws_bridges_open_session(c->bridges);
 }
 
+/* Requests libssh hands to us as messages. Returning 1 makes libssh refuse
+ * with the default reply, so nothing that wants an answer is left hanging. */
+static int ws_on_message(ssh_session session, ssh_message msg, void *userdata)
+{
+	struct ws_conn *c = userdata;
+
+	(void)session;
+	if (ssh_message_type(msg) == SSH_REQUEST_CHANNEL_OPEN &&
+	    ssh_message_subtype(msg) == SSH_CHANNEL_DIRECT_TCPIP)
+		return ws_bridges_open_direct(c->bridges, msg);
+	ws_debug("refusing request type %d/%d", ssh_message_type(msg), ssh_message_subtype(msg));
+	return 1;
+}
+
 static int ws_dead(ssh_session s)
 {
 	return s == NULL || !ssh_is_connected(s) ||
@@ -286,9 +300,11 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	ssh_set_blocking(c.up, 0);
 	if (ssh_event_add_session(ev, c.up) != SSH_OK)
 		goto out;
-	c.bridges = ws_bridges_new(c.down, c.up, ctx->cfg->max_channels, c.restr.no_pty);
+	c.bridges = ws_bridges_new(c.down, c.up, ctx->cfg->max_channels, c.restr.no_pty,
+	    c.restr.no_port_forwarding);
 	if (c.bridges == NULL)
 		goto out;
+	ssh_set_message_callback(c.down, ws_on_message, &c);
 	for (;;) {
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
 		waiting = ws_bridges_pump(c.bridges);

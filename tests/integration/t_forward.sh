@@ -1,0 +1,78 @@
+#!/bin/bash
+# Local and dynamic forwarding open their connections from the workspace (so
+# localhost is the workspace), many at once and large; VS Code Remote-SSH's
+# flow (ssh -T -D PORT host bash, script on stdin, then SOCKS and -L tunnels
+# while that first channel stays open); unknown requests never hang.
+. "$(dirname "$0")/lib.sh"
+[ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
+gw_start main
+W=$RUN-fwd
+SO=("${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W")
+
+# A web server inside the workspace, on its loopback only.
+wssh "$W" 'mkdir -p www && head -c 100M /dev/urandom > www/big && echo hello-from-workspace > www/index.html &&
+    cd www; setsid nohup python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1 < /dev/null & sleep 1; echo up'
+want=$(wssh "$W" 'sha256sum < www/big' | cut -c1-64)
+
+lport=$(free_port)
+timeout 30 ssh "${SO[@]}" -f -N -o ExitOnForwardFailure=yes -L "$lport:127.0.0.1:8765" 127.0.0.1 </dev/null >/dev/null 2>&1
+check "ssh -L starts" [ $? = 0 ]
+check "-L reaches the workspace's localhost" [ "$(curl -s --max-time 10 "http://127.0.0.1:$lport/")" = hello-from-workspace ]
+check "-L: 100 MiB through one forwarded connection" \
+    [ "$(curl -s --max-time 60 "http://127.0.0.1:$lport/big" | sha256sum | cut -c1-64)" = "$want" ]
+pids=()
+for i in $(seq 50); do curl -s --max-time 30 "http://127.0.0.1:$lport/" > "$T/par-$i" & pids+=($!); done
+wait "${pids[@]}"
+good=0; for i in $(seq 50); do [ "$(cat "$T/par-$i")" = hello-from-workspace ] && good=$((good + 1)); done
+check "-L: 50 connections in parallel ($good/50)" [ $good = 50 ]
+# The client end closing first, in the middle of a transfer.
+curl -s --max-time 60 --limit-rate 1M "http://127.0.0.1:$lport/big" -o /dev/null &
+c=$!; sleep 1; kill $c; wait $c 2>/dev/null
+check "-L still works after a client closed mid-transfer" [ "$(curl -s --max-time 10 "http://127.0.0.1:$lport/")" = hello-from-workspace ]
+curl -s --max-time 10 "http://127.0.0.1:$lport/nope" -o /dev/null -w '%{http_code}' > "$T/code"
+check "-L: the server closing first (404 reply) is relayed" [ "$(cat "$T/code")" = 404 ]
+# A forward to a closed port is refused; the connection lives on.
+bport=$(free_port)
+timeout 30 ssh "${SO[@]}" -f -N -L "$bport:127.0.0.1:1" 127.0.0.1 </dev/null >/dev/null 2>&1
+check "-L to a closed port: refused connection, no hang" bash -c "! curl -s --max-time 10 http://127.0.0.1:$bport/"
+
+dport=$(free_port)
+timeout 30 ssh "${SO[@]}" -f -N -o ExitOnForwardFailure=yes -D "$dport" 127.0.0.1 </dev/null >/dev/null 2>&1
+check "-D: SOCKS to the workspace's localhost" \
+    [ "$(curl -s --max-time 10 --socks5-hostname "127.0.0.1:$dport" http://localhost:8765/)" = hello-from-workspace ]
+
+# VS Code Remote-SSH: install script on stdin, server on a random port, its
+# port printed, then tunnels while the first channel stays open.
+vport=$(free_port)
+mkfifo "$T/vsin"
+( timeout 60 ssh "${SO[@]}" -T -D "$vport" 127.0.0.1 bash < "$T/vsin" > "$T/vsout" 2>&1 ) &
+vs=$!
+exec 7>"$T/vsin"
+cat >&7 <<'SCRIPT'
+mkdir -p ~/.vscode-fake && cd ~/.vscode-fake && echo vscode-server-ok > index.html
+python3 - <<'PY' &
+import http.server, socketserver, os
+os.chdir(os.path.expanduser("~/.vscode-fake"))
+s = socketserver.TCPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+print("listeningOn==%d==" % s.server_address[1], flush=True)
+s.serve_forever()
+PY
+SCRIPT
+for _ in $(seq 50); do grep -q listeningOn "$T/vsout" 2>/dev/null && break; sleep 0.2; done
+sport=$(grep -o 'listeningOn==[0-9]*' "$T/vsout" | cut -d= -f3)
+check "VS Code flow: script ran and printed its port ($sport)" [ -n "$sport" ]
+check "VS Code flow: SOCKS tunnel to the server while the exec channel is open" \
+    [ "$(curl -s --max-time 10 --socks5-hostname "127.0.0.1:$vport" "http://127.0.0.1:$sport/")" = vscode-server-ok ]
+l2=$(free_port)
+timeout 30 ssh "${SO[@]}" -f -N -L "$l2:127.0.0.1:$sport" 127.0.0.1 </dev/null >/dev/null 2>&1
+check "VS Code flow: second connection with -L reaches the same server" \
+    [ "$(curl -s --max-time 10 "http://127.0.0.1:$l2/")" = vscode-server-ok ]
+exec 7>&-
+kill $vs 2>/dev/null; wait $vs 2>/dev/null
+
+# Keepalives from the client are answered; an unknown global request gets a
+# failure reply instead of a hang (OpenSSH's -O check/ServerAlive use them).
+out=$(timeout 30 ssh "${SO[@]}" -o ServerAliveInterval=1 -o ServerAliveCountMax=2 127.0.0.1 'sleep 5; echo alive')
+check "ServerAliveInterval keepalives answered over 5 s" [ "$out" = alive ]
+pkill -f "ssh .*-p $GW_PORT .*-N" 2>/dev/null
+finish

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authkeys.h"
 #include "log.h"
 
 /* Bytes moved per read from a channel's buffer; also the most a write can
@@ -44,9 +45,14 @@ struct ws_bridge {
 
 struct ws_bridges {
 	ssh_session down, up;
-	int max_channels, no_pty, no_port_forwarding, count;
+	int max_channels, no_pty, no_port_forwarding, no_agent, no_x11, count;
+	int agent_asked, x11_asked;   /* the client asked for these forwardings */
+	struct ssh_callbacks_struct up_session_cb;
 	struct ws_bridge *head;
 };
+
+static int ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh_channel up,
+    int session);
 
 /* Requests to the workspace block until it answers: the client's request is
  * answered with the workspace's own reply (libssh replies synchronously).
@@ -259,8 +265,79 @@ static int ws_on_subsystem(ssh_session session, ssh_channel channel, const char 
 	return ws_relay(userdata, WS_REQ_SUBSYSTEM, name, NULL, 0, 0);
 }
 
+/* auth-agent-req: relayed so the workspace's sshd sets SSH_AUTH_SOCK. libssh
+ * 0.10 has already said yes to the client (void callback). */
+static void ws_on_agent_req(ssh_session session, ssh_channel channel, void *userdata)
+{
+	struct ws_bridge *b = userdata;
+
+	(void)session;
+	(void)channel;
+	if (b->set->no_agent)
+		return;
+	ws_up_blocking(b->set, 1);
+	if (ssh_channel_request_auth_agent(b->c2w.dst) == SSH_OK)
+		b->set->agent_asked = 1;
+	ws_up_blocking(b->set, 0);
+}
+
+static void ws_on_x11_req(ssh_session session, ssh_channel channel, int single,
+    const char *proto, const char *cookie, uint32_t screen, void *userdata)
+{
+	struct ws_bridge *b = userdata;
+
+	(void)session;
+	(void)channel;
+	if (b->set->no_x11)
+		return;
+	ws_up_blocking(b->set, 1);
+	if (ssh_channel_request_x11(b->c2w.dst, single, proto, cookie, (int)screen) == SSH_OK)
+		b->set->x11_asked = 1;
+	ws_up_blocking(b->set, 0);
+}
+
+/* The workspace opens a channel towards the client (agent or X11): open its
+ * twin on the client connection, then hand libssh the workspace side. */
+static ssh_channel ws_open_towards_client(struct ws_bridges *set, const char *orig, int oport)
+{
+	ssh_channel down = NULL, up = NULL;
+	int rc;
+
+	if (set->count >= set->max_channels)
+		return NULL;
+	if ((down = ssh_channel_new(set->down)) == NULL || (up = ssh_channel_new(set->up)) == NULL)
+		goto fail;
+	ssh_set_blocking(set->down, 1);
+	rc = orig ? ssh_channel_open_x11(down, orig, oport) : ssh_channel_open_auth_agent(down);
+	ssh_set_blocking(set->down, 0);
+	if (rc != SSH_OK || ws_bridge_attach(set, down, up, 0) != 0)
+		goto fail;
+	return up;
+fail:
+	ssh_channel_free(down);
+	ssh_channel_free(up);
+	return NULL;
+}
+
+static ssh_channel ws_on_agent_open(ssh_session session, void *userdata)
+{
+	struct ws_bridges *set = userdata;
+
+	(void)session;
+	return set->agent_asked ? ws_open_towards_client(set, NULL, 0) : NULL;
+}
+
+static ssh_channel ws_on_x11_open(ssh_session session, const char *orig, int oport,
+    void *userdata)
+{
+	struct ws_bridges *set = userdata;
+
+	(void)session;
+	return set->x11_asked ? ws_open_towards_client(set, orig ? orig : "127.0.0.1", oport) : NULL;
+}
+
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
-    int no_pty, int no_port_forwarding)
+    const struct ws_authkey_restrict *restr)
 {
 	struct ws_bridges *set = calloc(1, sizeof(*set));
 
@@ -269,8 +346,18 @@ struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_chan
 	set->down = down;
 	set->up = up;
 	set->max_channels = max_channels;
-	set->no_pty = no_pty;
-	set->no_port_forwarding = no_port_forwarding;
+	set->no_pty = restr->no_pty;
+	set->no_port_forwarding = restr->no_port_forwarding;
+	set->no_agent = restr->no_agent_forwarding;
+	set->no_x11 = restr->no_x11_forwarding;
+	set->up_session_cb.userdata = set;
+	set->up_session_cb.channel_open_request_auth_agent_function = ws_on_agent_open;
+	set->up_session_cb.channel_open_request_x11_function = ws_on_x11_open;
+	ssh_callbacks_init(&set->up_session_cb);
+	if (ssh_set_callbacks(up, &set->up_session_cb) != SSH_OK) {
+		free(set);
+		return NULL;
+	}
 	return set;
 }
 
@@ -340,6 +427,8 @@ static int ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh_channe
 		b->down_cb.channel_exec_request_function = ws_on_exec;
 		b->down_cb.channel_env_request_function = ws_on_env;
 		b->down_cb.channel_subsystem_request_function = ws_on_subsystem;
+		b->down_cb.channel_auth_agent_req_function = ws_on_agent_req;
+		b->down_cb.channel_x11_req_function = ws_on_x11_req;
 	}
 	ssh_callbacks_init(&b->down_cb);
 

@@ -7,15 +7,17 @@
 
 #include <libssh/libssh.h>
 
+#include "authkeys.h"
+
 struct ws_bridges;
 
 /* Returns an empty set bridging channels of the client session down to the
- * workspace session up (both borrowed, both non-blocking, in one ssh_event),
- * or NULL on allocation failure. max_channels caps open channels; no_pty and
- * no_port_forwarding refuse those (authorized_keys options). Free with
- * ws_bridges_free(). */
+ * workspace session up (both borrowed, both non-blocking, in one ssh_event;
+ * the set installs up's session callbacks), or NULL on failure. max_channels
+ * caps open channels; restr (copied) refuses what authorized_keys options
+ * forbid. Free with ws_bridges_free(). */
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
-    int no_pty, int no_port_forwarding);
+    const struct ws_authkey_restrict *restr);
 
 /* Frees every channel and the set; accepts NULL. */
 void ws_bridges_free(struct ws_bridges *set);

@@ -300,8 +300,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	ssh_set_blocking(c.up, 0);
 	if (ssh_event_add_session(ev, c.up) != SSH_OK)
 		goto out;
-	c.bridges = ws_bridges_new(c.down, c.up, ctx->cfg->max_channels, c.restr.no_pty,
-	    c.restr.no_port_forwarding);
+	c.bridges = ws_bridges_new(c.down, c.up, ctx->cfg->max_channels, &c.restr);
 	if (c.bridges == NULL)
 		goto out;
 	ssh_set_message_callback(c.down, ws_on_message, &c);

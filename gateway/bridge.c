@@ -19,6 +19,16 @@ struct ws_carry {
 	size_t len;
 };
 
+/* Remote forwards one connection may hold (OpenSSH has no limit; 32 is many). */
+#define WS_MAX_RFWD 32
+
+/* A listener the client asked for (ssh -R) and the workspace's sshd holds. */
+struct ws_rfwd {
+	char addr[256];        /* as the client asked: it matches channels by it */
+	int port;              /* as asked (0 = any) */
+	int bound;             /* what the workspace bound */
+};
+
 /* One direction of a pair: from src to dst. */
 struct ws_flow {
 	ssh_channel src, dst;
@@ -47,6 +57,8 @@ struct ws_bridges {
 	ssh_session down, up;
 	int max_channels, no_pty, no_port_forwarding, no_agent, no_x11, count;
 	int agent_asked, x11_asked;   /* the client asked for these forwardings */
+	struct ws_rfwd rfwd[WS_MAX_RFWD]; /* ssh -R listeners held on the workspace */
+	int nrfwd;
 	struct ssh_callbacks_struct up_session_cb;
 	struct ws_bridge *head;
 };
@@ -447,6 +459,11 @@ static int ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh_channe
 		free(b);
 		return -1;
 	}
+	/* A channel opened earlier (ssh -R: the workspace's side) may already hold
+	 * data or an EOF that arrived before our callbacks: let pump look. */
+	b->c2w.pending[0] = b->w2c.pending[0] = b->w2c.pending[1] = 1;
+	b->c2w.eof_in = ssh_channel_is_eof(down);
+	b->w2c.eof_in = ssh_channel_is_eof(up);
 	b->next = set->head;
 	set->head = b;
 	set->count++;
@@ -514,6 +531,81 @@ int ws_bridges_open_direct(struct ws_bridges *set, ssh_message msg)
 	return 0;
 }
 
+int ws_bridges_global_request(struct ws_bridges *set, ssh_message msg)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg), bound = 0, rc, i;
+
+	if (addr == NULL || set->no_port_forwarding)
+		return 1;
+	if (ssh_message_subtype(msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD) {
+		if (set->nrfwd >= WS_MAX_RFWD || strlen(addr) >= sizeof(set->rfwd[0].addr))
+			return 1;
+		ws_up_blocking(set, 1);
+		rc = ssh_channel_listen_forward(set->up, addr, port, &bound);
+		ws_up_blocking(set, 0);
+		if (rc != SSH_OK)
+			return 1;
+		snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", addr);
+		set->rfwd[set->nrfwd].port = port;
+		set->rfwd[set->nrfwd].bound = port ? port : bound;
+		set->nrfwd++;
+		ssh_message_global_request_reply_success(msg, (uint16_t)(port ? port : bound));
+		ws_debug("remote forward %s:%d bound on port %d", addr, port, port ? port : bound);
+		return 0;
+	}
+	if (ssh_message_subtype(msg) == SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD) {
+		for (i = 0; i < set->nrfwd; i++)
+			if (strcmp(set->rfwd[i].addr, addr) == 0 && set->rfwd[i].bound == port)
+				break;
+		if (i == set->nrfwd)
+			return 1;
+		ws_up_blocking(set, 1);
+		rc = ssh_channel_cancel_forward(set->up, addr, port);
+		ws_up_blocking(set, 0);
+		set->rfwd[i] = set->rfwd[--set->nrfwd];
+		if (rc != SSH_OK)
+			return 1;
+		ssh_message_global_request_reply_success(msg, 0);
+		return 0;
+	}
+	return 1;
+}
+
+/* Connections to an ssh -R listener arrive from the workspace as
+ * forwarded-tcpip channels: open the twin towards the client, named by the
+ * listener the client asked for. */
+static void ws_accept_reverse(struct ws_bridges *set)
+{
+	ssh_channel up, down;
+	char *orig = NULL;
+	int dport = 0, oport = 0, i, rc;
+
+	while (set->nrfwd > 0 &&
+	    (up = ssh_channel_open_forward_port(set->up, 0, &dport, &orig, &oport)) != NULL) {
+		for (i = 0; i < set->nrfwd && set->rfwd[i].bound != dport; i++)
+			;
+		ws_debug("forwarded connection to port %d from %s:%d", dport, orig ? orig : "?", oport);
+		down = NULL;
+		if (i < set->nrfwd && set->count < set->max_channels &&
+		    (down = ssh_channel_new(set->down)) != NULL) {
+			ssh_set_blocking(set->down, 1);
+			rc = ssh_channel_open_reverse_forward(down, set->rfwd[i].addr, dport,
+			    orig ? orig : "127.0.0.1", oport);
+			ssh_set_blocking(set->down, 0);
+			if (rc == SSH_OK && ws_bridge_attach(set, down, up, 0) == 0)
+				down = up = NULL;
+		}
+		if (up != NULL) {
+			ssh_channel_close(up);
+			ssh_channel_free(up);
+		}
+		ssh_channel_free(down);
+		ssh_string_free_char(orig);
+		orig = NULL;
+	}
+}
+
 /* Flushes the carry, then reads from src's buffer while dst's window allows.
  * Returns 1 when data still waits. */
 static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
@@ -537,6 +629,8 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
 		r = ssh_channel_read_nonblocking(f->src, buf, (uint32_t)room, err);
 		if (r <= 0) {
 			f->pending[err] = 0;
+			if (ssh_channel_is_eof(f->src))
+				f->eof_in = 1;
 			break;
 		}
 		n = ws_write_some(f->dst, buf, (size_t)r, dst_stderr);
@@ -603,6 +697,7 @@ int ws_bridges_pump(struct ws_bridges *set)
 	struct ws_bridge **pp = &set->head, *b;
 	int waiting = 0;
 
+	ws_accept_reverse(set);
 	while ((b = *pp) != NULL) {
 		waiting |= ws_bridge_pump(b);
 		if (b->done) {

@@ -32,6 +32,11 @@ ssh_channel ws_bridges_open_session(struct ws_bridges *set);
  * when msg was answered, 1 when the caller should refuse it. */
 int ws_bridges_open_direct(struct ws_bridges *set, ssh_message msg);
 
+/* For the client's tcpip-forward / cancel-tcpip-forward (ssh -R): relays it to
+ * the workspace's sshd and answers msg with its reply (the bound port for
+ * port 0). Returns 0 when answered, 1 when the caller should refuse. */
+int ws_bridges_global_request(struct ws_bridges *set, ssh_message msg);
+
 /* Moves what the last poll made possible: buffered data, EOF, exit status,
  * close. Call after every ssh_event_dopoll. Returns 1 when data is still
  * waiting for a peer's window (poll again soon), 0 otherwise. */

@@ -237,6 +237,8 @@ static int ws_on_message(ssh_session session, ssh_message msg, void *userdata)
 	if (ssh_message_type(msg) == SSH_REQUEST_CHANNEL_OPEN &&
 	    ssh_message_subtype(msg) == SSH_CHANNEL_DIRECT_TCPIP)
 		return ws_bridges_open_direct(c->bridges, msg);
+	if (ssh_message_type(msg) == SSH_REQUEST_GLOBAL)
+		return ws_bridges_global_request(c->bridges, msg);
 	ws_debug("refusing request type %d/%d", ssh_message_type(msg), ssh_message_subtype(msg));
 	return 1;
 }

@@ -70,6 +70,33 @@ check "VS Code flow: second connection with -L reaches the same server" \
 exec 7>&-
 kill $vs 2>/dev/null; wait $vs 2>/dev/null
 
+# Remote forwarding: listeners on the workspace, connections back to the client.
+mkdir -p "$T/cw" && echo hello-from-client > "$T/cw/index.html"
+cport=$(free_port)
+(cd "$T/cw" && exec python3 -m http.server "$cport" --bind 127.0.0.1 >/dev/null 2>&1) &
+web=$!
+sleep 0.5
+fetch() { wssh "$W" "python3 -c 'import urllib.request,sys; print(urllib.request.urlopen(\"http://127.0.0.1:$1/\", timeout=10).read().decode().strip())' 2>&1"; }
+rport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
+timeout 30 ssh "${SO[@]}" -f -N -o ExitOnForwardFailure=yes -R "$rport:127.0.0.1:$cport" 127.0.0.1 </dev/null >/dev/null 2>&1
+check "ssh -R $rport: starts" [ $? = 0 ]
+out=$(fetch "$rport"); echo "# $out" | tail -1
+check "ssh -R: the workspace's port leads back to the client" [ "$out" = hello-from-client ]
+timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$W" -f -N -o ExitOnForwardFailure=yes \
+    -R "0:127.0.0.1:$cport" 127.0.0.1 </dev/null >/dev/null 2>"$T/r0.err"
+aport=$(grep -o 'Allocated port [0-9]*' "$T/r0.err" | awk '{print $3}')
+check "ssh -R 0:...: the chosen port is reported ($aport)" [ -n "$aport" ]
+check "ssh -R 0:...: and it works" [ "$(fetch "${aport:-1}")" = hello-from-client ]
+# Cancel through a master connection.
+cport2=$(( rport + 1 ))
+timeout 30 ssh "${SO[@]}" -o ControlMaster=yes -o ControlPath="$T/rcm" -f -N 127.0.0.1 </dev/null >/dev/null 2>&1
+timeout 20 ssh "${SSH_OPTS[@]}" -o ControlPath="$T/rcm" -O forward -R "$cport2:127.0.0.1:$cport" -p "$GW_PORT" -l "$W" 127.0.0.1 2>/dev/null
+check "ssh -O forward -R: added on a running connection" [ "$(fetch "$cport2")" = hello-from-client ]
+timeout 20 ssh "${SSH_OPTS[@]}" -o ControlPath="$T/rcm" -O cancel -R "$cport2:127.0.0.1:$cport" -p "$GW_PORT" -l "$W" 127.0.0.1 2>/dev/null
+out=$(fetch "$cport2")
+check "ssh -O cancel -R: the workspace's listener is gone" grep -q "Connection refused" <<< "$out"
+kill $web 2>/dev/null
+
 # Keepalives from the client are answered; an unknown global request gets a
 # failure reply instead of a hang (OpenSSH's -O check/ServerAlive use them).
 out=$(timeout 30 ssh "${SO[@]}" -o ServerAliveInterval=1 -o ServerAliveCountMax=2 127.0.0.1 'sleep 5; echo alive')

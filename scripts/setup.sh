@@ -8,7 +8,8 @@ say() { printf '==> %s\n' "$*"; }
 PACKAGES=(build-essential cmake pkg-config clang libssh-dev libcurl4-openssl-dev
           libjson-c-dev libconfig-dev libpam0g-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
-          libclang-rt-14-dev cppcheck clang-tidy rsync git)
+          libclang-rt-14-dev cppcheck clang-tidy rsync git
+          putty-tools dropbear-bin python3-paramiko python3-asyncssh)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
 

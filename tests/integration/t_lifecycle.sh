@@ -11,7 +11,7 @@ check "no workspace before the first login" [ -z "$(docker ps -aq --filter "name
 out=$(wssh "$W" 'whoami; hostname; touch /home/workspace/keep; echo ok')
 check "first login creates the workspace and lands in it" [ "$out" = "$(printf 'workspace\n%s\nok' "$W")" ]
 port=$(ws_port "$W")
-check "sshd port from 2200-2400 ($port)" [ "$port" -ge 2200 ] && [ "$port" -le 2400 ]
+check "sshd port from 2200-2400 ($port)" test "$port" -ge 2200 -a "$port" -le 2400
 check "port published on 127.0.0.1:$port" [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
 mount=$(docker inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }}{{ end }}' "workspace-$W")
 check "volume workspace-$W at /home/workspace ($mount)" [ "$mount" = "volume workspace-$W /home/workspace" ]
@@ -23,7 +23,8 @@ docker stop -t 2 "workspace-$W" >/dev/null
 check "stopped" [ "$(docker inspect -f '{{ .State.Status }}' "workspace-$W")" = exited ]
 out=$(wssh "$W" 'ls /home/workspace/keep')
 check "login starts a stopped workspace; the file in /home/workspace survived" [ "$out" = /home/workspace/keep ]
-check "same port after a restart" [ "$(ws_port "$W")" = "$port" ] && [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
+check "same port after a restart (label)" [ "$(ws_port "$W")" = "$port" ]
+check "same port after a restart (published)" [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
 
 docker pause "workspace-$W" >/dev/null
 check "login unpauses a paused workspace" [ "$(wssh "$W" echo awake)" = awake ]

@@ -249,6 +249,22 @@ static int ws_dead(ssh_session s)
 	    (ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
 }
 
+/* Keepalives keep idle connections alive through load balancers; the TCP
+ * user timeout drops a peer that stops acknowledging them (dead peer). */
+static void ws_keepalive_setup(int fd, const struct ws_config *cfg)
+{
+	int on = 1, idle = cfg->client_alive_interval, cnt = cfg->client_alive_count_max;
+	unsigned int tmo = (unsigned int)(idle * cnt) * 1000u;
+
+	if (idle <= 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &tmo, sizeof(tmo));
+}
+
 static void ws_grace_expired(int sig)
 {
 	static const char msg[] = "wsgate: login grace time expired\n";
@@ -264,12 +280,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	struct ws_conn c;
 	ssh_event ev = NULL;
 	int one = 1, waiting = 0, ret = 1;
+	double last_alive;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	c.peer_ip = peer_ip;
 	c.peer_port = peer_port;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ws_keepalive_setup(fd, ctx->cfg);
 	signal(SIGALRM, ws_grace_expired);
 	alarm((unsigned)ctx->cfg->login_grace_time);
 
@@ -306,8 +324,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	if (c.bridges == NULL)
 		goto out;
 	ssh_set_message_callback(c.down, ws_on_message, &c);
+	last_alive = ws_now();
 	for (;;) {
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
+		if (ctx->cfg->client_alive_interval > 0 &&
+		    ws_now() - last_alive >= ctx->cfg->client_alive_interval) {
+			ssh_send_keepalive(c.down);
+			last_alive = ws_now();
+		}
 		waiting = ws_bridges_pump(c.bridges);
 		if (ws_dead(c.down))
 			break;

@@ -102,4 +102,11 @@ kill $web 2>/dev/null
 out=$(timeout 30 ssh "${SO[@]}" -o ServerAliveInterval=1 -o ServerAliveCountMax=2 127.0.0.1 'sleep 5; echo alive')
 check "ServerAliveInterval keepalives answered over 5 s" [ "$out" = alive ]
 pkill -f "ssh .*-p $GW_PORT .*-N" 2>/dev/null
+
+# The gateway's own keepalives to an idle client.
+gw_start alive "client_alive_interval = 1;"
+timeout 30 ssh "${SSH_OPTS[@]}" -v -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 'sleep 3.5; echo idle-ok' > "$T/alive.out" 2> "$T/alive.err"
+n=$(grep -c "rtype keepalive@openssh.com" "$T/alive.err")
+check "client_alive_interval = 1: keepalives reach an idle client ($n in 3.5 s)" [ "$n" -ge 2 ]
+check "and the session carries on" [ "$(cat "$T/alive.out")" = idle-ok ]
 finish

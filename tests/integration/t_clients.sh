@@ -65,11 +65,14 @@ while True:
     if not d: break
     data += d
 print("forward", "hello-web" in data.decode())
+# An unknown global request that wants a reply gets a failure, not a hang.
+print("unknown-global", c.get_transport().global_request("no-such-request@example.com", wait=True))
 c.close()
 PY
 check "paramiko: exec with exit code" contains "$T/paramiko.out" "output pm-ok exit 7"
 check "paramiko: sftp both ways" contains "$T/paramiko.out" "sftp $want"
 check "paramiko: direct-tcpip" contains "$T/paramiko.out" "forward True"
+check "unknown global request answered with failure" contains "$T/paramiko.out" "unknown-global None"
 
 # asyncssh
 timeout 120 "$PY" - "$GW_PORT" "$W" "$T" > "$T/asyncssh.out" 2>&1 <<'PY'

@@ -91,9 +91,15 @@ async def main():
         writer.write(b"GET / HTTP/1.0\r\n\r\n"); data = await reader.read()
         print("forward", "hello-web" in data.decode())
         listener.close()
+        # A signal from the client reaches the workspace's process.
+        proc = await c.create_process('trap "echo got-usr1; exit 0" USR1; echo ready; while :; do sleep 0.1; done')
+        await proc.stdout.readline()
+        proc.send_signal("USR1")
+        print("signal", (await proc.stdout.readline()).strip(), "exit", await proc.wait_closed() or proc.exit_status)
 asyncio.run(main())
 PY
 check "asyncssh: run with exit code" contains "$T/asyncssh.out" "output as-ok exit 8"
 check "asyncssh: sftp both ways" contains "$T/asyncssh.out" "sftp $want"
 check "asyncssh: forwarded port" contains "$T/asyncssh.out" "forward True"
+check "asyncssh: a signal reaches the workspace's process" contains "$T/asyncssh.out" "signal got-usr1 exit 0"
 finish

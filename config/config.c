@@ -166,6 +166,10 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "host_key, client_key, authorized_keys and docker_socket must be absolute paths");
 		return WS_ERR_CONFIG;
 	}
+	if (cfg->audit_log[0] != '\0' && cfg->audit_log[0] != '/') {
+		snprintf(err, errlen, "audit_log must be an absolute path or empty");
+		return WS_ERR_CONFIG;
+	}
 	return WS_OK;
 }
 

@@ -26,6 +26,7 @@ struct ws_config {
 	int max_channels;
 	int client_alive_interval;
 	int client_alive_count_max;
+	char *audit_log;
 	char *log_level;
 };
 

@@ -41,6 +41,8 @@ const struct ws_option ws_options[] = {
 	  "Seconds between the gateway's keepalives to an idle client (0 = off), as OpenSSH ClientAliveInterval." },
 	{ "client_alive_count_max", WS_OPT_INT, OFF(client_alive_count_max), 1, 100, 3, NULL,
 	  "Keepalive intervals a client may leave unacknowledged before its connection is dropped." },
+	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
+	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr." },
 	{ "log_level", WS_OPT_STRING, OFF(log_level), 4, 5, 0, "info",
 	  "One of error, warn, info, debug." },
 	{ NULL, WS_OPT_INT, 0, 0, 0, 0, NULL, NULL },

@@ -28,6 +28,7 @@ struct ws_flow {
 	int eof_in;            /* src sent EOF */
 	int eof_out;           /* EOF forwarded to dst */
 	int closed_in;         /* src sent CLOSE */
+	uint64_t *counter;     /* bytes delivered, for the audit log */
 };
 
 struct ws_bridge {
@@ -93,6 +94,7 @@ static int ws_on_data(ssh_session session, ssh_channel channel, void *data,
 		return 0;
 	}
 	n = ws_write_some(f->dst, data, len, f == &b->w2c && is_stderr);
+	*f->counter += n;
 	if (n < len)
 		f->pending[err] = 1;
 	return (int)n;
@@ -364,6 +366,8 @@ int ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh_channel up,
 	b->c2w.dst = up;
 	b->w2c.src = up;
 	b->w2c.dst = down;
+	b->c2w.counter = &set->bytes_in;
+	b->w2c.counter = &set->bytes_out;
 
 	b->down_cb.userdata = b;
 	b->down_cb.channel_data_function = ws_on_data;
@@ -446,6 +450,7 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
 
 	if (c->len > 0) {
 		n = ws_write_some(f->dst, c->data, c->len, dst_stderr);
+		*f->counter += n;
 		memmove(c->data, c->data + n, c->len - n);
 		c->len -= n;
 		if (c->len > 0)
@@ -463,6 +468,7 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
 			break;
 		}
 		n = ws_write_some(f->dst, buf, (size_t)r, dst_stderr);
+		*f->counter += n;
 		if (n < (size_t)r) {
 			/* Should not happen within the window; keep it, never drop it. */
 			if (c->data == NULL && (c->data = malloc(WS_CHUNK)) == NULL) {
@@ -538,6 +544,12 @@ int ws_bridges_pump(struct ws_bridges *set)
 		}
 	}
 	return waiting;
+}
+
+void ws_bridges_bytes(const struct ws_bridges *set, uint64_t *in, uint64_t *out)
+{
+	*in = set->bytes_in;
+	*out = set->bytes_out;
 }
 
 int ws_bridges_count(const struct ws_bridges *set)

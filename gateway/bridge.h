@@ -6,6 +6,7 @@
 #define WSGATE_BRIDGE_H
 
 #include <libssh/libssh.h>
+#include <stdint.h>
 
 #include "authkeys.h"
 
@@ -41,6 +42,10 @@ int ws_bridges_global_request(struct ws_bridges *set, ssh_message msg);
  * close. Call after every ssh_event_dopoll. Returns 1 when data is still
  * waiting for a peer's window (poll again soon), 0 otherwise. */
 int ws_bridges_pump(struct ws_bridges *set);
+
+/* Sets *in and *out to the bytes delivered so far from the client to the
+ * workspace and back, over all channels. */
+void ws_bridges_bytes(const struct ws_bridges *set, uint64_t *in, uint64_t *out);
 
 /* Returns the number of channel pairs still open. */
 int ws_bridges_count(const struct ws_bridges *set);

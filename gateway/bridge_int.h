@@ -3,6 +3,7 @@
 #define WSGATE_BRIDGE_INT_H
 
 #include <libssh/callbacks.h>
+#include <stdint.h>
 #include <libssh/libssh.h>
 
 #include "bridge.h"
@@ -25,6 +26,7 @@ struct ws_bridges {
 	int agent_asked, x11_asked;   /* the client asked for these forwardings */
 	struct ws_rfwd rfwd[WS_MAX_RFWD]; /* ssh -R listeners held on the workspace */
 	int nrfwd;
+	uint64_t bytes_in, bytes_out;  /* client -> workspace, workspace -> client */
 	struct ssh_callbacks_struct up_session_cb;
 	struct ws_bridge *head;
 };

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 
+#include "audit.h"
 #include "config.h"
 #include "keys.h"
 #include "log.h"
@@ -237,6 +238,10 @@ int main(int argc, char **argv)
 	if ((bind = ws_make_bind(hostkey)) == NULL)
 		goto out;
 	hostkey = NULL; /* SSH_BIND_OPTIONS_IMPORT_KEY took ownership */
+	if (ws_audit_open(cfg->audit_log) != WS_OK) {
+		ws_error("cannot open audit log %s: %s", cfg->audit_log, strerror(errno));
+		goto out;
+	}
 	if ((lfd = ws_listen(cfg->listen_address, cfg->listen_port)) < 0)
 		goto out;
 	ws_info("wsgate %s listening on %s port %d", WS_VERSION, cfg->listen_address,

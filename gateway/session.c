@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "authkeys.h"
 #include "bridge.h"
 #include "docker.h"
@@ -30,7 +31,19 @@ struct ws_conn {
 	int peer_port;
 	int authed, fatal, failures;
 	char name[WS_NAME_MAX + 1];
+	char key_fp[128];       /* fingerprint of the accepted key */
+	char port_str[8];
+	double started;         /* when the session began (after login) */
 };
+
+/* One audit line about this connection; user is the name asked for. */
+static void ws_audit_auth(struct ws_conn *c, const char *user, const char *fp, const char *result)
+{
+	const char *kv[] = { "src", c->peer_ip, "port", c->port_str, "account", "-",
+		"workspace", user, "method", "publickey", "key", fp, "result", result, NULL };
+
+	ws_audit("auth", kv);
+}
 
 static void ws_sleep_ms(long ms)
 {
@@ -183,6 +196,7 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 		if (ws_name_check(user, why, sizeof(why)) != WS_OK) {
 			/* Refused before Docker is touched, with the reason. */
 			ws_info("invalid workspace name from %s", c->peer_ip);
+			ws_audit_auth(c, user, "-", "invalid-name");
 			ws_tell(c, "cannot log in as '%.64s': %s", user, why);
 			c->fatal = 1;
 			return SSH_AUTH_DENIED;
@@ -194,24 +208,33 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 		return SSH_AUTH_DENIED;
 	}
 	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
-	    signature_state != SSH_PUBLICKEY_STATE_VALID)
+	    signature_state != SSH_PUBLICKEY_STATE_VALID) {
+		ws_fingerprint(pubkey, fp, sizeof(fp));
+		ws_audit_auth(c, user, fp, "bad-signature");
 		return ws_auth_failed(c);
+	}
 	rc = ws_authkeys_match_file(c->ctx->cfg->authorized_keys, pubkey, c->peer_ip,
 	    time(NULL), &r);
 	ws_fingerprint(pubkey, fp, sizeof(fp));
 	if (rc != WS_OK) {
 		ws_info("refused key %s for %s from %s port %d", fp, c->name, c->peer_ip, c->peer_port);
+		ws_audit_auth(c, user, fp, "refused");
 		return ws_auth_failed(c);
 	}
-	if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+	if (signature_state == SSH_PUBLICKEY_STATE_NONE) {
+		ws_audit_auth(c, user, fp, "key-ok");
 		return SSH_AUTH_SUCCESS; /* libssh answers PK_OK: prove it next */
+	}
 	ws_info("accepted key %s for %s from %s port %d", fp, c->name, c->peer_ip, c->peer_port);
 	/* The grace timer covers the client, not the workspace start. */
 	alarm(0);
 	if (ws_reach_workspace(c) != 0) {
+		ws_audit_auth(c, user, fp, "workspace-unavailable");
 		c->fatal = 1;
 		return SSH_AUTH_DENIED;
 	}
+	ws_audit_auth(c, user, fp, "accepted");
+	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->restr = r;
 	c->authed = 1;
 	return SSH_AUTH_SUCCESS;
@@ -286,6 +309,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	c.ctx = ctx;
 	c.peer_ip = peer_ip;
 	c.peer_port = peer_port;
+	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
 	signal(SIGALRM, ws_grace_expired);
@@ -324,6 +348,12 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	if (c.bridges == NULL)
 		goto out;
 	ssh_set_message_callback(c.down, ws_on_message, &c);
+	{
+		const char *kv[] = { "src", c.peer_ip, "port", c.port_str, "account", "-",
+			"workspace", c.name, "method", "publickey", "key", c.key_fp, NULL };
+		ws_audit("session-start", kv);
+	}
+	c.started = ws_now();
 	last_alive = ws_now();
 	for (;;) {
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
@@ -345,6 +375,17 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		}
 	}
 	ret = 0;
+	{
+		char in[24], outb[24], dur[24];
+		uint64_t bin, bout;
+		const char *kv[] = { "src", c.peer_ip, "port", c.port_str, "account", "-",
+			"workspace", c.name, "bytes_in", in, "bytes_out", outb, "duration", dur, NULL };
+		ws_bridges_bytes(c.bridges, &bin, &bout);
+		snprintf(in, sizeof(in), "%llu", (unsigned long long)bin);
+		snprintf(outb, sizeof(outb), "%llu", (unsigned long long)bout);
+		snprintf(dur, sizeof(dur), "%.3f", ws_now() - c.started);
+		ws_audit("session-end", kv);
+	}
 out:
 	if (c.fatal && c.down != NULL) {
 		ssh_blocking_flush(c.down, 2000);

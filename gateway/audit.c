@@ -1,0 +1,72 @@
+#include "audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WS_AUDIT_VALUE_MAX 200
+
+static int ws_audit_fd = STDERR_FILENO;
+
+ws_err ws_audit_open(const char *path)
+{
+	int fd;
+
+	if (path == NULL || path[0] == '\0') {
+		ws_audit_fd = STDERR_FILENO;
+		return WS_OK;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return WS_ERR_IO;
+	ws_audit_fd = fd;
+	return WS_OK;
+}
+
+static int ws_audit_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    strchr("._:@/+-", c) != NULL;
+}
+
+/* Appends value to line at *n (bounded by cap), escaped. */
+static void ws_audit_put(char *line, size_t cap, size_t *n, const char *value)
+{
+	size_t i;
+
+	if (value == NULL || value[0] == '\0')
+		value = "-";
+	for (i = 0; value[i] != '\0' && i < WS_AUDIT_VALUE_MAX && *n + 4 < cap; i++) {
+		unsigned char c = (unsigned char)value[i];
+		if (ws_audit_safe(c))
+			line[(*n)++] = (char)c;
+		else
+			*n += (size_t)snprintf(line + *n, cap - *n, "%%%02X", c);
+	}
+}
+
+void ws_audit(const char *event, const char *const *kv)
+{
+	char line[2048], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = (size_t)snprintf(line, sizeof(line), "%s.%03ldZ wsgate[%ld] audit event=%s", stamp,
+	    ts.tv_nsec / 1000000, (long)getpid(), event);
+	for (; kv != NULL && kv[0] != NULL && kv[1] != NULL && n + 8 < sizeof(line); kv += 2) {
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=", kv[0]);
+		if (n >= sizeof(line) - 8)
+			break;
+		ws_audit_put(line, sizeof(line) - 2, &n, kv[1]);
+	}
+	line[n++] = '\n';
+	while (write(ws_audit_fd, line, n) < 0 && errno == EINTR)
+		;
+}

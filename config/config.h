@@ -24,6 +24,7 @@ struct ws_config {
 	int login_grace_time;
 	int max_auth_tries;
 	int max_channels;
+	int max_startups;
 	int client_alive_interval;
 	int client_alive_count_max;
 	char *audit_log;

@@ -37,6 +37,8 @@ const struct ws_option ws_options[] = {
 	  "Authentication attempts allowed per connection." },
 	{ "max_channels", WS_OPT_INT, OFF(max_channels), 1, 1024, 64, NULL,
 	  "Channels open at once on one connection." },
+	{ "max_startups", WS_OPT_INT, OFF(max_startups), 1, 100000, 100, NULL,
+	  "Connections not yet authenticated at once (like OpenSSH MaxStartups); more are dropped." },
 	{ "client_alive_interval", WS_OPT_INT, OFF(client_alive_interval), 0, 86400, 0, NULL,
 	  "Seconds between the gateway's keepalives to an idle client (0 = off), as OpenSSH ClientAliveInterval." },
 	{ "client_alive_count_max", WS_OPT_INT, OFF(client_alive_count_max), 1, 100, 3, NULL,

@@ -1,6 +1,7 @@
 /* wsgate — the SSH front door for containerized workspaces. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
@@ -17,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "audit.h"
+#include "children.h"
 #include "config.h"
 #include "keys.h"
 #include "log.h"
@@ -114,10 +116,21 @@ static ssh_bind ws_make_bind(ssh_key hostkey)
 
 /* Accepts until SIGTERM/SIGINT; each connection gets its own process so a
  * slow workspace or a crash touches one user only. */
-static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
+static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 {
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+	struct ws_children *kids = ws_children_new();
+	int pipefd[2];
 
+	/* Children report "authenticated" through a pipe (pid-sized writes are
+	 * atomic), so the listener can count unauthenticated connections. */
+	if (kids == NULL || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ws_error("cannot set up the connection table");
+		ws_children_free(kids);
+		return 1;
+	}
+	pfd[1].fd = pipefd[0];
+	ctx->notify_fd = pipefd[1];
 	while (!ws_stop) {
 		struct sockaddr_storage ss = { 0 };
 		socklen_t sslen = sizeof(ss);
@@ -125,9 +138,13 @@ static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
 		int fd, port;
 		pid_t pid;
 
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
-		if (poll(&pfd, 1, 1000) <= 0)
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+			ws_children_remove(kids, pid);
+		if (poll(pfd, 2, 1000) <= 0)
+			continue;
+		while (read(pipefd[0], &pid, sizeof(pid)) == (ssize_t)sizeof(pid))
+			ws_children_authed(kids, pid);
+		if (!(pfd[0].revents & POLLIN))
 			continue;
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -136,6 +153,12 @@ static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
 			continue;
 		}
 		ws_peer(&ss, ip, sizeof(ip), &port);
+		if (ws_children_unauthenticated(kids) >= ctx->cfg->max_startups) {
+			ws_warn("dropping connection from %s port %d: %d connections are still authenticating (max_startups)",
+			    ip, port, ctx->cfg->max_startups);
+			close(fd);
+			continue;
+		}
 		pid = fork();
 		if (pid < 0) {
 			ws_warn("fork: %s; dropping connection from %s", strerror(errno), ip);
@@ -145,6 +168,7 @@ static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
 		if (pid == 0) {
 			char tag[96];
 			close(lfd);
+			close(pipefd[0]);
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
@@ -154,8 +178,13 @@ static int ws_serve(const struct ws_session_ctx *ctx, int lfd)
 			_exit(ws_session_serve(ctx, fd, ip, port));
 		}
 		close(fd);
+		if (ws_children_add(kids, pid) != WS_OK)
+			ws_warn("connection table full; not counting pid %ld", (long)pid);
 	}
 	ws_info("stopping (sessions in progress continue)");
+	close(pipefd[0]);
+	close(pipefd[1]);
+	ws_children_free(kids);
 	return 0;
 }
 

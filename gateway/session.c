@@ -234,6 +234,11 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 		return SSH_AUTH_DENIED;
 	}
 	ws_audit_auth(c, user, fp, "accepted");
+	{
+		/* Tell the listener we no longer count against max_startups. */
+		pid_t self = getpid();
+		(void)!write(c->ctx->notify_fd, &self, sizeof(self));
+	}
 	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->restr = r;
 	c->authed = 1;

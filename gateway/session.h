@@ -13,6 +13,7 @@ struct ws_session_ctx {
 	ssh_bind bind;            /* carries the host key and algorithms */
 	ssh_key client_key;       /* the gateway's key for workspaces */
 	const char *client_pub;   /* its "type base64" line */
+	int notify_fd;            /* the child writes its pid here once authenticated */
 };
 
 /* Serves the accepted TCP connection fd (taken over: closed on return) to its

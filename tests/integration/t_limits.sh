@@ -1,0 +1,31 @@
+#!/bin/bash
+# max_startups: connections still authenticating are capped (like OpenSSH
+# MaxStartups); authenticated sessions do not count; the cap frees up.
+. "$(dirname "$0")/lib.sh"
+gw_start main "max_startups = 3;" "login_grace_time = 30;"
+W=$RUN-limits
+wssh "$W" true
+
+# Three sessions that are logged in do not count against the cap.
+pids=()
+for i in 1 2 3; do wssh "$W" 'sleep 4' & pids+=($!); done
+sleep 2
+check "a 4th login while 3 sessions run" [ "$(wssh "$W" echo in)" = in ]
+wait "${pids[@]}"
+
+# Three connections that never authenticate fill the cap.
+python3 - "$GW_PORT" > "$T/idle.out" <<'PY' &
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
+print("open", flush=True)
+time.sleep(6)
+PY
+idle=$!
+sleep 1.5
+out=$(wssh "$W" echo in 2>&1)
+check "a 4th connection while 3 are still authenticating is dropped" [ "$out" != in ]
+check "the gateway says why in its log" contains "$T/main.log" "max_startups"
+wait $idle
+sleep 1
+check "once they are gone, logins work again" [ "$(wssh "$W" echo in)" = in ]
+finish

@@ -25,6 +25,7 @@ struct ws_config {
 	int max_auth_tries;
 	int max_channels;
 	int max_startups;
+	int penalty_authfail, penalty_min, penalty_max;
 	int client_alive_interval;
 	int client_alive_count_max;
 	char *audit_log;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -21,6 +22,7 @@
 #include "children.h"
 #include "config.h"
 #include "keys.h"
+#include "penalty.h"
 #include "log.h"
 #include "session.h"
 
@@ -33,6 +35,14 @@
 #define WS_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
 
 static volatile sig_atomic_t ws_stop;
+
+static double ws_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void ws_on_term(int sig)
 {
@@ -120,13 +130,17 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 {
 	struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
 	struct ws_children *kids = ws_children_new();
+	struct ws_penalty *pen = ws_penalty_new(ctx->cfg->penalty_authfail, ctx->cfg->penalty_min,
+	    ctx->cfg->penalty_max);
+	struct ws_notice note;
 	int pipefd[2];
 
 	/* Children report "authenticated" through a pipe (pid-sized writes are
 	 * atomic), so the listener can count unauthenticated connections. */
-	if (kids == NULL || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (kids == NULL || pen == NULL || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
 		ws_error("cannot set up the connection table");
 		ws_children_free(kids);
+		ws_penalty_free(pen);
 		return 1;
 	}
 	pfd[1].fd = pipefd[0];
@@ -142,8 +156,13 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			ws_children_remove(kids, pid);
 		if (poll(pfd, 2, 1000) <= 0)
 			continue;
-		while (read(pipefd[0], &pid, sizeof(pid)) == (ssize_t)sizeof(pid))
-			ws_children_authed(kids, pid);
+		while (read(pipefd[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
+			note.ip[sizeof(note.ip) - 1] = '\0';
+			if (note.kind == 'A')
+				ws_children_authed(kids, note.pid);
+			else if (note.kind == 'F')
+				ws_penalty_fail(pen, note.ip, ws_mono());
+		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
@@ -153,6 +172,12 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			continue;
 		}
 		ws_peer(&ss, ip, sizeof(ip), &port);
+		if (ws_penalty_refused(pen, ip, ws_mono()) > 0) {
+			ws_info("refusing %s port %d: penalised for failed logins (%.0f s left)", ip, port,
+			    ws_penalty_refused(pen, ip, ws_mono()));
+			close(fd);
+			continue;
+		}
 		if (ws_children_unauthenticated(kids) >= ctx->cfg->max_startups) {
 			ws_warn("dropping connection from %s port %d: %d connections are still authenticating (max_startups)",
 			    ip, port, ctx->cfg->max_startups);
@@ -185,6 +210,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	close(pipefd[0]);
 	close(pipefd[1]);
 	ws_children_free(kids);
+	ws_penalty_free(pen);
 	return 0;
 }
 

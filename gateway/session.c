@@ -171,6 +171,18 @@ static void ws_fingerprint(ssh_key key, char *out, size_t outlen)
 	ssh_clean_pubkey_hash(&hash);
 }
 
+/* Reports to the listener (max_startups, penalties). */
+static void ws_notify(struct ws_conn *c, char kind)
+{
+	struct ws_notice n;
+
+	memset(&n, 0, sizeof(n));
+	n.pid = getpid();
+	n.kind = kind;
+	snprintf(n.ip, sizeof(n.ip), "%s", c->peer_ip);
+	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
+}
+
 /* Counts a failed attempt; past the limit the connection is ended. */
 static int ws_auth_failed(struct ws_conn *c)
 {
@@ -197,6 +209,7 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 			/* Refused before Docker is touched, with the reason. */
 			ws_info("invalid workspace name from %s", c->peer_ip);
 			ws_audit_auth(c, user, "-", "invalid-name");
+			c->failures++;
 			ws_tell(c, "cannot log in as '%.64s': %s", user, why);
 			c->fatal = 1;
 			return SSH_AUTH_DENIED;
@@ -234,11 +247,8 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 		return SSH_AUTH_DENIED;
 	}
 	ws_audit_auth(c, user, fp, "accepted");
-	{
-		/* Tell the listener we no longer count against max_startups. */
-		pid_t self = getpid();
-		(void)!write(c->ctx->notify_fd, &self, sizeof(self));
-	}
+	/* Tell the listener we no longer count against max_startups. */
+	ws_notify(c, 'A');
 	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->restr = r;
 	c->authed = 1;
@@ -392,6 +402,8 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		ws_audit("session-end", kv);
 	}
 out:
+	if (!c.authed && c.failures > 0)
+		ws_notify(&c, 'F');
 	if (c.fatal && c.down != NULL) {
 		ssh_blocking_flush(c.down, 2000);
 	}

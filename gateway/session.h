@@ -5,6 +5,7 @@
 
 #include <libssh/libssh.h>
 #include <libssh/server.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -13,7 +14,14 @@ struct ws_session_ctx {
 	ssh_bind bind;            /* carries the host key and algorithms */
 	ssh_key client_key;       /* the gateway's key for workspaces */
 	const char *client_pub;   /* its "type base64" line */
-	int notify_fd;            /* the child writes its pid here once authenticated */
+	int notify_fd;            /* the child reports to the listener here */
+};
+
+/* What a connection's process tells the listener (one atomic pipe write). */
+struct ws_notice {
+	pid_t pid;
+	char kind;                /* 'A' authenticated, 'F' ended after failed logins */
+	char ip[63];
 };
 
 /* Serves the accepted TCP connection fd (taken over: closed on return) to its

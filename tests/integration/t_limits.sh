@@ -28,4 +28,21 @@ check "the gateway says why in its log" contains "$T/main.log" "max_startups"
 wait $idle
 sleep 1
 check "once they are gone, logins work again" [ "$(wssh "$W" echo in)" = in ]
+
+# Per-source penalties: a guessing loop from 127.0.0.3 gets that address
+# refused, while someone at 127.0.0.2 logs in at once.
+gw_start penal "penalty_authfail = 3;" "penalty_min = 5;" "penalty_max = 60;"
+guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true 2>&1; }
+guess >/dev/null; guess >/dev/null
+sleep 0.5
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+check "after failed logins the guessing address is refused, even with a good key" [ "$out" != in ]
+check "the gateway logs the penalty" contains "$T/penal.log" "penalised for failed logins"
+t0=$(date +%s%N)
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.2 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "another address logs in meanwhile ($ms ms)" [ "$out" = in ]
+sleep 6
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+check "the penalty runs out" [ "$out" = in ]
 finish

@@ -5,23 +5,9 @@
 # processes. Prints totals and per-session figures.
 #   bench/memory.sh [--sessions N]     (default 100; loopback only)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-WSGATE_BIN=${WSGATE_BIN:-$top/build/wsgate}
 N=100
 [ "${1:-}" = --sessions ] && N=$2
-T=$(mktemp -d /tmp/wsgate-mem.XXXXXX)
-NAME=mem$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
-pids=()
-cleanup() {
-    pkill -f "$T/ssh_config" 2>/dev/null || true
-    for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
-    docker rm -f "workspace-$NAME" >/dev/null 2>&1 || true
-    docker volume rm -f "workspace-$NAME" >/dev/null 2>&1 || true
-    rm -rf "$T"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+. "$(dirname "$0")/lib.sh"
 # Sum of PSS (kB) over a process and all its descendants.
 pss_tree() {
     local total=0 p
@@ -31,32 +17,7 @@ pss_tree() {
     echo "$total"
 }
 
-ssh-keygen -q -t ed25519 -N '' -f "$T/id"
-cp "$T/id.pub" "$T/authorized_keys"
-cat > "$T/ssh_config" <<CONF
-Host *
-    StrictHostKeyChecking no
-    UserKnownHostsFile /dev/null
-    IdentityFile $T/id
-    IdentitiesOnly yes
-    BatchMode yes
-    LogLevel ERROR
-CONF
-gport=$(free_port)
-printf 'listen_port = %s;\nhost_key = "%s/host_key";\nclient_key = "%s/id";\nauthorized_keys = "%s/authorized_keys";\nlog_level = "warn";\nmax_startups = 1000;\n' \
-    "$gport" "$T" "$T" "$T" > "$T/wsgate.conf"
-"$WSGATE_BIN" -f "$T/wsgate.conf" 2>"$T/wsgate.log" & gw=$!; pids+=($gw)
-wait_port "$gport"
-jport=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$T/jump_host_key"
-printf 'Port %s\nListenAddress 127.0.0.1\nHostKey %s/jump_host_key\nPidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\nStrictModes no\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nAllowTcpForwarding yes\nMaxStartups 1000\nMaxSessions 1000\n' \
-    "$jport" "$T" "$T" "$T" > "$T/sshd_config"
-mkdir -p /run/sshd
-/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>"$T/sshd.log" & jump=$!; pids+=($jump)
-wait_port "$jport"
-S=(ssh -F "$T/ssh_config")
-"${S[@]}" -p "$gport" "$NAME@127.0.0.1" true
-wport=$(docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$NAME")
+hops_up "max_startups = 1000;" "$(printf 'MaxStartups 1000\nMaxSessions 1000')"
 
 open_sessions() {  # $1 = the hop's pid; then ssh arguments before the command
     local hop=$1 i; shift

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "container.h"
 #include "log.h"
 
@@ -17,13 +18,6 @@
  * another gateway races us, so a handful is plenty. */
 #define WS_ENSURE_ROUNDS 8
 #define WS_MAX_EXCLUDED 16
-
-static void ws_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* GET /containers/workspace-NAME/json. WS_ERR_NOT_FOUND when absent. */
 static ws_err ws_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
@@ -393,7 +387,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			break;
 		case WS_CSTATE_RESTARTING:
 		case WS_CSTATE_REMOVING:
-			ws_sleep_ms(500);
+			ws_clock_sleep_ms(500);
 			break;
 		default:
 			snprintf(why, whylen, "workspace '%s' is %s; ask an administrator",

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "children.h"
+#include "clock.h"
 #include "config.h"
 #include "keys.h"
 #include "penalty.h"
@@ -35,14 +36,6 @@
 #define WS_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512"
 
 static volatile sig_atomic_t ws_stop;
-
-static double ws_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void ws_on_term(int sig)
 {
@@ -161,7 +154,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			if (note.kind == 'A')
 				ws_children_authed(kids, note.pid);
 			else if (note.kind == 'F')
-				ws_penalty_fail(pen, note.ip, ws_mono());
+				ws_penalty_fail(pen, note.ip, ws_clock_now());
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
@@ -172,9 +165,9 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			continue;
 		}
 		ws_peer(&ss, ip, sizeof(ip), &port);
-		if (ws_penalty_refused(pen, ip, ws_mono()) > 0) {
+		if (ws_penalty_refused(pen, ip, ws_clock_now()) > 0) {
 			ws_info("refusing %s port %d: penalised for failed logins (%.0f s left)", ip, port,
-			    ws_penalty_refused(pen, ip, ws_mono()));
+			    ws_penalty_refused(pen, ip, ws_clock_now()));
 			close(fd);
 			continue;
 		}

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "authkeys.h"
 #include "bridge.h"
+#include "clock.h"
 #include "docker.h"
 #include "log.h"
 #include "names.h"
@@ -43,21 +44,6 @@ static void ws_audit_auth(struct ws_conn *c, const char *user, const char *fp, c
 		"workspace", user, "method", "publickey", "key", fp, "result", result, NULL };
 
 	ws_audit("auth", kv);
-}
-
-static void ws_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static double ws_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Tells the client one line during authentication (SSH_MSG_USERAUTH_BANNER:
@@ -99,7 +85,7 @@ static int ws_reach_workspace(struct ws_conn *c)
 	struct ws_upstream_params up;
 	struct ws_docker *d = NULL;
 	char why[600], detail[400];
-	double start = ws_now(), last_check = start;
+	double start = ws_clock_now(), last_check = start;
 	ws_err rc;
 	int ret = 1;
 
@@ -130,21 +116,21 @@ static int ws_reach_workspace(struct ws_conn *c)
 			snprintf(why, sizeof(why), "workspace '%s': %s", c->name, detail);
 			goto fail;
 		}
-		if (ws_now() - start > cfg->sshd_wait_timeout) {
+		if (ws_clock_now() - start > cfg->sshd_wait_timeout) {
 			snprintf(why, sizeof(why),
 			    "workspace '%s' did not answer within %d s: its sshd sent no SSH banner on port %d",
 			    c->name, cfg->sshd_wait_timeout, t.port);
 			goto fail;
 		}
-		if (ws_now() - last_check > 1.0) {
-			last_check = ws_now();
+		if (ws_clock_now() - last_check > 1.0) {
+			last_check = ws_clock_now();
 			if (ws_workspace_check_running(d, c->name, why, sizeof(why)) != WS_OK)
 				goto fail;
 		}
-		ws_sleep_ms(100);
+		ws_clock_sleep_ms(100);
 	}
 	ws_info("workspace %s reached on port %d in %.0f ms%s", c->name, t.port,
-	    (ws_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "");
+	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "");
 	ret = 0;
 	goto out;
 fail:
@@ -368,14 +354,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			"workspace", c.name, "method", "publickey", "key", c.key_fp, NULL };
 		ws_audit("session-start", kv);
 	}
-	c.started = ws_now();
-	last_alive = ws_now();
+	c.started = ws_clock_now();
+	last_alive = ws_clock_now();
 	for (;;) {
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
 		if (ctx->cfg->client_alive_interval > 0 &&
-		    ws_now() - last_alive >= ctx->cfg->client_alive_interval) {
+		    ws_clock_now() - last_alive >= ctx->cfg->client_alive_interval) {
 			ssh_send_keepalive(c.down);
-			last_alive = ws_now();
+			last_alive = ws_clock_now();
 		}
 		waiting = ws_bridges_pump(c.bridges);
 		if (ws_dead(c.down))
@@ -398,7 +384,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		ws_bridges_bytes(c.bridges, &bin, &bout);
 		snprintf(in, sizeof(in), "%llu", (unsigned long long)bin);
 		snprintf(outb, sizeof(outb), "%llu", (unsigned long long)bout);
-		snprintf(dur, sizeof(dur), "%.3f", ws_now() - c.started);
+		snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - c.started);
 		ws_audit("session-end", kv);
 	}
 out:

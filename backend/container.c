@@ -100,6 +100,9 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 	c.managed = ws_json_str(labels, WS_LABEL_WORKSPACE) != NULL;
 	if ((s = ws_json_str(labels, WS_LABEL_HOSTKEY)) != NULL && strlen(s) < sizeof(c.hostkey))
 		snprintf(c.hostkey, sizeof(c.hostkey), "%s", s);
+	/* An overlong owner is no owner: it cannot equal any account. */
+	if ((s = ws_json_str(labels, WS_LABEL_OWNER)) != NULL && strlen(s) < sizeof(c.owner))
+		snprintf(c.owner, sizeof(c.owner), "%s", s);
 	/* The configured binding survives stops; the live one shows Docker's pick. */
 	hostcfg = ws_json_obj(obj, "HostConfig");
 	c.port = ws_port_of(ws_json_obj(ws_json_obj(obj, "NetworkSettings"), "Ports"));

@@ -11,6 +11,7 @@
 #define WS_LABEL_WORKSPACE "org.wsgate.workspace"
 #define WS_LABEL_PORT "org.wsgate.port"
 #define WS_LABEL_HOSTKEY "org.wsgate.hostkey"
+#define WS_LABEL_OWNER "org.wsgate.owner"
 
 enum ws_cstate {
 	WS_CSTATE_UNKNOWN = 0,
@@ -30,6 +31,7 @@ struct ws_container {
 	int managed;        /* carries wsgate's workspace label */
 	char id[65];
 	char hostkey[512];  /* pinned "type base64" public key, "" if none */
+	char owner[33];     /* owner account label, "" if none */
 	char error[256];    /* State.Error, "" if none */
 };
 

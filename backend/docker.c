@@ -43,16 +43,6 @@ void ws_docker_free(struct ws_docker *d)
 	free(d);
 }
 
-static size_t ws_docker_write(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct ws_dynbuf *buf = userdata;
-
-	/* Returning less than offered makes curl abort with CURLE_WRITE_ERROR. */
-	if (ws_dynbuf_add(buf, ptr, size * nmemb) != WS_OK)
-		return 0;
-	return size * nmemb;
-}
-
 static ws_err ws_docker_parse(struct ws_dynbuf *buf, long status, struct json_object **out)
 {
 	struct json_tokener *tok = NULL;
@@ -118,7 +108,7 @@ ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *pa
 	curl_easy_setopt(d->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(d->curl, CURLOPT_TIMEOUT, d->timeout_s);
 	curl_easy_setopt(d->curl, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, ws_docker_write);
+	curl_easy_setopt(d->curl, CURLOPT_WRITEFUNCTION, ws_dynbuf_write_cb);
 	curl_easy_setopt(d->curl, CURLOPT_WRITEDATA, buf);
 	curl_easy_setopt(d->curl, CURLOPT_PROTOCOLS_STR, "http");
 	if (body != NULL || strcmp(method, "POST") == 0) {

@@ -196,6 +196,8 @@ static struct json_object *ws_create_body(const struct ws_workspace_params *p,
 	bad |= ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
 	bad |= ws_json_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
 	bad |= ws_json_add(labels, WS_LABEL_HOSTKEY, json_object_new_string(pub));
+	if (p->owner != NULL && p->owner[0] != '\0')
+		bad |= ws_json_add(labels, WS_LABEL_OWNER, json_object_new_string(p->owner));
 	snprintf(buf, sizeof(buf), "WSGATE_HOST_KEY=%s", priv);
 	bad |= json_object_array_add(env, json_object_new_string(buf)) != 0;
 	snprintf(buf, sizeof(buf), "WSGATE_AUTHORIZED_KEYS=%s", p->gateway_key);
@@ -325,6 +327,8 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 		msg[0] = '\0';
 		rc = ws_inspect(d, name, &c, why, whylen);
 		if (rc == WS_ERR_NOT_FOUND) {
+			if (!p->may_create)
+				return WS_ERR_NOT_FOUND;
 			if ((rc = ws_create_volume(d, name, why, whylen)) != WS_OK)
 				return rc;
 			rc = ws_pick_port(d, p, excluded, nexcluded, &port);
@@ -356,6 +360,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			}
 			t.port = c.port;
 			snprintf(t.hostkey, sizeof(t.hostkey), "%s", c.hostkey);
+			snprintf(t.owner, sizeof(t.owner), "%s", c.owner);
 			*out = t;
 			return WS_OK;
 		case WS_CSTATE_CREATED:
@@ -422,4 +427,18 @@ ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
 		snprintf(why, whylen, "workspace '%s' could not be started: it is %s (exit code %d); see docker logs workspace-%s",
 		    name, ws_cstate_str(c.state), c.exit_code, name);
 	return WS_ERR_DOCKER;
+}
+
+ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
+    size_t ownerlen, char *why, size_t whylen)
+{
+	struct ws_container c;
+	ws_err rc = ws_inspect(d, name, &c, why, whylen);
+
+	if (rc != WS_OK)
+		return rc;
+	/* A container wsgate did not make has no owner: only access rules let
+	 * anyone try it, and ensure then refuses it. */
+	snprintf(owner, ownerlen, "%s", c.managed ? c.owner : "");
+	return WS_OK;
 }

@@ -15,6 +15,8 @@ struct ws_workspace_params {
 	const char *publish_address; /* host address the sshd port is published on */
 	int port_min, port_max;      /* host port range for sshd */
 	const char *gateway_key;     /* "type base64" of the gateway's client key */
+	const char *owner;           /* account recorded as owner of a new workspace */
+	int may_create;              /* 0: a missing workspace is WS_ERR_NOT_FOUND */
 };
 
 struct ws_workspace_target {
@@ -22,7 +24,14 @@ struct ws_workspace_target {
 	char hostkey[512];           /* pinned public host key, "type base64" */
 	int created;                 /* this call created the container */
 	int started;                 /* this call started or unpaused it */
+	char owner[33];              /* its owner label, "" if none */
 };
+
+/* Looks workspace-NAME up without changing anything. Returns WS_OK with its
+ * owner label in owner (size ownerlen, "" if none), WS_ERR_NOT_FOUND when it
+ * does not exist, or an engine error with why set. */
+ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
+    size_t ownerlen, char *why, size_t whylen);
 
 /* Makes sure workspace-NAME exists and runs (name must be valid already).
  * On WS_OK fills *out. On failure returns the cause and writes one line for

@@ -69,3 +69,10 @@ void ws_dynbuf_reset(struct ws_dynbuf *buf)
 	if (buf->data != NULL)
 		buf->data[0] = '\0';
 }
+
+size_t ws_dynbuf_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	if (ws_dynbuf_add(userdata, ptr, size * nmemb) != WS_OK)
+		return 0;
+	return size * nmemb;
+}

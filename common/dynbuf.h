@@ -29,4 +29,8 @@ size_t ws_dynbuf_len(const struct ws_dynbuf *buf);
 /* Empties buf, keeping its memory. */
 void ws_dynbuf_reset(struct ws_dynbuf *buf);
 
+/* A libcurl CURLOPT_WRITEFUNCTION appending to the ws_dynbuf in userdata;
+ * past the cap it takes nothing, which makes curl fail the transfer. */
+size_t ws_dynbuf_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "policy.h"
 
 static int *ws_config_int(struct ws_config *cfg, const struct ws_option *o)
 {
@@ -17,6 +18,40 @@ static int *ws_config_int(struct ws_config *cfg, const struct ws_option *o)
 static char **ws_config_str(struct ws_config *cfg, const struct ws_option *o)
 {
 	return (char **)(void *)((char *)cfg + o->offset);
+}
+
+static char ***ws_config_list(struct ws_config *cfg, const struct ws_option *o)
+{
+	return (char ***)(void *)((char *)cfg + o->offset);
+}
+
+static void ws_list_free(char **list)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* Splits a comma-separated default into a NULL-terminated list. */
+static char **ws_list_from_default(const char *def)
+{
+	char **list = calloc(strlen(def) + 2, sizeof(*list));
+	const char *p = def;
+	size_t n = 0, len;
+
+	if (list == NULL)
+		return NULL;
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		if ((list[n++] = strndup(p, len)) == NULL) {
+			ws_list_free(list);
+			return NULL;
+		}
+		p += len + (p[len] == ',');
+	}
+	return list;
 }
 
 struct ws_config *ws_config_new(void)
@@ -29,6 +64,11 @@ struct ws_config *ws_config_new(void)
 	for (o = ws_options; o->name != NULL; o++) {
 		if (o->type == WS_OPT_INT) {
 			*ws_config_int(cfg, o) = (int)o->def_int;
+		} else if (o->type == WS_OPT_LIST) {
+			if ((*ws_config_list(cfg, o) = ws_list_from_default(o->def_str)) == NULL) {
+				ws_config_free(cfg);
+				return NULL;
+			}
 		} else if ((*ws_config_str(cfg, o) = strdup(o->def_str)) == NULL) {
 			ws_config_free(cfg);
 			return NULL;
@@ -46,6 +86,8 @@ void ws_config_free(struct ws_config *cfg)
 	for (o = ws_options; o->name != NULL; o++)
 		if (o->type == WS_OPT_STRING)
 			free(*ws_config_str(cfg, o));
+		else if (o->type == WS_OPT_LIST)
+			ws_list_free(*ws_config_list(cfg, o));
 	free(cfg);
 }
 
@@ -57,6 +99,48 @@ static const struct ws_option *ws_option_find(const char *name)
 		if (strcmp(o->name, name) == 0)
 			return o;
 	return NULL;
+}
+
+/* Applies a list setting: an array or list of strings. */
+static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option *o,
+    config_setting_t *s, char *err, size_t errlen)
+{
+	int t = config_setting_type(s), n, i;
+	char **list = NULL;
+	ws_err rc = WS_ERR_CONFIG;
+
+	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+		snprintf(err, errlen, "'%s' must be a list of strings, like [\"a\", \"b\"]", o->name);
+		goto out;
+	}
+	n = config_setting_length(s);
+	if (n < o->min || n > o->max) {
+		snprintf(err, errlen, "'%s' must have %ld to %ld entries", o->name, o->min, o->max);
+		goto out;
+	}
+	if ((list = calloc((size_t)n + 1, sizeof(*list))) == NULL) {
+		rc = WS_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(s, i);
+		if (v == NULL || strlen(v) > WS_OPT_LIST_ENTRY_MAX) {
+			snprintf(err, errlen, "'%s' entry %d must be a string of at most %d characters",
+			    o->name, i + 1, WS_OPT_LIST_ENTRY_MAX);
+			goto out;
+		}
+		if ((list[i] = strdup(v)) == NULL) {
+			rc = WS_ERR_NOMEM;
+			goto out;
+		}
+	}
+	ws_list_free(*ws_config_list(cfg, o));
+	*ws_config_list(cfg, o) = list;
+	list = NULL;
+	rc = WS_OK;
+out:
+	ws_list_free(list);
+	return rc;
 }
 
 /* Applies one libconfig setting; on error writes the reason (no location). */
@@ -90,6 +174,8 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
 		*ws_config_int(cfg, o) = (int)v;
 		return WS_OK;
 	}
+	if (o->type == WS_OPT_LIST)
+		return ws_config_apply_list(cfg, o, s, err, errlen);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		snprintf(err, errlen, "'%s' must be a string in double quotes", o->name);
 		return WS_ERR_CONFIG;
@@ -162,15 +248,20 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 		return WS_ERR_CONFIG;
 	}
 	if (cfg->host_key[0] != '/' || cfg->client_key[0] != '/' ||
-	    cfg->authorized_keys[0] != '/' || cfg->docker_socket[0] != '/') {
-		snprintf(err, errlen, "host_key, client_key, authorized_keys and docker_socket must be absolute paths");
+	    cfg->keys_dir[0] != '/' || cfg->docker_socket[0] != '/') {
+		snprintf(err, errlen, "host_key, client_key, keys_dir and docker_socket must be absolute paths");
 		return WS_ERR_CONFIG;
 	}
 	if (cfg->audit_log[0] != '\0' && cfg->audit_log[0] != '/') {
 		snprintf(err, errlen, "audit_log must be an absolute path or empty");
 		return WS_ERR_CONFIG;
 	}
-	return WS_OK;
+	if (cfg->auth_url[0] != '\0' && strncmp(cfg->auth_url, "http://", 7) != 0 &&
+	    strncmp(cfg->auth_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "auth_url must start with http:// or https://");
+		return WS_ERR_CONFIG;
+	}
+	return ws_policy_check(cfg->access, cfg->create, err, errlen);
 }
 
 void ws_config_write_doc(FILE *out)
@@ -183,6 +274,10 @@ void ws_config_write_doc(FILE *out)
 		if (o->type == WS_OPT_INT)
 			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s |\n",
 			    o->name, o->min, o->max, o->def_int, o->help);
+		else if (o->type == WS_OPT_LIST)
+			fprintf(out, "| `%s` | list of strings | %ld to %ld entries | `%s%s%s` | %s |\n",
+			    o->name, o->min, o->max, o->def_str[0] ? "[\"" : "[]", o->def_str,
+			    o->def_str[0] ? "\"]" : "", o->help);
 		else
 			fprintf(out, "| `%s` | string | %ld to %ld characters | `\"%s\"` | %s |\n",
 			    o->name, o->min, o->max, o->def_str, o->help);

@@ -12,7 +12,14 @@ struct ws_config {
 	int listen_port;
 	char *host_key;
 	char *client_key;
-	char *authorized_keys;
+	char *keys_dir;
+	int host_accounts;
+	int host_uid_min;
+	char *pam_service;
+	char *auth_url;
+	int auth_url_timeout;
+	char **access;          /* NULL-terminated */
+	char **create;          /* NULL-terminated */
 	char *docker_socket;
 	char *image;
 	char *publish_address;

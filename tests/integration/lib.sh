@@ -23,7 +23,9 @@ free_port() {
 }
 
 ssh-keygen -q -t ed25519 -N '' -f "$T/id" -C "it-$RUN"
-cp "$T/id.pub" "$T/authorized_keys"
+# The tests log in as account "tester" (its key file in the key directory).
+mkdir -p "$T/keys"
+cp "$T/id.pub" "$T/keys/tester"
 ssh-keygen -q -t ed25519 -N '' -f "$T/stranger" -C "stranger"
 
 # gw_start NAME [CONFIG LINE...]: starts a gateway; sets GW_PORT. All
@@ -35,7 +37,7 @@ gw_start() {
         echo "listen_port = $port;"
         echo "host_key = \"$T/host_key\";"
         echo "client_key = \"$T/client_key\";"
-        echo "authorized_keys = \"$T/authorized_keys\";"
+        echo "keys_dir = \"$T/keys\";"
         echo "log_level = \"debug\";"
         # Tests fail logins on purpose from 127.0.0.1; penalties get their own test.
         case "$*" in *penalty_authfail*) ;; *) echo "penalty_authfail = 0;" ;; esac

@@ -1,0 +1,498 @@
+/* login.c — who is this? The SSH authentication methods (publickey,
+ * password, keyboard-interactive) each end in ws_login_accept(): the account
+ * stage, then the access decision and the workspace (reach.c). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "conn.h"
+#include "hostacct.h"
+#include "httpauth.h"
+#include "keystore.h"
+#include "log.h"
+#include "pam.h"
+
+#define WS_KBD_MAX_PROMPTS 16
+#define WS_KBD_MAX_INSTRUCTION 1024
+
+/* One audit line about an authentication attempt. */
+static void ws_audit_auth(struct ws_conn *c, const char *user, const char *account,
+    const char *method, const char *fp, const char *result)
+{
+	const char *kv[] = { "src", c->peer_ip, "port", c->port_str,
+		"account", account[0] ? account : "-", "workspace", c->name[0] ? c->name : user,
+		"method", method, "key", fp, "result", result, NULL };
+
+	ws_audit("auth", kv);
+}
+
+/* Counts a failed attempt; past the limit the connection is ended. */
+static void ws_auth_failed(struct ws_conn *c)
+{
+	if (++c->failures >= c->ctx->cfg->max_auth_tries) {
+		ws_tell(c, "too many authentication failures");
+		c->fatal = 1;
+	}
+}
+
+/* Takes the login name of the first attempt; later attempts must repeat it,
+ * as OpenSSH requires. Returns 0 when the attempt may go on. */
+static int ws_login_name(struct ws_conn *c, const char *user)
+{
+	char why[200];
+
+	if (c->login[0] != '\0') {
+		if (user != NULL && strcmp(c->login, user) == 0)
+			return 0;
+		c->fatal = 1;
+		return -1;
+	}
+	if (ws_login_parse(user, c->named, c->name, why, sizeof(why)) != WS_OK) {
+		/* Refused before Docker is touched, with the reason. */
+		ws_info("invalid login name from %s", c->peer_ip);
+		ws_audit_auth(c, user ? user : "", "", "-", "-", "invalid-name");
+		c->failures++;
+		ws_tell(c, "cannot log in as '%.64s': %s", user ? user : "", why);
+		c->fatal = 1;
+		return -1;
+	}
+	snprintf(c->login, sizeof(c->login), "%s", user);
+	return 0;
+}
+
+/* Is account a host account wsgate may treat as one? */
+static int ws_host_account(struct ws_conn *c, const char *account, gid_t *gid)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	char home[4096];
+	uid_t uid;
+
+	return cfg->host_accounts &&
+	    ws_hostacct_lookup(account, cfg->host_uid_min, &uid, gid, home, sizeof(home)) == WS_OK;
+}
+
+/* The account stage of a host account logging in without PAM's auth stage
+ * (a key, or an endpoint's yes): locked and expired accounts stay out. */
+static int ws_account_stage(struct ws_conn *c, const char *account)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	enum ws_pam_result res = WS_PAM_ERROR;
+	char msg[WS_PAM_TEXT_MAX + 1];
+
+	if (ws_hostacct_locked(account)) {
+		ws_tell(c, "account '%s' is locked; ask an administrator", account);
+		return -1;
+	}
+	if (cfg->pam_service[0] == '\0')
+		return 0;
+	if (ws_pam_run(cfg->pam_service, account, c->peer_ip, WS_PAM_ACCOUNT, NULL,
+	    cfg->login_grace_time * 1000, &res, msg, sizeof(msg)) != WS_OK)
+		res = WS_PAM_ERROR;
+	if (res == WS_PAM_OK)
+		return 0;
+	ws_tell(c, "account '%s': %s", account, ws_pam_result_str(res));
+	return -1;
+}
+
+/* Lets account in: account stage (unless PAM already ran it), groups, the
+ * access decision and the workspace. extra_groups come from auth_url.
+ * Returns 1 when the connection is authenticated. */
+static int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_groups,
+    const char *method, const char *fp, const struct ws_authkey_restrict *restr, int pam_done)
+{
+	char **host_groups = NULL, **groups = NULL;
+	size_t nh = 0, ne = 0, i;
+	enum ws_reach r;
+	gid_t gid;
+	int ok = 0;
+
+	if (ws_host_account(c, account, &gid)) {
+		if (!pam_done && ws_account_stage(c, account) != 0) {
+			ws_audit_auth(c, c->login, account, method, fp, "account-refused");
+			c->fatal = 1;
+			goto out;
+		}
+		if (ws_hostacct_groups(account, gid, &host_groups) != WS_OK)
+			goto out;
+	}
+	while (host_groups != NULL && host_groups[nh] != NULL)
+		nh++;
+	while (extra_groups != NULL && extra_groups[ne] != NULL)
+		ne++;
+	if ((groups = calloc(nh + ne + 1, sizeof(*groups))) == NULL)
+		goto out;
+	for (i = 0; i < nh; i++)
+		groups[i] = host_groups[i];
+	for (i = 0; i < ne; i++)
+		groups[nh + i] = extra_groups[i];
+	snprintf(c->account, sizeof(c->account), "%s", account);
+	ws_info("%s login of account %s for %s from %s port %d", method, account, c->name,
+	    c->peer_ip, c->peer_port);
+	/* The grace timer covers the client, not the workspace start. */
+	alarm(0);
+	r = ws_reach_workspace(c, groups);
+	if (r != WS_REACH_OK) {
+		ws_audit_auth(c, c->login, account, method, fp,
+		    r == WS_REACH_DENIED ? "denied" : "workspace-unavailable");
+		if (r == WS_REACH_FAILED)
+			c->fatal = 1;
+		else
+			ws_auth_failed(c);
+		alarm((unsigned)c->ctx->cfg->login_grace_time);
+		goto out;
+	}
+	ws_audit_auth(c, c->login, account, method, fp, "accepted");
+	ws_conn_notify(c, 'A');
+	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
+	c->method = method;
+	if (restr != NULL)
+		c->restr = *restr;
+	c->authed = 1;
+	ok = 1;
+out:
+	free(groups);
+	ws_hostacct_groups_free(host_groups);
+	return ok;
+}
+
+static void ws_fingerprint(ssh_key key, char *out, size_t outlen)
+{
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp;
+
+	snprintf(out, outlen, "?");
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0)
+		return;
+	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+	if (fp != NULL)
+		snprintf(out, outlen, "%s", fp);
+	ssh_string_free_char(fp);
+	ssh_clean_pubkey_hash(&hash);
+}
+
+/* Asks auth_url about this login. Returns 1 when it allows, with *ans set
+ * (clear it); 0 otherwise (nothing to clear). */
+static int ws_ask_endpoint(struct ws_conn *c, const char *method, const char *fp,
+    const char *key, const char *password, struct ws_httpauth_answer *ans)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	struct ws_httpauth_req req = {
+		.account = c->named, .workspace = c->name, .method = method, .key_fp = fp,
+		.key = key, .password = password, .remote_addr = c->peer_ip,
+		.remote_port = c->peer_port,
+	};
+
+	if (cfg->auth_url[0] == '\0')
+		return 0;
+	if (ws_httpauth_ask(cfg->auth_url, cfg->auth_url_timeout, &req, ans) != WS_OK)
+		return 0;
+	if (ans->message[0] != '\0')
+		ws_tell(c, "%s", ans->message);
+	if (ans->allow)
+		return 1;
+	ws_httpauth_answer_clear(ans);
+	return 0;
+}
+
+/* "type base64" of key for auth_url, or NULL. Free with free(). */
+static char *ws_key_line(ssh_key key)
+{
+	char *b64 = NULL, *line = NULL;
+	const char *type = ssh_key_type_to_char(ssh_key_type(key));
+	size_t len;
+
+	if (type == NULL || ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		return NULL;
+	len = strlen(type) + strlen(b64) + 2;
+	if ((line = malloc(len)) != NULL)
+		snprintf(line, len, "%s %s", type, b64);
+	ssh_string_free_char(b64);
+	return line;
+}
+
+static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *pubkey,
+    char signature_state, void *userdata)
+{
+	struct ws_conn *c = userdata;
+	struct ws_keystore_params kp = { c->ctx->cfg->keys_dir, c->ctx->cfg->host_accounts,
+		c->ctx->cfg->host_uid_min };
+	struct ws_httpauth_answer ans;
+	struct ws_authkey_restrict r;
+	char account[WS_ACCOUNT_MAX + 1], fp[128], *line = NULL;
+	int from_endpoint = 0, ret = SSH_AUTH_DENIED;
+	ws_err rc;
+
+	(void)session;
+	memset(&ans, 0, sizeof(ans));
+	memset(&r, 0, sizeof(r));
+	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
+		return SSH_AUTH_DENIED;
+	ws_fingerprint(pubkey, fp, sizeof(fp));
+	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
+	    signature_state != SSH_PUBLICKEY_STATE_VALID) {
+		ws_audit_auth(c, user, c->named, "publickey", fp, "bad-signature");
+		goto fail;
+	}
+	rc = ws_keystore_find(&kp, c->named, pubkey, c->peer_ip, time(NULL), account, &r);
+	if (rc == WS_ERR_CONFLICT) {
+		ws_tell(c, "this key belongs to several accounts: log in as ACCOUNT+%s@gateway", c->name);
+		ws_audit_auth(c, user, c->named, "publickey", fp, "ambiguous-key");
+		goto fail;
+	}
+	if (rc != WS_OK) {
+		line = ws_key_line(pubkey);
+		if (line == NULL || !ws_ask_endpoint(c, "publickey", fp, line, NULL, &ans)) {
+			ws_info("refused key %s for %s from %s port %d", fp, user, c->peer_ip, c->peer_port);
+			ws_audit_auth(c, user, c->named, "publickey", fp, "refused");
+			goto fail;
+		}
+		snprintf(account, sizeof(account), "%s", ans.account);
+		from_endpoint = 1;
+	}
+	if (signature_state == SSH_PUBLICKEY_STATE_NONE) {
+		ws_audit_auth(c, user, account, "publickey", fp, "key-ok");
+		ret = SSH_AUTH_SUCCESS; /* libssh answers PK_OK: prove it next */
+		goto out;
+	}
+	if (ws_login_accept(c, account, ans.groups, "publickey", fp,
+	    from_endpoint ? NULL : &r, 0))
+		ret = SSH_AUTH_SUCCESS;
+	goto out;
+fail:
+	ws_auth_failed(c);
+out:
+	free(line);
+	ws_httpauth_answer_clear(&ans);
+	return ret;
+}
+
+/* Checks a password for c->named through PAM (host accounts) or auth_url.
+ * Returns 1 when the connection got in. */
+static int ws_check_password(struct ws_conn *c, const char *method, const char *password)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	enum ws_pam_result res = WS_PAM_DENIED;
+	struct ws_httpauth_answer ans;
+	char msg[WS_PAM_TEXT_MAX + 1];
+	gid_t gid;
+	int in = 0;
+
+	memset(&ans, 0, sizeof(ans));
+	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0') {
+		if (ws_pam_run(cfg->pam_service, c->named, c->peer_ip, WS_PAM_AUTH, password,
+		    cfg->login_grace_time * 1000, &res, msg, sizeof(msg)) != WS_OK)
+			res = WS_PAM_ERROR;
+		/* PAM ran for any name, so timing does not tell which accounts
+		 * exist; only eligible host accounts may pass. */
+		if (res != WS_PAM_DENIED && !ws_host_account(c, c->named, &gid))
+			res = WS_PAM_DENIED;
+		if (res == WS_PAM_OK)
+			return ws_login_accept(c, c->named, NULL, method, "-", NULL, 1);
+		if (res != WS_PAM_DENIED) {
+			ws_tell(c, "account '%s': %s", c->named, ws_pam_result_str(res));
+			ws_audit_auth(c, c->login, c->named, method, "-", "account-refused");
+			c->fatal = 1;
+			return 0;
+		}
+	}
+	if (ws_ask_endpoint(c, method, NULL, NULL, password, &ans)) {
+		in = ws_login_accept(c, ans.account, ans.groups, method, "-", NULL, 0);
+		ws_httpauth_answer_clear(&ans);
+		return in;
+	}
+	if (c->named[0] == '\0' && !c->told_denied) {
+		ws_tell(c, "passwords need the account name: log in as ACCOUNT+%s@gateway", c->name);
+		c->told_denied = 1;
+	}
+	ws_audit_auth(c, c->login, c->named, method, "-", "refused");
+	ws_auth_failed(c);
+	return 0;
+}
+
+static int ws_auth_password(ssh_session session, const char *user, const char *password,
+    void *userdata)
+{
+	struct ws_conn *c = userdata;
+
+	(void)session;
+	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
+		return SSH_AUTH_DENIED;
+	return ws_check_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
+}
+
+static void ws_kbd_end(struct ws_conn *c)
+{
+	ws_pam_free(c->kbd.pam);
+	memset(&c->kbd, 0, sizeof(c->kbd));
+}
+
+/* Sends one INFO_REQUEST with the prompts collected. */
+static int ws_kbd_ask(struct ws_conn *c, ssh_message msg, const char *instruction,
+    const char **prompts, char *echo, int n)
+{
+	if (ssh_message_auth_interactive_request(msg, "", instruction, (unsigned)n, prompts,
+	    echo) != SSH_OK)
+		return -1;
+	c->kbd.prompts = n;
+	return 0;
+}
+
+/* Runs the PAM helper until it wants answers or is done, and replies to msg
+ * accordingly. */
+static void ws_kbd_pump(struct ws_conn *c, ssh_message msg)
+{
+	char texts[WS_KBD_MAX_PROMPTS][WS_PAM_TEXT_MAX + 1], echo[WS_KBD_MAX_PROMPTS];
+	char instruction[WS_KBD_MAX_INSTRUCTION] = "";
+	const char *prompts[WS_KBD_MAX_PROMPTS];
+	struct ws_pam_event ev;
+	int n = 0, i;
+	size_t used;
+
+	for (;;) {
+		if (ws_pam_next(c->kbd.pam, c->ctx->cfg->login_grace_time * 1000, &ev) != WS_OK)
+			break;
+		switch (ev.kind) {
+		case WS_PAM_EV_INFO:
+			/* PAM's lines, kept as long as they fit. */
+			used = strlen(instruction);
+			if (used + strlen(ev.text) + 2 < sizeof(instruction)) {
+				if (used > 0)
+					instruction[used++] = '\n';
+				memcpy(instruction + used, ev.text, strlen(ev.text) + 1);
+			}
+			continue;
+		case WS_PAM_EV_PROMPT:
+			if (n == WS_KBD_MAX_PROMPTS)
+				goto fail;
+			snprintf(texts[n], sizeof(texts[n]), "%s", ev.text);
+			echo[n++] = (char)ev.echo;
+			continue;
+		case WS_PAM_EV_WAIT:
+			for (i = 0; i < n; i++)
+				prompts[i] = texts[i];
+			if (n == 0 || ws_kbd_ask(c, msg, instruction, prompts, echo, n) != 0)
+				goto fail;
+			return;
+		case WS_PAM_EV_RESULT:
+			ws_kbd_end(c);
+			if (ev.result == WS_PAM_OK && !ws_host_account(c, c->named, &(gid_t){ 0 }))
+				ev.result = WS_PAM_DENIED;
+			if (ev.result == WS_PAM_OK) {
+				if (ws_login_accept(c, c->named, NULL, "keyboard-interactive", "-", NULL, 1))
+					ssh_message_auth_reply_success(msg, 0);
+				else
+					ssh_message_reply_default(msg);
+				return;
+			}
+			if (ev.result != WS_PAM_DENIED) {
+				ws_tell(c, "account '%s': %s", c->named, ws_pam_result_str(ev.result));
+				ws_audit_auth(c, c->login, c->named, "keyboard-interactive", "-",
+				    "account-refused");
+				c->fatal = 1;
+				ssh_message_reply_default(msg);
+				return;
+			}
+			goto fail;
+		}
+	}
+fail:
+	ws_kbd_end(c);
+	ws_audit_auth(c, c->login, c->named, "keyboard-interactive", "-", "refused");
+	ws_auth_failed(c);
+	ssh_message_reply_default(msg);
+}
+
+/* A keyboard-interactive answer arrived. */
+static void ws_kbd_response(struct ws_conn *c, ssh_message msg)
+{
+	int n = ssh_userauth_kbdint_getnanswers(c->down), i, in;
+
+	if (c->kbd.prompts == 0 || n != c->kbd.prompts) {
+		ws_kbd_end(c);
+		ws_auth_failed(c);
+		ssh_message_reply_default(msg);
+		return;
+	}
+	c->kbd.prompts = 0;
+	if (c->kbd.pam != NULL) {
+		for (i = 0; i < n; i++) {
+			const char *a = ssh_userauth_kbdint_getanswer(c->down, (unsigned)i);
+			if (ws_pam_answer(c->kbd.pam, a ? a : "") != WS_OK)
+				break;
+		}
+		ws_kbd_pump(c, msg);
+		return;
+	}
+	/* No PAM: the one answer is a password for auth_url. */
+	in = ws_check_password(c, "keyboard-interactive", ssh_userauth_kbdint_getanswer(c->down, 0));
+	if (in)
+		ssh_message_auth_reply_success(msg, 0);
+	else
+		ssh_message_reply_default(msg);
+}
+
+int ws_login_message(struct ws_conn *c, ssh_message msg)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	const char *prompt[1] = { "Password: " };
+	char echo[1] = { 0 };
+
+	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
+	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE)
+		return 1;
+	if (c->fatal || c->authed) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	if (ssh_message_auth_kbdint_is_response(msg)) {
+		ws_kbd_response(c, msg);
+		return 0;
+	}
+	ws_kbd_end(c); /* a new request starts over */
+	if (ws_login_name(c, ssh_message_auth_user(msg)) != 0) {
+		ssh_message_reply_default(msg);
+		return 0;
+	}
+	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0') {
+		if (ws_pam_start(cfg->pam_service, c->named, c->peer_ip, WS_PAM_AUTH,
+		    &c->kbd.pam) != WS_OK) {
+			ws_auth_failed(c);
+			ssh_message_reply_default(msg);
+			return 0;
+		}
+		ws_kbd_pump(c, msg);
+		return 0;
+	}
+	if (cfg->auth_url[0] != '\0' && ws_kbd_ask(c, msg, "", prompt, echo, 1) == 0)
+		return 0;
+	if (c->named[0] == '\0' && !c->told_denied) {
+		ws_tell(c, "passwords need the account name: log in as ACCOUNT+%s@gateway", c->name);
+		c->told_denied = 1;
+	}
+	ws_auth_failed(c);
+	ssh_message_reply_default(msg);
+	return 0;
+}
+
+void ws_login_install(struct ws_conn *c)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	int methods = SSH_AUTH_METHOD_PUBLICKEY;
+
+	c->scb.auth_pubkey_function = ws_auth_pubkey;
+	if (cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0') {
+		c->scb.auth_password_function = ws_auth_password;
+		methods |= SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
+	}
+	ssh_set_auth_methods(c->down, methods);
+}
+
+void ws_login_cleanup(struct ws_conn *c)
+{
+	ws_kbd_end(c);
+}

@@ -1,0 +1,152 @@
+/* reach.c — from a proven account to a logged-in workspace session: the
+ * access decision (owner label, access and create lists), then start or
+ * create, then wait for the workspace's sshd. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "docker.h"
+#include "log.h"
+#include "policy.h"
+#include "upstream.h"
+#include "workspace.h"
+
+void ws_tell(struct ws_conn *c, const char *fmt, ...)
+{
+	char line[700];
+	ssh_string s;
+	va_list ap;
+	int n;
+
+	n = snprintf(line, sizeof(line), "wsgate: ");
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(line);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	if ((s = ssh_string_from_char(line)) != NULL) {
+		ssh_send_issue_banner(c->down, s);
+		ssh_string_free(s);
+	}
+}
+
+/* The one answer for "may not enter" and "may not create": it must not tell
+ * whether the workspace exists. */
+static enum ws_reach ws_denied(struct ws_conn *c)
+{
+	ws_info("account %s may not enter workspace %s (from %s)", c->account, c->name, c->peer_ip);
+	if (!c->told_denied)
+		ws_tell(c, "permission denied: account '%s' may not enter workspace '%s'",
+		    c->account, c->name);
+	c->told_denied = 1;
+	return WS_REACH_DENIED;
+}
+
+/* Waits for the workspace's sshd and logs in to it. */
+static int ws_connect_upstream(struct ws_conn *c, struct ws_docker *d,
+    const struct ws_workspace_target *t, double start, char *why, size_t whylen)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	struct ws_upstream_params up;
+	double last_check = start;
+	char detail[400];
+	ws_err rc;
+
+	memset(&up, 0, sizeof(up));
+	up.address = cfg->publish_address;
+	up.port = t->port;
+	up.user = cfg->workspace_user;
+	up.hostkey = t->hostkey;
+	up.client_key = c->ctx->client_key;
+	up.timeout_s = cfg->docker_timeout;
+	for (;;) {
+		rc = ws_upstream_connect(&up, &c->up, detail, sizeof(detail));
+		if (rc == WS_OK)
+			return 0;
+		if (rc != WS_ERR_IO) {
+			snprintf(why, whylen, "workspace '%s': %s", c->name, detail);
+			return -1;
+		}
+		if (ws_clock_now() - start > cfg->sshd_wait_timeout) {
+			snprintf(why, whylen,
+			    "workspace '%s' did not answer within %d s: its sshd sent no SSH banner on port %d",
+			    c->name, cfg->sshd_wait_timeout, t->port);
+			return -1;
+		}
+		if (ws_clock_now() - last_check > 1.0) {
+			last_check = ws_clock_now();
+			if (ws_workspace_check_running(d, c->name, why, whylen) != WS_OK)
+				return -1;
+		}
+		ws_clock_sleep_ms(100);
+	}
+}
+
+enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	const struct ws_principal who = { c->account, groups };
+	struct ws_workspace_params wp = {
+		.image = cfg->image, .publish_address = cfg->publish_address,
+		.port_min = cfg->port_min, .port_max = cfg->port_max,
+		.gateway_key = c->ctx->client_pub, .owner = c->account,
+	};
+	struct ws_workspace_target t;
+	struct ws_docker *d = NULL;
+	char why[600], owner[64];
+	double start = ws_clock_now();
+	enum ws_reach ret = WS_REACH_FAILED;
+	ws_err rc;
+
+	if ((d = ws_docker_new(cfg->docker_socket, cfg->docker_timeout)) == NULL) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	rc = ws_workspace_lookup(d, c->name, owner, sizeof(owner), why, sizeof(why));
+	if (rc == WS_OK && !ws_policy_may_enter(cfg->access, &who, c->name, owner)) {
+		ret = ws_denied(c);
+		goto out;
+	}
+	if (rc == WS_ERR_NOT_FOUND) {
+		if (!ws_policy_may_create(cfg->create, &who)) {
+			ret = ws_denied(c);
+			goto out;
+		}
+		wp.may_create = 1;
+	} else if (rc != WS_OK) {
+		goto unavailable;
+	}
+	rc = ws_workspace_ensure(d, &wp, c->name, &t, why, sizeof(why));
+	if (rc == WS_ERR_NOT_FOUND) {
+		/* Removed since the lookup, and this account may not create it. */
+		ret = ws_denied(c);
+		goto out;
+	}
+	if (rc != WS_OK)
+		goto unavailable;
+	/* Someone else may have created it in between: decide on what exists. */
+	if (!t.created && !ws_policy_may_enter(cfg->access, &who, c->name, t.owner)) {
+		ret = ws_denied(c);
+		goto out;
+	}
+	if (ws_connect_upstream(c, d, &t, start, why, sizeof(why)) != 0)
+		goto fail;
+	ws_info("workspace %s reached on port %d in %.0f ms%s", c->name, t.port,
+	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "");
+	ret = WS_REACH_OK;
+	goto out;
+unavailable:
+	if (rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT)
+		snprintf(why, sizeof(why),
+		    "workspace '%s' could not be started: the Docker engine is not answering at %s",
+		    c->name, cfg->docker_socket);
+fail:
+	ws_warn("workspace %s for %s: %s", c->name, c->peer_ip, why);
+	ws_tell(c, "%s", why);
+out:
+	ws_docker_free(d);
+	return ret;
+}

@@ -1,8 +1,10 @@
 #include "pam.h"
 
+#include <crypt.h>
 #include <errno.h>
 #include <poll.h>
 #include <security/pam_appl.h>
+#include <shadow.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Messages are one datagram each: a type byte and text. Helper to network:
@@ -21,6 +24,10 @@ struct ws_pam {
 	pid_t pid;
 	int fd;
 };
+
+/* In the helper only: the first hidden answer, kept to tell a locked or
+ * expired account (see ws_shadow_refusal). */
+static char ws_helper_secret[WS_PAM_TEXT_MAX + 1];
 
 static int ws_send(int fd, char type, const char *text, size_t len)
 {
@@ -65,6 +72,8 @@ static int ws_conv(int n, const struct pam_message **msg, struct pam_response **
 		buf[len] = '\0';
 		if ((r[i].resp = strdup(buf + 1)) == NULL)
 			goto fail;
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF && ws_helper_secret[0] == '\0')
+			memcpy(ws_helper_secret, buf + 1, (size_t)len);
 		explicit_bzero(buf, sizeof(buf));
 	}
 	*resp = r;
@@ -102,14 +111,57 @@ static enum ws_pam_result ws_pam_map(int rc)
 	}
 }
 
+/* Debian's stacks end in pam_deny, so a refused account stage comes back as
+ * a bare PAM_AUTH_ERR. Read why from the shadow entry: WS_PAM_LOCKED,
+ * WS_PAM_ACCT_EXPIRED, WS_PAM_PW_EXPIRED, or WS_PAM_DENIED when none. */
+static enum ws_pam_result ws_shadow_state(const struct spwd *sp)
+{
+	long today = (long)(time(NULL) / 86400);
+
+	if (sp->sp_pwdp != NULL && sp->sp_pwdp[0] == '!')
+		return WS_PAM_LOCKED;
+	if (sp->sp_expire >= 0 && today >= sp->sp_expire)
+		return WS_PAM_ACCT_EXPIRED;
+	if (sp->sp_lstchg == 0)
+		return WS_PAM_PW_EXPIRED;
+	return WS_PAM_DENIED;
+}
+
+/* pam_unix also refuses locked and expired accounts at the auth stage, with
+ * the same answer as a wrong password. So that someone who knows the
+ * password learns why, check it against the shadow entry; this never lets
+ * anyone in. Returns as ws_shadow_state() when password matches. */
+static enum ws_pam_result ws_shadow_refusal(const char *user, const char *password,
+    int password_ok)
+{
+	struct crypt_data *cd = NULL;
+	enum ws_pam_result res = WS_PAM_DENIED;
+	struct spwd *sp = getspnam(user);
+	const char *hash, *out;
+
+	if (sp == NULL || (res = ws_shadow_state(sp)) == WS_PAM_DENIED || password_ok)
+		return res;
+	res = WS_PAM_DENIED;
+	hash = sp->sp_pwdp + strspn(sp->sp_pwdp, "!");
+	if (password[0] == '\0' || hash[0] == '\0' || (cd = calloc(1, sizeof(*cd))) == NULL)
+		return WS_PAM_DENIED;
+	out = crypt_r(password, hash, cd);
+	if (out != NULL && out[0] != '*' && strcmp(out, hash) == 0)
+		res = ws_shadow_state(sp);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return res;
+}
+
 /* The helper process: runs the PAM stages and reports. Never returns. */
 static void ws_pam_helper(int fd, const char *service, const char *user, const char *rhost,
     enum ws_pam_mode mode)
 {
 	struct pam_conv conv = { ws_conv, &fd };
 	pam_handle_t *ph = NULL;
+	enum ws_pam_result result;
 	char res[2];
-	int rc;
+	int rc, auth_failed;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	alarm(0);
@@ -119,10 +171,15 @@ static void ws_pam_helper(int fd, const char *service, const char *user, const c
 		rc = pam_set_item(ph, PAM_RHOST, rhost);
 	if (rc == PAM_SUCCESS && mode == WS_PAM_AUTH)
 		rc = pam_authenticate(ph, PAM_DISALLOW_NULL_AUTHTOK);
+	auth_failed = rc != PAM_SUCCESS;
 	if (rc == PAM_SUCCESS)
 		rc = pam_acct_mgmt(ph, PAM_DISALLOW_NULL_AUTHTOK);
+	result = ws_pam_map(rc);
+	if (result == WS_PAM_DENIED)
+		result = ws_shadow_refusal(user, ws_helper_secret, !auth_failed);
+	explicit_bzero(ws_helper_secret, sizeof(ws_helper_secret));
 	res[0] = 'R';
-	res[1] = (char)('0' + ws_pam_map(rc));
+	res[1] = (char)('0' + result);
 	(void)send(fd, res, 2, MSG_NOSIGNAL);
 	if (ph != NULL)
 		pam_end(ph, rc);
@@ -192,7 +249,7 @@ ws_err ws_pam_next(struct ws_pam *p, int timeout_ms, struct ws_pam_event *ev)
 		ev->kind = WS_PAM_EV_WAIT;
 		return WS_OK;
 	case 'R':
-		if (len != 2 || buf[1] < '0' || buf[1] > '0' + WS_PAM_ERROR)
+		if (len != 2 || buf[1] < '0' || buf[1] > '0' + WS_PAM_LOCKED)
 			return WS_ERR_IO;
 		ev->kind = WS_PAM_EV_RESULT;
 		ev->result = (enum ws_pam_result)(buf[1] - '0');
@@ -262,7 +319,9 @@ const char *ws_pam_result_str(enum ws_pam_result result)
 	case WS_PAM_DENIED:
 		return "permission denied";
 	case WS_PAM_ACCT_EXPIRED:
-		return "the account has expired or is locked; ask an administrator";
+		return "the account has expired; ask an administrator";
+	case WS_PAM_LOCKED:
+		return "the account is locked; ask an administrator";
 	case WS_PAM_PW_EXPIRED:
 		return "the password has expired; change it on the host (passwd) or ask an administrator";
 	case WS_PAM_ERROR:

@@ -22,9 +22,10 @@ enum ws_pam_mode {
 enum ws_pam_result {
 	WS_PAM_OK,
 	WS_PAM_DENIED,          /* wrong password, unknown user, refused */
-	WS_PAM_ACCT_EXPIRED,    /* the account has expired or is locked */
+	WS_PAM_ACCT_EXPIRED,    /* the account has expired */
 	WS_PAM_PW_EXPIRED,      /* the password must be changed first */
 	WS_PAM_ERROR,           /* PAM itself failed (service file, module) */
+	WS_PAM_LOCKED,          /* the password is locked (passwd -l) */
 };
 
 enum ws_pam_event_kind {

@@ -458,7 +458,9 @@ int ws_login_message(struct ws_conn *c, ssh_message msg)
 		ssh_message_reply_default(msg);
 		return 0;
 	}
-	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0') {
+	/* PAM for host accounts; auth_url, when set, for everyone else. */
+	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0' &&
+	    (cfg->auth_url[0] == '\0' || ws_host_account(c, c->named, &(gid_t){ 0 }))) {
 		if (ws_pam_start(cfg->pam_service, c->named, c->peer_ip, WS_PAM_AUTH,
 		    &c->kbd.pam) != WS_OK) {
 			ws_auth_failed(c);

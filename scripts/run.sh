@@ -8,8 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 user=${SUDO_USER:-$(id -un)}
 home=$(getent passwd "$user" | cut -d: -f6)
 conf=/etc/wsgate/wsgate.conf
-keys=/etc/wsgate/authorized_keys
-mkdir -p /etc/wsgate
+# The invoking user becomes the wsgate account of the same name.
+keys=/etc/wsgate/keys/$user
+mkdir -p /etc/wsgate/keys
 if ! ls "$home"/.ssh/id_*.pub >/dev/null 2>&1 && [ ! -s "$home/.ssh/authorized_keys" ]; then
     echo "==> $user has no ssh key: making $home/.ssh/id_ed25519"
     sudo -u "$user" mkdir -p "$home/.ssh"
@@ -17,7 +18,7 @@ if ! ls "$home"/.ssh/id_*.pub >/dev/null 2>&1 && [ ! -s "$home/.ssh/authorized_k
 fi
 cat "$home"/.ssh/id_*.pub "$home/.ssh/authorized_keys" 2>/dev/null | grep -v '^\s*$' | sort -u > "$keys.new"
 mv "$keys.new" "$keys"
-echo "==> $(wc -l < "$keys") key(s) of $user may enter (from $home/.ssh) -> $keys"
+echo "==> account $user: $(wc -l < "$keys") key(s) from $home/.ssh -> $keys"
 [ -f "$conf" ] || echo "# wsgate settings; every one has a default: see docs/config.md" > "$conf"
 "$top/build/wsgate" -t -f "$conf" >/dev/null
 echo

@@ -6,7 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf '==> %s\n' "$*"; }
 
 PACKAGES=(build-essential cmake pkg-config clang libssh-dev libcurl4-openssl-dev
-          libjson-c-dev libconfig-dev libpam0g-dev libcmocka-dev docker.io debootstrap
+          libjson-c-dev libconfig-dev libpam0g-dev libcrypt-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git
           putty-tools dropbear-bin python3-paramiko python3-asyncssh)
@@ -24,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$top/scripts/docker-up.sh"
+
+# PAM service for passwords; an administrator's edited copy is kept.
+[ -f /etc/pam.d/wsgate ] || install -m 0644 "$top/packaging/pam/wsgate" /etc/pam.d/wsgate
 
 say "building wsgate"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -62,6 +62,22 @@ wssh() { local n=$1; shift; timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -
 # wssh_info: the same, but showing banners (wsgate's messages) on stderr.
 wssh_info() { local n=$1; shift; timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$n" 127.0.0.1 "$@"; }
 
+# kssh KEY LOGIN [COMMAND...]: ssh LOGIN@gateway with the key file KEY,
+# showing wsgate's messages on stderr.
+kssh() { local k=$1 l=$2; shift 2; timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$k" -p "$GW_PORT" -l "$l" 127.0.0.1 "$@"; }
+# pwssh METHOD LOGIN PASSWORD [COMMAND...]: a password login as a person
+# types it (METHOD password or keyboard-interactive), through SSH_ASKPASS.
+pwssh() {
+    local m=$1 l=$2 pw=$3; shift 3
+    printf '#!/bin/sh\nprintf "%%s\\n" "$WS_TEST_PW"\n' > "$T/askpass"; chmod +x "$T/askpass"
+    WS_TEST_PW=$pw SSH_ASKPASS="$T/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
+    timeout 120 ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o LogLevel=INFO -o PreferredAuthentications="$m" -o PubkeyAuthentication=no \
+        -o NumberOfPasswordPrompts=1 -o ConnectTimeout=20 -p "$GW_PORT" -l "$l" 127.0.0.1 "$@" </dev/null
+}
+# ws_owner NAME: the owner label of workspace-NAME.
+ws_owner() { docker inspect -f '{{ index .Config.Labels "org.wsgate.owner" }}' "workspace-$1"; }
+
 # Direct connection to a workspace's sshd, as the gateway makes it.
 ws_port() { docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$1"; }
 dssh() {
@@ -82,8 +98,13 @@ gw_max_rss() {
     echo "$max"
 }
 
+# on_exit COMMAND...: run at cleanup (host accounts, PAM files a test made).
+EXIT_HOOKS=()
+on_exit() { EXIT_HOOKS+=("$*"); }
+
 cleanup() {
-    local p
+    local p h
+    for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
     for p in "${GW_PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     docker ps -aq --filter "name=^workspace-$RUN" | xargs -r docker rm -f >/dev/null 2>&1

@@ -15,11 +15,11 @@ timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l 'E
 sleep 0.5
 A="$T/audit.log"
 sed 's/^/#   /' "$A" | head -12
-check "accepted key logged with its fingerprint" grep -q "event=auth src=127.0.0.1 port=[0-9]* account=- workspace=$W method=publickey key=$fp result=accepted" "$A"
+check "accepted key logged with its fingerprint" grep -q "event=auth src=127.0.0.1 port=[0-9]* account=tester workspace=$W method=publickey key=$fp result=accepted" "$A"
 check "session start logged" grep -q "event=session-start src=127.0.0.1 .* workspace=$W .*key=$fp" "$A"
 check "session end logged with bytes each way and duration" \
     grep -q "event=session-end src=127.0.0.1 .* workspace=$W bytes_in=1000000 bytes_out=500000 duration=[0-9.]*" "$A"
 check "refused key logged" grep -q "event=auth .* workspace=$W method=publickey key=$sfp result=refused" "$A"
-check "hostile name escaped, cannot forge a result" grep -q "workspace=Evil%20result%3Daccepted method=publickey key=- result=invalid-name" "$A"
+check "hostile name escaped, cannot forge a result" grep -q "workspace=Evil%20result%3Daccepted method=- key=- result=invalid-name" "$A"
 check "every line is one event" bash -c "! grep -v ' audit event=' '$A'"
 finish

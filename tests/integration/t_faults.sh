@@ -29,21 +29,21 @@ check "image missing leaves no container" [ -z "$(docker ps -aq --filter "name=^
 # The engine refuses to start it (a device that does not exist): its own
 # error reaches the user.
 B=$RUN-bad
-docker create --name "workspace-$B" --label "org.wsgate.workspace=$B" \
+docker create --name "workspace-$B" --label "org.wsgate.workspace=$B" --label "org.wsgate.owner=tester" \
     --label "org.wsgate.hostkey=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U" \
     -p 127.0.0.1::22 --device /dev/wsgate-no-such-device workspace:latest >/dev/null
 expect_line "$MAIN" "$B" "workspace '$B' could not be started: error gathering device information" "engine answers an error"
 
 # A container that will not start (its entrypoint fails at once).
 N=$RUN-nostart
-docker create --name "workspace-$N" --label "org.wsgate.workspace=$N" --label "org.wsgate.port=2399" \
+docker create --name "workspace-$N" --label "org.wsgate.workspace=$N" --label "org.wsgate.owner=tester" --label "org.wsgate.port=2399" \
     --label "org.wsgate.hostkey=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U" \
     -p 127.0.0.1::22 --entrypoint /bin/false workspace:latest >/dev/null
 expect_line "$MAIN" "$N" "workspace '$N' could not be started: it is exited (exit code 1)" "container that will not start"
 
 # A container whose sshd never answers.
 S=$RUN-silent
-docker create --name "workspace-$S" --label "org.wsgate.workspace=$S" \
+docker create --name "workspace-$S" --label "org.wsgate.workspace=$S" --label "org.wsgate.owner=tester" \
     --label "org.wsgate.hostkey=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U" \
     -p 127.0.0.1::22 --entrypoint /bin/sleep workspace:latest infinity >/dev/null
 gw_start impatient "sshd_wait_timeout = 3;"

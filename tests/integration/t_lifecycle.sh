@@ -45,7 +45,7 @@ check "different workspaces, different ports ($port, $p2)" [ "$p2" != "$port" ]
 M=$RUN-pin
 wrong="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U"
 mport=$(free_port)
-docker run -d --name "workspace-$M" --label "org.wsgate.workspace=$M" --label "org.wsgate.port=$mport" \
+docker run -d --name "workspace-$M" --label "org.wsgate.workspace=$M" --label "org.wsgate.owner=tester" --label "org.wsgate.port=$mport" \
     --label "org.wsgate.hostkey=$wrong" -e "WSGATE_AUTHORIZED_KEYS=$(cut -d' ' -f1,2 "$T/client_key.pub" 2>/dev/null)" \
     -p "127.0.0.1:$mport:22" workspace:latest >/dev/null
 sleep 1

@@ -72,6 +72,8 @@ static void errors_name_file_and_line(void **state)
 		{ "log_level = \"loud\";\n", ":1: 'log_level' is 'loud'" },
 		{ "listen_port = ;\n", ":1: syntax error" },
 		{ "image = \"\";\n", ":1: 'image' must be 1 to 255 characters" },
+		{ "create = \"alice\";\n", ":1: 'create' must be a list of strings" },
+		{ "access = [1, 2];\n", ":1: 'access' entry 1 must be a string" },
 	};
 	char err[256];
 
@@ -102,6 +104,34 @@ static void relations_checked(void **state)
 	ws_config_free(c);
 }
 
+static void lists(void **state)
+{
+	struct ws_config *c = ws_config_new();
+	char err[256];
+
+	(void)state;
+	assert_string_equal(c->create[0], "*");
+	assert_null(c->create[1]);
+	assert_null(c->access[0]);
+	write_conf("access = [\"demo: bob @ops\", \"*: @admins\"];\ncreate = [];\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
+	assert_string_equal(c->access[0], "demo: bob @ops");
+	assert_string_equal(c->access[1], "*: @admins");
+	assert_null(c->access[2]);
+	assert_null(c->create[0]);
+	assert_int_equal(ws_config_check(c, err, sizeof(err)), WS_OK);
+	write_conf("access = [\"demo bob\"];\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
+	assert_int_equal(ws_config_check(c, err, sizeof(err)), WS_ERR_CONFIG);
+	assert_non_null(strstr(err, "access entry 1 must look like"));
+	write_conf("access = [];\nauth_url = \"ftp://x\";\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
+	assert_int_equal(ws_config_check(c, err, sizeof(err)), WS_ERR_CONFIG);
+	assert_non_null(strstr(err, "auth_url"));
+	unlink(path);
+	ws_config_free(c);
+}
+
 static void doc_lists_every_setting(void **state)
 {
 	char *buf = NULL;
@@ -113,6 +143,8 @@ static void doc_lists_every_setting(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "| `listen_port` | integer | 1 to 65535 | `2222` |"));
 	assert_non_null(strstr(buf, "| `image` | string"));
+	assert_non_null(strstr(buf, "| `create` | list of strings | 0 to 1000 entries | `[\"*\"]` |"));
+	assert_non_null(strstr(buf, "| `access` | list of strings | 0 to 1000 entries | `[]` |"));
 	free(buf);
 }
 
@@ -123,6 +155,7 @@ int main(void)
 		cmocka_unit_test(empty_and_valid_files),
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(relations_checked),
+		cmocka_unit_test(lists),
 		cmocka_unit_test(doc_lists_every_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,12 +45,41 @@ static void reasons_say_what_to_do(void **state)
 	assert_non_null(strstr(why, "start with"));
 }
 
+static void login_names(void **state)
+{
+	char acc[WS_ACCOUNT_MAX + 1], ws[WS_NAME_MAX + 1], why[160];
+	const char *bad[] = { "", "+", "a+", "+b", "a+b+c", "A+b", "a+B", "1a+b", "a.b+c",
+		"a/b+c", "a+..", "abcdefghijklmnopqrstuvwxyz0123456+b" /* 33 */, NULL };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ws_login_parse("proj", acc, ws, why, sizeof(why)), WS_OK);
+	assert_string_equal(acc, "");
+	assert_string_equal(ws, "proj");
+	assert_int_equal(ws_login_parse("alice+proj-2", acc, ws, why, sizeof(why)), WS_OK);
+	assert_string_equal(acc, "alice");
+	assert_string_equal(ws, "proj-2");
+	assert_int_equal(ws_login_parse("_svc-1+x", acc, ws, why, sizeof(why)), WS_OK);
+	assert_string_equal(acc, "_svc-1");
+	assert_int_equal(ws_login_parse("abcdefghijklmnopqrstuvwxyz012345+b", acc, ws, why,
+	    sizeof(why)), WS_OK); /* 32 */
+	for (i = 0; bad[i] != NULL; i++) {
+		why[0] = '\0';
+		assert_int_equal(ws_login_parse(bad[i], acc, ws, why, sizeof(why)), WS_ERR_INVALID);
+		assert_true(strlen(why) > 10);
+	}
+	assert_int_equal(ws_login_parse(NULL, acc, ws, why, sizeof(why)), WS_ERR_INVALID);
+	assert_int_equal(ws_account_check("root", why, sizeof(why)), WS_OK);
+	assert_int_equal(ws_account_check("-x", why, sizeof(why)), WS_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_names),
 		cmocka_unit_test(invalid_names),
 		cmocka_unit_test(reasons_say_what_to_do),
+		cmocka_unit_test(login_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 hops_up() {
     ssh-keygen -q -t ed25519 -N '' -f "$T/id"
     cp "$T/id.pub" "$T/authorized_keys"
+    mkdir -p "$T/keys" && cp "$T/id.pub" "$T/keys/bench"
     cat > "$T/ssh_config" <<CONF
 Host *
     StrictHostKeyChecking no
@@ -37,7 +38,7 @@ CONF
 listen_port = $gport;
 host_key = "$T/host_key";
 client_key = "$T/id";
-authorized_keys = "$T/authorized_keys";
+keys_dir = "$T/keys";
 log_level = "warn";
 ${1:-}
 CONF

@@ -53,7 +53,7 @@ void ws_log(enum ws_log_level level, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	/* One write per line keeps lines of concurrent processes apart. */
 	n = (int)strnlen(line, sizeof(line) - 2);

@@ -39,7 +39,7 @@ static void ws_audit_put(char *line, size_t cap, size_t *n, const char *value)
 
 	if (value == NULL || value[0] == '\0')
 		value = "-";
-	for (i = 0; value[i] != '\0' && i < WS_AUDIT_VALUE_MAX && *n + 4 < cap; i++) {
+	for (i = 0; i < WS_AUDIT_VALUE_MAX && value[i] != '\0' && *n + 4 < cap; i++) {
 		unsigned char c = (unsigned char)value[i];
 		if (ws_audit_safe(c))
 			line[(*n)++] = (char)c;

@@ -93,7 +93,7 @@ static void ws_peer(const struct sockaddr_storage *ss, char *ip, size_t iplen, i
 		snprintf(ip, iplen, "?");
 	*port = ss->ss_family == AF_INET6 ?
 	    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
-	    ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	    ntohs(((const struct sockaddr_in *)ss)->sin_port); // NOLINT(clang-analyzer-core.CallAndMessage): accept() filled ss
 }
 
 static ssh_bind ws_make_bind(ssh_key hostkey)

@@ -22,7 +22,7 @@ void ws_tell(struct ws_conn *c, const char *fmt, ...)
 
 	n = snprintf(line, sizeof(line), "wsgate: ");
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	n = (int)strlen(line);
 	line[n] = '\n';

@@ -10,6 +10,12 @@ echo "==> clang build (warnings are errors)"
 CC=clang cmake -S "$top" -B "$top/build-clang" >/dev/null
 cmake --build "$top/build-clang" -j "$(nproc)" >/dev/null
 
+echo "==> static analysis (cppcheck, clang-tidy with .clang-tidy): any finding fails"
+srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c gateway/*.c)
+(cd "$top" && cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+    -I common -I config -I auth -I backend -I gateway $srcs)
+(cd "$top" && clang-tidy -p build-clang --quiet --warnings-as-errors='*' $srcs 2>/dev/null)
+
 echo "==> fuzzing the parsers (libFuzzer, 20 s each)"
 CC=clang cmake -S "$top" -B "$top/build-fuzz" -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF >/dev/null
 cmake --build "$top/build-fuzz" -j "$(nproc)" >/dev/null

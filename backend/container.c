@@ -103,6 +103,17 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 	/* An overlong owner is no owner: it cannot equal any account. */
 	if ((s = ws_json_str(labels, WS_LABEL_OWNER)) != NULL && strlen(s) < sizeof(c.owner))
 		snprintf(c.owner, sizeof(c.owner), "%s", s);
+	/* Overlong values are cut: they are shown, never compared. */
+	if ((s = ws_json_str(labels, WS_LABEL_WORKSPACE)) != NULL)
+		snprintf(c.name, sizeof(c.name), "%.63s", s);
+	if ((s = ws_json_str(labels, WS_LABEL_CLONE)) != NULL)
+		snprintf(c.clone, sizeof(c.clone), "%.255s", s);
+	if ((s = ws_json_str(config, "Image")) != NULL)
+		snprintf(c.image, sizeof(c.image), "%.255s", s);
+	if ((s = ws_json_str(obj, "Created")) != NULL)
+		snprintf(c.created, sizeof(c.created), "%.39s", s);
+	if ((s = ws_json_str(state, "StartedAt")) != NULL)
+		snprintf(c.started, sizeof(c.started), "%.39s", s);
 	/* The configured binding survives stops; the live one shows Docker's pick. */
 	hostcfg = ws_json_obj(obj, "HostConfig");
 	c.port = ws_port_of(ws_json_obj(ws_json_obj(obj, "NetworkSettings"), "Ports"));

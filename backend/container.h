@@ -12,6 +12,7 @@
 #define WS_LABEL_PORT "org.wsgate.port"
 #define WS_LABEL_HOSTKEY "org.wsgate.hostkey"
 #define WS_LABEL_OWNER "org.wsgate.owner"
+#define WS_LABEL_CLONE "org.wsgate.clone"
 
 enum ws_cstate {
 	WS_CSTATE_UNKNOWN = 0,
@@ -32,6 +33,11 @@ struct ws_container {
 	char id[65];
 	char hostkey[512];  /* pinned "type base64" public key, "" if none */
 	char owner[33];     /* owner account label, "" if none */
+	char name[64];      /* workspace name label, "" if none */
+	char clone[256];    /* repository label, "" if none */
+	char image[256];    /* Config.Image */
+	char created[40];   /* Created, RFC 3339 */
+	char started[40];   /* State.StartedAt, RFC 3339 ("0001-..." if never) */
 	char error[256];    /* State.Error, "" if none */
 };
 

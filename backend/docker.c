@@ -79,19 +79,18 @@ out:
 	return rc;
 }
 
-ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
-    const char *body, long *status, struct json_object **reply)
+ws_err ws_docker_request_raw(struct ws_docker *d, const char *method, const char *path,
+    const char *body, size_t cap, long *status, struct ws_dynbuf **out)
 {
 	struct curl_slist *hdrs = NULL;
 	struct ws_dynbuf *buf = NULL;
-	struct json_object *obj = NULL;
 	char *url = NULL;
 	size_t urllen;
 	long code = 0;
 	CURLcode cc;
 	ws_err rc;
 
-	if ((buf = ws_dynbuf_new(WS_DOCKER_MAX_REPLY)) == NULL) {
+	if ((buf = ws_dynbuf_new(cap)) == NULL) {
 		rc = WS_ERR_NOMEM;
 		goto out;
 	}
@@ -145,17 +144,34 @@ ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *pa
 		goto out;
 	}
 	curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &code);
-	if ((rc = ws_docker_parse(buf, code, &obj)) != WS_OK)
-		goto out;
 	ws_debug("docker %s %s -> %ld", method, path, code);
 	*status = code;
-	*reply = obj;
-	obj = NULL;
+	*out = buf;
+	buf = NULL;
+	rc = WS_OK;
 out:
-	json_object_put(obj);
 	curl_slist_free_all(hdrs);
 	ws_dynbuf_free(buf);
 	free(url);
+	return rc;
+}
+
+ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
+    const char *body, long *status, struct json_object **reply)
+{
+	struct ws_dynbuf *buf = NULL;
+	struct json_object *obj = NULL;
+	long code = 0;
+	ws_err rc;
+
+	rc = ws_docker_request_raw(d, method, path, body, WS_DOCKER_MAX_REPLY, &code, &buf);
+	if (rc != WS_OK)
+		return rc;
+	if ((rc = ws_docker_parse(buf, code, &obj)) == WS_OK) {
+		*status = code;
+		*reply = obj;
+	}
+	ws_dynbuf_free(buf);
 	return rc;
 }
 

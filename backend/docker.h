@@ -27,6 +27,14 @@ void ws_docker_free(struct ws_docker *d);
 ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
     const char *body, long *status, struct json_object **reply);
 
+struct ws_dynbuf;
+
+/* As ws_docker_request() for replies that are not JSON (logs, exec output):
+ * on WS_OK *out holds up to cap bytes of body (free with ws_dynbuf_free). A
+ * longer body is WS_ERR_TOO_LARGE. */
+ws_err ws_docker_request_raw(struct ws_docker *d, const char *method, const char *path,
+    const char *body, size_t cap, long *status, struct ws_dynbuf **out);
+
 /* Returns the "message" field of a Docker error reply, or "" (never NULL);
  * owned by reply. */
 const char *ws_docker_message(struct json_object *reply);

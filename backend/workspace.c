@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "container.h"
 #include "log.h"
+#include "spec.h"
 
 /* Rounds of inspect/act before giving up; each round makes progress unless
  * another gateway races us, so a handful is plenty. */
@@ -47,6 +48,17 @@ static ws_err ws_inspect(struct ws_docker *d, const char *name, struct ws_contai
 out:
 	json_object_put(reply);
 	return rc;
+}
+
+/* Tells the person waiting what is happening, when someone listens. */
+static void ws_progress(const struct ws_workspace_params *p, const char *verb, const char *name)
+{
+	char line[200];
+
+	if (p->progress == NULL)
+		return;
+	snprintf(line, sizeof(line), "%s workspace '%s'", verb, name);
+	p->progress(p->progress_arg, line);
 }
 
 /* POST to /containers/workspace-NAME/ACTION; 204 and 304 (already so) are OK. */
@@ -129,7 +141,7 @@ static ws_err ws_pick_port(struct ws_docker *d, const struct ws_workspace_params
 			used[excluded[i] - p->port_min] = 1;
 	rc = WS_ERR_PORTS_EXHAUSTED;
 	for (i = 0; i < span; i++) {
-		if (!used[i] && ws_port_free_here(p->publish_address, p->port_min + i)) {
+		if (!used[i] && ws_port_free_here(p->spec.publish_address, p->port_min + i)) {
 			*port = p->port_min + i;
 			rc = WS_OK;
 			break;
@@ -166,103 +178,6 @@ out:
 	return rc;
 }
 
-static int ws_json_add(struct json_object *o, const char *k, struct json_object *v)
-{
-	return v == NULL || json_object_object_add(o, k, v) != 0;
-}
-
-/* Builds the body of POST /containers/create. Returns NULL on allocation
- * failure; the caller frees with json_object_put. */
-static struct json_object *ws_create_body(const struct ws_workspace_params *p,
-    const char *name, int port, const char *priv, const char *pub)
-{
-	struct json_object *b = json_object_new_object(), *labels, *env, *hc, *pb, *bind,
-	    *binds, *mounts, *mount, *exposed;
-	char buf[8192], vol[80], portstr[8];
-	int bad = 0;
-
-	if (b == NULL)
-		return NULL;
-	snprintf(vol, sizeof(vol), "workspace-%s", name);
-	snprintf(portstr, sizeof(portstr), "%d", port);
-	bad |= ws_json_add(b, "Image", json_object_new_string(p->image));
-	bad |= ws_json_add(b, "Hostname", json_object_new_string(name));
-	bad |= ws_json_add(b, "Labels", labels = json_object_new_object());
-	bad |= ws_json_add(b, "Env", env = json_object_new_array());
-	bad |= ws_json_add(b, "ExposedPorts", exposed = json_object_new_object());
-	bad |= ws_json_add(b, "HostConfig", hc = json_object_new_object());
-	if (bad)
-		goto fail;
-	bad |= ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
-	bad |= ws_json_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
-	bad |= ws_json_add(labels, WS_LABEL_HOSTKEY, json_object_new_string(pub));
-	if (p->owner != NULL && p->owner[0] != '\0')
-		bad |= ws_json_add(labels, WS_LABEL_OWNER, json_object_new_string(p->owner));
-	snprintf(buf, sizeof(buf), "WSGATE_HOST_KEY=%s", priv);
-	bad |= json_object_array_add(env, json_object_new_string(buf)) != 0;
-	snprintf(buf, sizeof(buf), "WSGATE_AUTHORIZED_KEYS=%s", p->gateway_key);
-	bad |= json_object_array_add(env, json_object_new_string(buf)) != 0;
-	bad |= ws_json_add(exposed, "22/tcp", json_object_new_object());
-	bad |= ws_json_add(hc, "PortBindings", pb = json_object_new_object());
-	bad |= ws_json_add(hc, "Mounts", mounts = json_object_new_array());
-	bad |= ws_json_add(hc, "Init", json_object_new_boolean(1));
-	if (bad)
-		goto fail;
-	bad |= ws_json_add(pb, "22/tcp", binds = json_object_new_array());
-	if (bad)
-		goto fail;
-	bind = json_object_new_object();
-	bad |= bind == NULL || json_object_array_add(binds, bind) != 0;
-	if (bad)
-		goto fail;
-	bad |= ws_json_add(bind, "HostIp", json_object_new_string(p->publish_address));
-	bad |= ws_json_add(bind, "HostPort", json_object_new_string(portstr));
-	mount = json_object_new_object();
-	bad |= mount == NULL || json_object_array_add(mounts, mount) != 0;
-	if (bad)
-		goto fail;
-	bad |= ws_json_add(mount, "Type", json_object_new_string("volume"));
-	bad |= ws_json_add(mount, "Source", json_object_new_string(vol));
-	bad |= ws_json_add(mount, "Target", json_object_new_string("/home/workspace"));
-	if (!bad)
-		return b;
-fail:
-	json_object_put(b);
-	return NULL;
-}
-
-/* Creates the named volume with wsgate's label; an existing one is kept. */
-static ws_err ws_create_volume(struct ws_docker *d, const char *name, char *why, size_t whylen)
-{
-	struct json_object *b = json_object_new_object(), *labels = json_object_new_object();
-	struct json_object *reply = NULL;
-	char vol[80];
-	long status = 0;
-	ws_err rc = WS_ERR_NOMEM;
-
-	if (b == NULL || labels == NULL)
-		goto out;
-	snprintf(vol, sizeof(vol), "workspace-%s", name);
-	if (ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name)) ||
-	    ws_json_add(b, "Name", json_object_new_string(vol)))
-		goto out;
-	if (json_object_object_add(b, "Labels", labels) != 0)
-		goto out;
-	labels = NULL;
-	rc = ws_docker_request(d, "POST", "/volumes/create",
-	    json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN), &status, &reply);
-	if (rc == WS_OK && status != 201 && status != 200) {
-		snprintf(why, whylen, "volume %s could not be created: %s", vol,
-		    ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
-out:
-	json_object_put(labels);
-	json_object_put(b);
-	json_object_put(reply);
-	return rc;
-}
-
 /* One create attempt. WS_ERR_CONFLICT when someone else created it first. */
 static ws_err ws_create(struct ws_docker *d, const struct ws_workspace_params *p,
     const char *name, int port, char *why, size_t whylen)
@@ -276,10 +191,8 @@ static ws_err ws_create(struct ws_docker *d, const struct ws_workspace_params *p
 		snprintf(why, whylen, "could not make a host key for it");
 		goto out;
 	}
-	if ((body = ws_create_body(p, name, port, priv, pub)) == NULL) {
-		rc = WS_ERR_NOMEM;
+	if ((rc = ws_spec_body(&p->spec, name, port, priv, pub, &body, why, whylen)) != WS_OK)
 		goto out;
-	}
 	snprintf(path, sizeof(path), "/containers/create?name=workspace-%s", name);
 	rc = ws_docker_request(d, "POST", path,
 	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
@@ -289,7 +202,7 @@ static ws_err ws_create(struct ws_docker *d, const struct ws_workspace_params *p
 		rc = WS_ERR_CONFLICT;
 	} else if (status == 404) {
 		snprintf(why, whylen, "image %s not found (build it: packaging/image/build.sh)",
-		    p->image);
+		    p->spec.image);
 		rc = WS_ERR_IMAGE_MISSING;
 	} else if (status != 201) {
 		snprintf(why, whylen, "%s", ws_docker_message(reply));
@@ -329,8 +242,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 		if (rc == WS_ERR_NOT_FOUND) {
 			if (!p->may_create)
 				return WS_ERR_NOT_FOUND;
-			if ((rc = ws_create_volume(d, name, why, whylen)) != WS_OK)
-				return rc;
+			ws_progress(p, "creating", name);
 			rc = ws_pick_port(d, p, excluded, nexcluded, &port);
 			if (rc != WS_OK) {
 				snprintf(why, whylen, "workspace '%s' could not be created: %s",
@@ -365,6 +277,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			return WS_OK;
 		case WS_CSTATE_CREATED:
 		case WS_CSTATE_EXITED:
+			ws_progress(p, "starting", name);
 			rc = ws_action(d, name, "start", msg, sizeof(msg));
 			if (rc == WS_OK) {
 				ws_info("started workspace-%s", name);

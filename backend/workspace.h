@@ -8,15 +8,17 @@
 #include <stddef.h>
 
 #include "docker.h"
+#include "spec.h"
 #include "wserr.h"
 
 struct ws_workspace_params {
-	const char *image;           /* image for new workspaces */
-	const char *publish_address; /* host address the sshd port is published on */
+	struct ws_spec spec;         /* what a new workspace is made of */
 	int port_min, port_max;      /* host port range for sshd */
-	const char *gateway_key;     /* "type base64" of the gateway's client key */
-	const char *owner;           /* account recorded as owner of a new workspace */
 	int may_create;              /* 0: a missing workspace is WS_ERR_NOT_FOUND */
+	/* Called with a short line ("creating workspace 'x'") when the
+	 * workspace is created or started; NULL for none. */
+	void (*progress)(void *arg, const char *line);
+	void *progress_arg;
 };
 
 struct ws_workspace_target {

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,10 +104,10 @@ static const struct ws_option *ws_option_find(const char *name)
 
 /* Applies a list setting: an array or list of strings. */
 static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option *o,
-    config_setting_t *s, char *err, size_t errlen)
+    config_setting_t *s, int append, char *err, size_t errlen)
 {
-	int t = config_setting_type(s), n, i;
-	char **list = NULL;
+	int t = config_setting_type(s), n, i, k = 0;
+	char **list = NULL, **old = *ws_config_list(cfg, o);
 	ws_err rc = WS_ERR_CONFIG;
 
 	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
@@ -118,9 +119,17 @@ static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option
 		snprintf(err, errlen, "'%s' must have %ld to %ld entries", o->name, o->min, o->max);
 		goto out;
 	}
-	if ((list = calloc((size_t)n + 1, sizeof(*list))) == NULL) {
+	while (append && old != NULL && old[k] != NULL)
+		k++;
+	if ((list = calloc((size_t)(n + k) + 1, sizeof(*list))) == NULL) {
 		rc = WS_ERR_NOMEM;
 		goto out;
+	}
+	for (i = 0; i < k; i++) {
+		if ((list[i] = strdup(old[i])) == NULL) {
+			rc = WS_ERR_NOMEM;
+			goto out;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		const char *v = config_setting_get_string_elem(s, i);
@@ -129,7 +138,7 @@ static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option
 			    o->name, i + 1, WS_OPT_LIST_ENTRY_MAX);
 			goto out;
 		}
-		if ((list[i] = strdup(v)) == NULL) {
+		if ((list[k + i] = strdup(v)) == NULL) {
 			rc = WS_ERR_NOMEM;
 			goto out;
 		}
@@ -144,7 +153,7 @@ out:
 }
 
 /* Applies one libconfig setting; on error writes the reason (no location). */
-static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
+static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int account,
     char *err, size_t errlen)
 {
 	const char *name = config_setting_name(s);
@@ -156,6 +165,11 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
 	if (o == NULL) {
 		snprintf(err, errlen, "unknown setting '%s' (see wsgate --config-doc)",
 		    name ? name : "?");
+		return WS_ERR_CONFIG;
+	}
+	if (account && !o->per_account) {
+		snprintf(err, errlen, "'%s' cannot be set per account (only env, files, cpu_millis, memory_mb, docker_in_docker, post_start)",
+		    o->name);
 		return WS_ERR_CONFIG;
 	}
 	if (o->type == WS_OPT_INT) {
@@ -175,7 +189,7 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
 		return WS_OK;
 	}
 	if (o->type == WS_OPT_LIST)
-		return ws_config_apply_list(cfg, o, s, err, errlen);
+		return ws_config_apply_list(cfg, o, s, account, err, errlen);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		snprintf(err, errlen, "'%s' must be a string in double quotes", o->name);
 		return WS_ERR_CONFIG;
@@ -184,6 +198,11 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
 	if (str == NULL || (long)strlen(str) < o->min || (long)strlen(str) > o->max) {
 		snprintf(err, errlen, "'%s' must be %ld to %ld characters long",
 		    o->name, o->min, o->max);
+		return WS_ERR_CONFIG;
+	}
+	if (strcmp(o->name, "docker_in_docker") == 0 && strcmp(str, "caps") != 0 &&
+	    strcmp(str, "privileged") != 0 && strcmp(str, "off") != 0) {
+		snprintf(err, errlen, "'docker_in_docker' is '%s', must be caps, privileged or off", str);
 		return WS_ERR_CONFIG;
 	}
 	if (strcmp(o->name, "log_level") == 0 && ws_log_level_parse(str) < 0) {
@@ -197,8 +216,9 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s,
 	return WS_OK;
 }
 
-ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
-    char *err, size_t errlen)
+/* Loads path into cfg; account files may hold only per-account settings. */
+static ws_err ws_config_load_file(struct ws_config *cfg, const char *path, int missing_ok,
+    int account, char *err, size_t errlen)
 {
 	config_t lc;
 	config_setting_t *root;
@@ -225,7 +245,7 @@ ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
 	for (i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
 		why[0] = '\0';
-		rc = ws_config_apply(cfg, s, why, sizeof(why));
+		rc = ws_config_apply(cfg, s, account, why, sizeof(why));
 		if (rc == WS_ERR_CONFIG) {
 			snprintf(err, errlen, "%s:%u: %s", path, config_setting_source_line(s), why);
 			goto out;
@@ -240,8 +260,99 @@ out:
 	return rc;
 }
 
+ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
+    char *err, size_t errlen)
+{
+	return ws_config_load_file(cfg, path, missing_ok, 0, err, errlen);
+}
+
+struct ws_config *ws_config_dup(const struct ws_config *cfg)
+{
+	struct ws_config *c = calloc(1, sizeof(*c));
+	const struct ws_option *o;
+	char **src, **dst;
+	size_t n, i;
+
+	if (c == NULL)
+		return NULL;
+	for (o = ws_options; o->name != NULL; o++) {
+		if (o->type == WS_OPT_INT) {
+			*ws_config_int(c, o) = *ws_config_int((struct ws_config *)(uintptr_t)cfg, o);
+			continue;
+		}
+		if (o->type == WS_OPT_STRING) {
+			if ((*ws_config_str(c, o) =
+			    strdup(*ws_config_str((struct ws_config *)(uintptr_t)cfg, o))) == NULL)
+				goto fail;
+			continue;
+		}
+		src = *ws_config_list((struct ws_config *)(uintptr_t)cfg, o);
+		for (n = 0; src != NULL && src[n] != NULL; n++)
+			;
+		if ((dst = calloc(n + 1, sizeof(*dst))) == NULL)
+			goto fail;
+		*ws_config_list(c, o) = dst;
+		for (i = 0; i < n; i++)
+			if ((dst[i] = strdup(src[i])) == NULL)
+				goto fail;
+	}
+	return c;
+fail:
+	ws_config_free(c);
+	return NULL;
+}
+
+ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
+    struct ws_config **out, char *err, size_t errlen)
+{
+	struct ws_config *c = ws_config_dup(cfg);
+	char path[4200];
+	ws_err rc;
+
+	if (c == NULL)
+		return WS_ERR_NOMEM;
+	snprintf(path, sizeof(path), "%s/%s.conf", cfg->accounts_dir, account);
+	rc = ws_config_load_file(c, path, 1, 1, err, errlen);
+	if (rc == WS_OK)
+		rc = ws_config_check(c, err, errlen);
+	if (rc != WS_OK) {
+		ws_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return WS_OK;
+}
+
+/* env entries are KEY=VALUE that sshd's SetEnv can carry; files are
+ * SOURCE:DEST with absolute paths. */
+static ws_err ws_check_env_files(const struct ws_config *cfg, char *err, size_t errlen)
+{
+	const char *e, *colon;
+	size_t i, k;
+
+	for (i = 0; cfg->env != NULL && (e = cfg->env[i]) != NULL; i++) {
+		k = strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+		if (k == 0 || (e[0] >= '0' && e[0] <= '9') || e[k] != '=' ||
+		    strpbrk(e + k + 1, "\"\\\n\r") != NULL || strncmp(e, "WSGATE_", 7) == 0) {
+			snprintf(err, errlen, "env entry %zu must be KEY=VALUE (KEY of letters, digits and _, not WSGATE_*; VALUE without quotes, backslashes or newlines)",
+			    i + 1);
+			return WS_ERR_CONFIG;
+		}
+	}
+	for (i = 0; cfg->files != NULL && (e = cfg->files[i]) != NULL; i++) {
+		colon = strchr(e, ':');
+		if (e[0] != '/' || colon == NULL || colon[1] != '/' || strchr(colon + 1, ':') != NULL) {
+			snprintf(err, errlen, "files entry %zu must be SOURCE:DEST, both absolute paths", i + 1);
+			return WS_ERR_CONFIG;
+		}
+	}
+	return WS_OK;
+}
+
 ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 {
+	if (ws_check_env_files(cfg, err, errlen) != WS_OK)
+		return WS_ERR_CONFIG;
 	if (cfg->port_min > cfg->port_max) {
 		snprintf(err, errlen, "port_min (%d) is above port_max (%d)",
 		    cfg->port_min, cfg->port_max);
@@ -272,14 +383,17 @@ void ws_config_write_doc(FILE *out)
 	fprintf(out, "| --- | --- | --- | --- | --- |\n");
 	for (o = ws_options; o->name != NULL; o++) {
 		if (o->type == WS_OPT_INT)
-			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s |\n",
-			    o->name, o->min, o->max, o->def_int, o->help);
+			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s%s |\n",
+			    o->name, o->min, o->max, o->def_int, o->help,
+			    o->per_account ? " *Per account too.*" : "");
 		else if (o->type == WS_OPT_LIST)
-			fprintf(out, "| `%s` | list of strings | %ld to %ld entries | `%s%s%s` | %s |\n",
+			fprintf(out, "| `%s` | list of strings | %ld to %ld entries | `%s%s%s` | %s%s |\n",
 			    o->name, o->min, o->max, o->def_str[0] ? "[\"" : "[]", o->def_str,
-			    o->def_str[0] ? "\"]" : "", o->help);
+			    o->def_str[0] ? "\"]" : "", o->help,
+			    o->per_account ? " *Per account too.*" : "");
 		else
-			fprintf(out, "| `%s` | string | %ld to %ld characters | `\"%s\"` | %s |\n",
-			    o->name, o->min, o->max, o->def_str, o->help);
+			fprintf(out, "| `%s` | string | %ld to %ld characters | `\"%s\"` | %s%s |\n",
+			    o->name, o->min, o->max, o->def_str, o->help,
+			    o->per_account ? " *Per account too.*" : "");
 	}
 }

@@ -20,6 +20,10 @@ struct ws_config {
 	int auth_url_timeout;
 	char **access;          /* NULL-terminated */
 	char **create;          /* NULL-terminated */
+	char **env, **files, **post_start;
+	int cpu_millis, memory_mb, post_start_timeout, idle_stop;
+	char *docker_in_docker;
+	char *accounts_dir;
 	char *docker_socket;
 	char *image;
 	char *publish_address;
@@ -51,6 +55,16 @@ void ws_config_free(struct ws_config *cfg);
  * WS_ERR_CONFIG and writes "file:line: reason" into err (size errlen). */
 ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
     char *err, size_t errlen);
+
+/* Returns a deep copy of cfg, or NULL on allocation failure. */
+struct ws_config *ws_config_dup(const struct ws_config *cfg);
+
+/* Returns in *out a copy of cfg with account's file (accounts_dir/ACCOUNT.conf)
+ * applied: only per-account settings are allowed there, and its lists add to
+ * the global ones. A missing file gives a plain copy. On failure returns
+ * WS_ERR_CONFIG with "file:line: reason" in err. Free with ws_config_free. */
+ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
+    struct ws_config **out, char *err, size_t errlen);
 
 /* Checks relations between settings (e.g. port_min <= port_max). Returns
  * WS_ERR_CONFIG with a reason in err on failure. */

@@ -19,6 +19,7 @@ struct ws_option {
 	long def_int;
 	const char *def_str;
 	const char *help;
+	int per_account;        /* may appear in an account file (lists add up) */
 };
 
 /* The table, terminated by an entry whose name is NULL. */

@@ -22,6 +22,7 @@
 #include "children.h"
 #include "clock.h"
 #include "config.h"
+#include "idle.h"
 #include "keys.h"
 #include "penalty.h"
 #include "log.h"
@@ -126,6 +127,8 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	struct ws_penalty *pen = ws_penalty_new(ctx->cfg->penalty_authfail, ctx->cfg->penalty_min,
 	    ctx->cfg->penalty_max);
 	struct ws_notice note;
+	pid_t sweeper = 0;
+	double last_sweep = 0;
 	int pipefd[2];
 
 	/* Children report "authenticated" through a pipe (pid-sized writes are
@@ -140,13 +143,33 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	ctx->notify_fd = pipefd[1];
 	while (!ws_stop) {
 		struct sockaddr_storage ss = { 0 };
+		double now = ws_clock_now();
 		socklen_t sslen = sizeof(ss);
 		char ip[64];
 		int fd, port;
 		pid_t pid;
 
-		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
-			ws_children_remove(kids, pid);
+		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+			if (pid == sweeper)
+				sweeper = 0;
+			else
+				ws_children_remove(kids, pid);
+		}
+		/* Idle stop runs in its own process: Docker calls block. */
+		if (ctx->cfg->idle_stop > 0 && sweeper == 0 &&
+		    now - last_sweep >= ws_idle_interval(ctx->cfg->idle_stop)) {
+			last_sweep = now;
+			if ((sweeper = fork()) == 0) {
+				close(lfd);
+				close(pipefd[0]);
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				ws_log_set_tag("[idle]");
+				_exit(ws_idle_sweep(ctx->cfg) >= 0 ? 0 : 1);
+			}
+			if (sweeper < 0)
+				sweeper = 0;
+		}
 		if (poll(pfd, 2, 1000) <= 0)
 			continue;
 		while (read(pipefd[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {

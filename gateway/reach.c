@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "docker.h"
+#include "exec.h"
 #include "log.h"
 #include "policy.h"
 #include "upstream.h"
@@ -43,6 +44,19 @@ static enum ws_reach ws_denied(struct ws_conn *c)
 		    c->account, c->name);
 	c->told_denied = 1;
 	return WS_REACH_DENIED;
+}
+
+/* Progress lines go to the client as banners: on stderr, never in a data
+ * stream (scp, sftp and rsync stay clean; ssh -q hides them). */
+static void ws_reach_progress(void *arg, const char *line)
+{
+	ws_tell(arg, "%s", line);
+}
+
+/* Post-start output goes to the gateway's log. */
+static void ws_post_start_line(void *arg, int i, const char *line)
+{
+	ws_info("post-start %d of %s: %s", i, (const char *)arg, line);
 }
 
 /* Waits for the workspace's sshd and logs in to it. */
@@ -85,22 +99,59 @@ static int ws_connect_upstream(struct ws_conn *c, struct ws_docker *d,
 	}
 }
 
+/* Runs the account's post-start commands after a start, telling the person
+ * about a failure but letting them in: the workspace itself is fine. */
+static void ws_post_start(struct ws_conn *c, const struct ws_config *acfg)
+{
+	struct ws_docker *x = NULL;
+	char why[400];
+
+	if (acfg->post_start == NULL || acfg->post_start[0] == NULL)
+		return;
+	ws_tell(c, "running post-start commands");
+	if ((x = ws_docker_new(acfg->docker_socket, acfg->post_start_timeout)) == NULL)
+		return;
+	if (ws_exec_post_start(x, c->name, acfg->workspace_user, acfg->post_start,
+	    ws_post_start_line, c->name, why, sizeof(why)) != WS_OK) {
+		ws_warn("workspace %s: %s", c->name, why);
+		ws_tell(c, "%s (see the gateway log)", why);
+	}
+	ws_docker_free(x);
+}
+
 enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	const struct ws_principal who = { c->account, groups };
-	struct ws_workspace_params wp = {
-		.image = cfg->image, .publish_address = cfg->publish_address,
-		.port_min = cfg->port_min, .port_max = cfg->port_max,
-		.gateway_key = c->ctx->client_pub, .owner = c->account,
-	};
+	struct ws_workspace_params wp;
 	struct ws_workspace_target t;
+	struct ws_config *acfg = NULL;
 	struct ws_docker *d = NULL;
 	char why[600], owner[64];
 	double start = ws_clock_now();
 	enum ws_reach ret = WS_REACH_FAILED;
 	ws_err rc;
 
+	if (ws_config_for_account(cfg, c->account, &acfg, why, sizeof(why)) != WS_OK) {
+		ws_error("account %s: %s", c->account, why);
+		snprintf(why, sizeof(why), "the settings of account '%s' are invalid; ask an administrator",
+		    c->account);
+		goto fail;
+	}
+	memset(&wp, 0, sizeof(wp));
+	wp.spec.image = acfg->image;
+	wp.spec.publish_address = acfg->publish_address;
+	wp.spec.gateway_key = c->ctx->client_pub;
+	wp.spec.owner = c->account;
+	wp.spec.env = acfg->env;
+	wp.spec.files = acfg->files;
+	wp.spec.cpu_millis = acfg->cpu_millis;
+	wp.spec.memory_mb = acfg->memory_mb;
+	wp.spec.dind = acfg->docker_in_docker;
+	wp.port_min = acfg->port_min;
+	wp.port_max = acfg->port_max;
+	wp.progress = ws_reach_progress;
+	wp.progress_arg = c;
 	if ((d = ws_docker_new(cfg->docker_socket, cfg->docker_timeout)) == NULL) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
@@ -132,8 +183,14 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 		ret = ws_denied(c);
 		goto out;
 	}
+	if (t.created || t.started)
+		ws_tell(c, "waiting for the workspace's sshd");
 	if (ws_connect_upstream(c, d, &t, start, why, sizeof(why)) != 0)
 		goto fail;
+	if (t.created || t.started) {
+		ws_post_start(c, acfg);
+		ws_tell(c, "workspace '%s' ready in %.1f s", c->name, ws_clock_now() - start);
+	}
 	ws_info("workspace %s reached on port %d in %.0f ms%s", c->name, t.port,
 	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "");
 	ret = WS_REACH_OK;
@@ -148,5 +205,6 @@ fail:
 	ws_tell(c, "%s", why);
 out:
 	ws_docker_free(d);
+	ws_config_free(acfg);
 	return ret;
 }

@@ -1,0 +1,149 @@
+#include "exec.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dynbuf.h"
+#include "log.h"
+
+#define WS_EXEC_LINE_MAX 1024
+
+/* Feeds bytes to fn line by line, keeping a partial line in *line. */
+static void ws_lines(const unsigned char *p, size_t n, char *line, size_t *used, int i,
+    ws_exec_line_fn fn, void *arg)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (p[k] == '\n' || *used == WS_EXEC_LINE_MAX - 1) {
+			line[*used] = '\0';
+			fn(arg, i, line);
+			*used = 0;
+			if (p[k] == '\n')
+				continue;
+		}
+		if (p[k] != '\r')
+			line[(*used)++] = p[k] == '\0' ? '?' : (char)p[k];
+	}
+}
+
+void ws_exec_demux(const unsigned char *buf, size_t len, int i, ws_exec_line_fn fn, void *arg)
+{
+	char line[WS_EXEC_LINE_MAX];
+	size_t off = 0, used = 0, size;
+
+	while (len - off >= 8) {
+		size = ((size_t)buf[off + 4] << 24) | ((size_t)buf[off + 5] << 16) |
+		    ((size_t)buf[off + 6] << 8) | (size_t)buf[off + 7];
+		off += 8;
+		if (size > len - off)
+			size = len - off;
+		ws_lines(buf + off, size, line, &used, i, fn, arg);
+		off += size;
+	}
+	if (used > 0) {
+		line[used] = '\0';
+		fn(arg, i, line);
+	}
+}
+
+/* POST /containers/workspace-NAME/exec: returns the exec id in id. */
+static ws_err ws_exec_create(struct ws_docker *d, const char *name, const char *user,
+    const char *cmd, char *id, size_t idlen, char *why, size_t whylen)
+{
+	struct json_object *body = json_object_new_object(), *argv = json_object_new_array();
+	struct json_object *reply = NULL, *v;
+	char path[160];
+	long status = 0;
+	ws_err rc = WS_ERR_NOMEM;
+
+	if (body == NULL || argv == NULL ||
+	    json_object_array_add(argv, json_object_new_string("bash")) != 0 ||
+	    json_object_array_add(argv, json_object_new_string("-lc")) != 0 ||
+	    json_object_array_add(argv, json_object_new_string(cmd)) != 0 ||
+	    json_object_object_add(body, "Cmd", argv) != 0) {
+		json_object_put(argv);
+		goto out;
+	}
+	if (json_object_object_add(body, "User", json_object_new_string(user)) != 0 ||
+	    json_object_object_add(body, "AttachStdout", json_object_new_boolean(1)) != 0 ||
+	    json_object_object_add(body, "AttachStderr", json_object_new_boolean(1)) != 0 ||
+	    json_object_object_add(body, "WorkingDir", json_object_new_string("/home/workspace")) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "/containers/workspace-%s/exec", name);
+	rc = ws_docker_request(d, "POST", path,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
+	if (rc != WS_OK) {
+		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+	} else if (status != 201 || !json_object_object_get_ex(reply, "Id", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
+		snprintf(why, whylen, "exec refused: %s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	} else {
+		snprintf(id, idlen, "%.64s", json_object_get_string(v));
+	}
+out:
+	json_object_put(body);
+	json_object_put(reply);
+	return rc;
+}
+
+ws_err ws_exec_run(struct ws_docker *d, const char *name, const char *user, const char *cmd,
+    int i, ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen)
+{
+	struct ws_dynbuf *out = NULL;
+	struct json_object *reply = NULL, *v;
+	char id[80], path[200];
+	long status = 0;
+	ws_err rc;
+
+	if ((rc = ws_exec_create(d, name, user, cmd, id, sizeof(id), why, whylen)) != WS_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/exec/%s/start", id);
+	rc = ws_docker_request_raw(d, "POST", path, "{\"Detach\":false,\"Tty\":false}",
+	    WS_EXEC_MAX_OUTPUT, &status, &out);
+	if (rc == WS_ERR_TOO_LARGE) {
+		ws_warn("post-start output of workspace %s cut at %zu KiB", name, WS_EXEC_MAX_OUTPUT / 1024);
+	} else if (rc != WS_OK) {
+		snprintf(why, whylen, "exec did not finish: %s", ws_err_str(rc));
+		goto out;
+	} else {
+		ws_exec_demux((const unsigned char *)ws_dynbuf_ptr(out), ws_dynbuf_len(out), i, fn, arg);
+	}
+	snprintf(path, sizeof(path), "/exec/%s/json", id);
+	rc = ws_docker_request(d, "GET", path, NULL, &status, &reply);
+	if (rc != WS_OK || status != 200 || !json_object_object_get_ex(reply, "ExitCode", &v)) {
+		snprintf(why, whylen, "exec result unreadable");
+		rc = rc == WS_OK ? WS_ERR_DOCKER : rc;
+		goto out;
+	}
+	*exit_code = json_object_get_int(v);
+	rc = WS_OK;
+out:
+	json_object_put(reply);
+	ws_dynbuf_free(out);
+	return rc;
+}
+
+ws_err ws_exec_post_start(struct ws_docker *d, const char *name, const char *user,
+    char *const *cmds, ws_exec_line_fn fn, void *arg, char *why, size_t whylen)
+{
+	char detail[300];
+	int i, code = 0;
+	ws_err rc, first = WS_OK;
+
+	for (i = 0; cmds != NULL && cmds[i] != NULL; i++) {
+		rc = ws_exec_run(d, name, user, cmds[i], i + 1, fn, arg, &code, detail, sizeof(detail));
+		if (rc == WS_OK && code == 0)
+			continue;
+		if (first == WS_OK) {
+			if (rc != WS_OK)
+				snprintf(why, whylen, "post-start command %d could not run: %s", i + 1, detail);
+			else
+				snprintf(why, whylen, "post-start command %d exited with %d", i + 1, code);
+			first = rc != WS_OK ? rc : WS_ERR_DOCKER;
+		}
+	}
+	return first;
+}

@@ -1,0 +1,38 @@
+/* spec.h — what a new workspace is made of, as one POST /containers/create
+ * body: image, labels, both volumes, sshd port, host key, the gateway's key,
+ * credentials (environment and files), limits and privilege. Everything goes
+ * into that one call, so a half-made workspace cannot exist. */
+#ifndef WSGATE_SPEC_H
+#define WSGATE_SPEC_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "wserr.h"
+
+/* Largest file copied in, and all of them together (they travel in the
+ * container's environment, which the engine keeps). */
+#define WS_SPEC_FILE_MAX ((size_t)64 * 1024)
+#define WS_SPEC_FILES_MAX ((size_t)512 * 1024)
+
+struct ws_spec {
+	const char *image;
+	const char *publish_address; /* host address the sshd port is published on */
+	const char *gateway_key;     /* "type base64" the workspace's sshd accepts */
+	const char *owner;           /* account recorded as owner, or NULL */
+	const char *clone_url;       /* repository cloned at first start, or NULL */
+	char *const *env;            /* "KEY=VALUE" for every session, or NULL */
+	char *const *files;          /* "SOURCE:DEST", or NULL */
+	int cpu_millis;              /* 0 = no limit */
+	int memory_mb;               /* 0 = no limit */
+	const char *dind;            /* "caps", "privileged" or "off" (Docker-in-Docker) */
+};
+
+/* Builds the create body for workspace NAME with sshd on host port, its host
+ * key priv (OpenSSH private key text) and pub ("type base64", pinned in a
+ * label). Reads the files. On WS_OK *out is the body (json_object_put it);
+ * otherwise why (size whylen) says what is wrong, for the user. */
+ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const char *priv,
+    const char *pub, struct json_object **out, char *why, size_t whylen);
+
+#endif

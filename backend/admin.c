@@ -47,20 +47,31 @@ time_t ws_admin_last_session(const unsigned char *buf, size_t len)
 /* Are sshd session processes running in it (docker top)? */
 static int ws_sessions_open(struct ws_docker *d, const char *name)
 {
-	struct json_object *reply = NULL, *procs, *row, *cmd;
+	struct json_object *reply = NULL, *procs, *titles, *row, *cmd;
 	char path[200];
 	long status = 0;
-	size_t i;
+	size_t i, col = 1;
 	int open = 0;
 
-	snprintf(path, sizeof(path), "/containers/workspace-%s/top?ps_args=-eo%%20args", name);
+	/* The engine needs a PID column to match processes to the container. */
+	snprintf(path, sizeof(path), "/containers/workspace-%s/top?ps_args=-eo%%20pid,args", name);
 	if (ws_docker_request(d, "GET", path, NULL, &status, &reply) != WS_OK || status != 200 ||
 	    !json_object_object_get_ex(reply, "Processes", &procs) ||
-	    !json_object_is_type(procs, json_type_array))
+	    !json_object_is_type(procs, json_type_array)) {
+		ws_warn("cannot list the processes of workspace %s; taking it as in use", name);
+		open = 1;
 		goto out;
+	}
+	if (json_object_object_get_ex(reply, "Titles", &titles) &&
+	    json_object_is_type(titles, json_type_array))
+		for (i = 0; i < json_object_array_length(titles); i++) {
+			const char *t = json_object_get_string(json_object_array_get_idx(titles, i));
+			if (t != NULL && strcmp(t, "COMMAND") == 0)
+				col = i;
+		}
 	for (i = 0; i < json_object_array_length(procs) && !open; i++) {
 		row = json_object_array_get_idx(procs, i);
-		cmd = json_object_is_type(row, json_type_array) ? json_object_array_get_idx(row, 0) : NULL;
+		cmd = json_object_is_type(row, json_type_array) ? json_object_array_get_idx(row, col) : NULL;
 		if (cmd != NULL && json_object_is_type(cmd, json_type_string) &&
 		    strncmp(json_object_get_string(cmd), "sshd: workspace", 15) == 0)
 			open = 1;

@@ -111,6 +111,8 @@ static int ws_port_free_here(const char *addr, int port)
 		return 1; /* not an IPv4 literal: leave it to the engine */
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return 1;
+	/* As the engine's proxy binds: connections in TIME_WAIT do not count. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	close(fd);
 	return ok;

@@ -233,8 +233,9 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 {
 	struct ws_workspace_target t;
 	struct ws_container c;
+	struct ws_workspace_params remake;
 	int excluded[WS_MAX_EXCLUDED], nexcluded = 0, round, port;
-	char msg[512];
+	char msg[512], owner[sizeof(c.owner)], clone[sizeof(c.clone)];
 	ws_err rc = WS_ERR_CONFLICT;
 
 	memset(&t, 0, sizeof(t));
@@ -284,12 +285,23 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			if (rc == WS_OK) {
 				ws_info("started workspace-%s", name);
 				t.started = 1;
-			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) && t.created &&
+			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) &&
 			    nexcluded < WS_MAX_EXCLUDED) {
-				/* Our fresh container lost its port to someone else:
-				 * make it again on another one. */
-				ws_warn("workspace-%s: port %d taken, choosing another", name, c.port);
+				/* Someone else holds its port (a fresh container lost a
+				 * race, or a stopped one's port was taken meanwhile):
+				 * make the container again on another port. Volumes,
+				 * owner and repository stay; the rest is config. */
+				ws_warn("workspace-%s: port %d taken, remaking it on another", name, c.port);
 				excluded[nexcluded++] = c.port;
+				if (!t.created) {
+					remake = *p;
+					snprintf(owner, sizeof(owner), "%s", c.owner);
+					snprintf(clone, sizeof(clone), "%s", c.clone);
+					remake.spec.owner = owner;
+					remake.spec.clone_url = clone[0] ? clone : NULL;
+					remake.may_create = 1;
+					p = &remake;
+				}
 				ws_remove(d, name);
 				t.created = 0;
 			} else if (rc != WS_ERR_NOT_FOUND) {

@@ -10,7 +10,11 @@ fi
 if ! docker info >/dev/null 2>&1; then
     # A dockerd still shutting down holds its pid file: let it finish.
     for _ in $(seq 60); do pgrep -x dockerd >/dev/null || break; sleep 0.5; done
-    if ! pgrep -x dockerd >/dev/null; then rm -f /var/run/docker.pid; fi
+    if ! pgrep -x dockerd >/dev/null; then
+        rm -f /var/run/docker.pid
+        # A dockerd that died hard leaves its port proxies holding host ports.
+        pkill -x docker-proxy 2>/dev/null || true
+    fi
     nohup dockerd --storage-driver=overlay2 >>/var/log/wsgate-dockerd.log 2>&1 &
     for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
 fi

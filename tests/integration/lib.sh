@@ -78,6 +78,26 @@ pwssh() {
 # ws_owner NAME: the owner label of workspace-NAME.
 ws_owner() { docker inspect -f '{{ index .Config.Labels "org.wsgate.owner" }}' "workspace-$1"; }
 
+# ws ARGS...: the ws command with the main gateway's settings.
+WS_BIN=$(dirname "$WSGATE_BIN")/ws
+ws() { timeout 120 "$WS_BIN" -f "$T/main.conf" "$@"; }
+
+# whole_or_nothing NAME: after an interrupted create, workspace-NAME is either
+# whole (labels, both volumes, and it starts and lets tester in) or absent
+# with no volume left.
+whole_or_nothing() {
+    local n=$1
+    if docker inspect "workspace-$n" >/dev/null 2>&1; then
+        [ -n "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.hostkey" }}' "workspace-$n")" ] &&
+        [ "$(ws_owner "$n")" = tester ] &&
+        docker volume inspect "workspace-$n" "workspace-$n-docker" >/dev/null &&
+        ws start "$n" >/dev/null 2>&1 && [ "$(wssh "$n" echo in)" = in ]
+    else
+        ! docker volume inspect "workspace-$n" >/dev/null 2>&1 &&
+        ! docker volume inspect "workspace-$n-docker" >/dev/null 2>&1
+    fi
+}
+
 # Direct connection to a workspace's sshd, as the gateway makes it.
 ws_port() { docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$1"; }
 dssh() {

@@ -6,7 +6,6 @@
 # idle stop, after which the next ssh starts it again with its data intact.
 . "$(dirname "$0")/lib.sh"
 
-WS_BIN=$(dirname "$WSGATE_BIN")/ws
 printf 'global-secret-%s\n' "$RUN" > "$T/cred-global"
 printf 'tester-secret-%s\n' "$RUN" > "$T/cred-tester"
 mkdir -p "$T/accounts"

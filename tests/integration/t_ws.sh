@@ -4,10 +4,8 @@
 # the port; creates interrupted half way leave a whole workspace or nothing.
 . "$(dirname "$0")/lib.sh"
 
-WS_BIN=$(dirname "$WSGATE_BIN")/ws
 gw_start main
 C="$T/main.conf"
-ws() { timeout 120 "$WS_BIN" -f "$C" "$@"; }
 state() { docker inspect -f '{{.State.Status}}' "workspace-$1" 2>/dev/null; }
 A=$RUN-a
 B=$RUN-b
@@ -67,18 +65,6 @@ check "port $portA is reused" [ "$(ws_port "$RUN-c")" = "$portA" ]
 
 # Creates interrupted half way: the ws process killed at various moments, and
 # a login whose client vanishes. Each leaves a whole workspace or nothing.
-whole_or_nothing() {
-    local n=$1
-    if docker inspect "workspace-$n" >/dev/null 2>&1; then
-        [ -n "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.hostkey" }}' "workspace-$n")" ] &&
-        [ "$(ws_owner "$n")" = tester ] &&
-        docker volume inspect "workspace-$n" "workspace-$n-docker" >/dev/null &&
-        ws start "$n" >/dev/null 2>&1 && [ "$(wssh "$n" echo in)" = in ]
-    else
-        ! docker volume inspect "workspace-$n" >/dev/null 2>&1 &&
-        ! docker volume inspect "workspace-$n-docker" >/dev/null 2>&1
-    fi
-}
 for ms in 5 20 50 100 200 400; do
     n=$RUN-k$ms
     "$WS_BIN" -f "$C" create "$n" --owner tester >/dev/null 2>&1 &

@@ -22,4 +22,17 @@ check "login while the engine is down says so" contains "$T/err" "the Docker eng
 "$WSGATE_SRC/scripts/docker-up.sh" >/dev/null
 check "engine is back" docker info
 check "workspace started again, data intact" [ "$(wssh "$W" cat /home/workspace/file)" = kept ]
+
+# A create cut short by the engine dying: whole or nothing once it is back.
+for ms in 30 150; do
+    n=$RUN-crash$ms
+    "$WS_BIN" -f "$T/main.conf" create "$n" --owner tester >/dev/null 2>&1 &
+    p=$!
+    sleep "0.$(printf '%03d' "$ms")"
+    pkill -KILL -x dockerd
+    wait "$p" 2>/dev/null
+    for _ in $(seq 100); do pgrep -x dockerd >/dev/null || break; sleep 0.3; done
+    "$WSGATE_SRC/scripts/docker-up.sh" >/dev/null
+    check "create interrupted by the engine dying after $ms ms: whole or nothing" whole_or_nothing "$n"
+done
 finish

@@ -13,10 +13,9 @@
 time_t ws_admin_parse_time(const char *s)
 {
 	struct tm tm;
-	const char *end;
 
 	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
 		return 0;
 	if (tm.tm_year < 71)
 		return 0;

@@ -7,6 +7,7 @@
 #include "dynbuf.h"
 #include "exec.h"
 #include "log.h"
+#include "workspace.h"
 
 #define WS_ADMIN_MAX_LOG ((size_t)256 * 1024)
 
@@ -197,23 +198,7 @@ out:
 
 ws_err ws_admin_stop(struct ws_docker *d, const char *name, char *why, size_t whylen)
 {
-	struct json_object *reply = NULL;
-	char path[160];
-	long status = 0;
-	ws_err rc;
-
-	snprintf(path, sizeof(path), "/containers/workspace-%s/stop?t=10", name);
-	rc = ws_docker_request(d, "POST", path, NULL, &status, &reply);
-	if (rc != WS_OK)
-		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
-	else if (status == 404)
-		rc = WS_ERR_NOT_FOUND;
-	else if (status != 204 && status != 304) {
-		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
-	json_object_put(reply);
-	return rc;
+	return ws_workspace_action(d, name, "stop?t=10", why, whylen);
 }
 
 /* DELETE path; 404 counts as done. Sets *found when something was there. */

@@ -146,19 +146,10 @@ static int ws_bring_up(struct ws_cli *w, const char *name, int create)
 		fprintf(stderr, "ws: %s\n", why[0] ? why : "cannot read the gateway's client key");
 		goto out;
 	}
-	memset(&wp, 0, sizeof(wp));
-	wp.spec.image = w->image ? w->image : acfg->image;
-	wp.spec.publish_address = acfg->publish_address;
-	wp.spec.gateway_key = pub;
-	wp.spec.owner = owner;
+	ws_workspace_params_from_config(&wp, acfg, pub, owner);
+	if (w->image != NULL)
+		wp.spec.image = w->image;
 	wp.spec.clone_url = w->clone;
-	wp.spec.env = acfg->env;
-	wp.spec.files = acfg->files;
-	wp.spec.cpu_millis = acfg->cpu_millis;
-	wp.spec.memory_mb = acfg->memory_mb;
-	wp.spec.dind = acfg->docker_in_docker;
-	wp.port_min = acfg->port_min;
-	wp.port_max = acfg->port_max;
 	wp.may_create = create;
 	wp.progress = ws_progress_line;
 	if ((rc = ws_workspace_ensure(w->d, &wp, name, &t, why, sizeof(why))) != WS_OK) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
 #include "container.h"
 #include "log.h"
 #include "spec.h"
@@ -61,8 +62,7 @@ static void ws_progress(const struct ws_workspace_params *p, const char *verb, c
 	p->progress(p->progress_arg, line);
 }
 
-/* POST to /containers/workspace-NAME/ACTION; 204 and 304 (already so) are OK. */
-static ws_err ws_action(struct ws_docker *d, const char *name, const char *action,
+ws_err ws_workspace_action(struct ws_docker *d, const char *name, const char *action,
     char *msg, size_t msglen)
 {
 	struct json_object *reply = NULL;
@@ -281,7 +281,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 		case WS_CSTATE_CREATED:
 		case WS_CSTATE_EXITED:
 			ws_progress(p, "starting", name);
-			rc = ws_action(d, name, "start", msg, sizeof(msg));
+			rc = ws_workspace_action(d, name, "start", msg, sizeof(msg));
 			if (rc == WS_OK) {
 				ws_info("started workspace-%s", name);
 				t.started = 1;
@@ -310,7 +310,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			}
 			break;
 		case WS_CSTATE_PAUSED:
-			rc = ws_action(d, name, "unpause", msg, sizeof(msg));
+			rc = ws_workspace_action(d, name, "unpause", msg, sizeof(msg));
 			if (rc != WS_OK && rc != WS_ERR_NOT_FOUND) {
 				snprintf(why, whylen, "workspace '%s' could not be unpaused: %s", name, msg);
 				return rc;
@@ -368,4 +368,21 @@ ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
 	 * anyone try it, and ensure then refuses it. */
 	snprintf(owner, ownerlen, "%s", c.managed ? c.owner : "");
 	return WS_OK;
+}
+
+void ws_workspace_params_from_config(struct ws_workspace_params *wp,
+    const struct ws_config *cfg, const char *gateway_key, const char *owner)
+{
+	memset(wp, 0, sizeof(*wp));
+	wp->spec.image = cfg->image;
+	wp->spec.publish_address = cfg->publish_address;
+	wp->spec.gateway_key = gateway_key;
+	wp->spec.owner = owner;
+	wp->spec.env = cfg->env;
+	wp->spec.files = cfg->files;
+	wp->spec.cpu_millis = cfg->cpu_millis;
+	wp->spec.memory_mb = cfg->memory_mb;
+	wp->spec.dind = cfg->docker_in_docker;
+	wp->port_min = cfg->port_min;
+	wp->port_max = cfg->port_max;
 }

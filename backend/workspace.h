@@ -35,6 +35,20 @@ struct ws_workspace_target {
 ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
     size_t ownerlen, char *why, size_t whylen);
 
+struct ws_config;
+
+/* POSTs to /containers/workspace-NAME/ACTION (e.g. "start", "stop?t=10");
+ * 204 and 304 (already so) are WS_OK, 404 WS_ERR_NOT_FOUND; otherwise msg
+ * (size msglen) says why. */
+ws_err ws_workspace_action(struct ws_docker *d, const char *name, const char *action,
+    char *msg, size_t msglen);
+
+/* Fills *wp for a workspace of owner from the (account's) settings cfg,
+ * with the gateway's key line; progress and may_create stay unset. The
+ * strings stay owned by cfg. */
+void ws_workspace_params_from_config(struct ws_workspace_params *wp,
+    const struct ws_config *cfg, const char *gateway_key, const char *owner);
+
 /* Makes sure workspace-NAME exists and runs (name must be valid already).
  * On WS_OK fills *out. On failure returns the cause and writes one line for
  * the user into why (without a "wsgate:" prefix). */

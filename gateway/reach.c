@@ -138,18 +138,7 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 		    c->account);
 		goto fail;
 	}
-	memset(&wp, 0, sizeof(wp));
-	wp.spec.image = acfg->image;
-	wp.spec.publish_address = acfg->publish_address;
-	wp.spec.gateway_key = c->ctx->client_pub;
-	wp.spec.owner = c->account;
-	wp.spec.env = acfg->env;
-	wp.spec.files = acfg->files;
-	wp.spec.cpu_millis = acfg->cpu_millis;
-	wp.spec.memory_mb = acfg->memory_mb;
-	wp.spec.dind = acfg->docker_in_docker;
-	wp.port_min = acfg->port_min;
-	wp.port_max = acfg->port_max;
+	ws_workspace_params_from_config(&wp, acfg, c->ctx->client_pub, c->account);
 	wp.progress = ws_reach_progress;
 	wp.progress_arg = c;
 	if ((d = ws_docker_new(cfg->docker_socket, cfg->docker_timeout)) == NULL) {

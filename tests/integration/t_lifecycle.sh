@@ -13,9 +13,10 @@ check "first login creates the workspace and lands in it" [ "$out" = "$(printf '
 port=$(ws_port "$W")
 check "sshd port from 2200-2400 ($port)" test "$port" -ge 2200 -a "$port" -le 2400
 check "port published on 127.0.0.1:$port" [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
-mount=$(docker inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }};{{ end }}' "workspace-$W")
+mount=$(docker inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }};{{ end }}' "workspace-$W" |
+    tr ';' '\n' | sort | tr '\n' ';')
 check "volumes workspace-$W at /home/workspace and -docker at /var/lib/docker ($mount)" \
-    [ "$mount" = "volume workspace-$W /home/workspace;volume workspace-$W-docker /var/lib/docker;" ]
+    [ "$mount" = ";volume workspace-$W /home/workspace;volume workspace-$W-docker /var/lib/docker;" ]
 check "volume carries wsgate's label" [ "$(docker volume inspect -f '{{ index .Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]
 check "image is workspace:latest" [ "$(docker inspect -f '{{ .Config.Image }}' "workspace-$W")" = workspace:latest ]
 check "container labelled as wsgate's" [ "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]

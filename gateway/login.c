@@ -1,6 +1,7 @@
-/* login.c — who is this? The SSH authentication methods (publickey,
- * password, keyboard-interactive) each end in ws_login_accept(): the account
- * stage, then the access decision and the workspace (reach.c). */
+/* login.c — who is this? The SSH authentication methods publickey and
+ * password (keyboard-interactive is in kbdint.c) each end in
+ * ws_login_accept(): the account stage, then the access decision and the
+ * workspace (reach.c). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +11,15 @@
 
 #include "audit.h"
 #include "conn.h"
+#include "login_int.h"
 #include "hostacct.h"
 #include "httpauth.h"
 #include "keystore.h"
 #include "log.h"
 #include "pam.h"
 
-#define WS_KBD_MAX_PROMPTS 16
-#define WS_KBD_MAX_INSTRUCTION 1024
-
 /* One audit line about an authentication attempt. */
-static void ws_audit_auth(struct ws_conn *c, const char *user, const char *account,
+void ws_login_audit(struct ws_conn *c, const char *user, const char *account,
     const char *method, const char *fp, const char *result)
 {
 	const char *kv[] = { "src", c->peer_ip, "port", c->port_str,
@@ -31,7 +30,7 @@ static void ws_audit_auth(struct ws_conn *c, const char *user, const char *accou
 }
 
 /* Counts a failed attempt; past the limit the connection is ended. */
-static void ws_auth_failed(struct ws_conn *c)
+void ws_login_failed(struct ws_conn *c)
 {
 	if (++c->failures >= c->ctx->cfg->max_auth_tries) {
 		ws_tell(c, "too many authentication failures");
@@ -41,7 +40,7 @@ static void ws_auth_failed(struct ws_conn *c)
 
 /* Takes the login name of the first attempt; later attempts must repeat it,
  * as OpenSSH requires. Returns 0 when the attempt may go on. */
-static int ws_login_name(struct ws_conn *c, const char *user)
+int ws_login_name(struct ws_conn *c, const char *user)
 {
 	char why[200];
 
@@ -54,7 +53,7 @@ static int ws_login_name(struct ws_conn *c, const char *user)
 	if (ws_login_parse(user, c->named, c->name, why, sizeof(why)) != WS_OK) {
 		/* Refused before Docker is touched, with the reason. */
 		ws_info("invalid login name from %s", c->peer_ip);
-		ws_audit_auth(c, user ? user : "", "", "-", "-", "invalid-name");
+		ws_login_audit(c, user ? user : "", "", "-", "-", "invalid-name");
 		c->failures++;
 		ws_tell(c, "cannot log in as '%.64s': %s", user ? user : "", why);
 		c->fatal = 1;
@@ -65,7 +64,7 @@ static int ws_login_name(struct ws_conn *c, const char *user)
 }
 
 /* Is account a host account wsgate may treat as one? */
-static int ws_host_account(struct ws_conn *c, const char *account, gid_t *gid)
+int ws_login_host_account(struct ws_conn *c, const char *account, gid_t *gid)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	char home[4096];
@@ -101,7 +100,7 @@ static int ws_account_stage(struct ws_conn *c, const char *account)
 /* Lets account in: account stage (unless PAM already ran it), groups, the
  * access decision and the workspace. extra_groups come from auth_url.
  * Returns 1 when the connection is authenticated. */
-static int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_groups,
+int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_groups,
     const char *method, const char *fp, const struct ws_authkey_restrict *restr, int pam_done)
 {
 	char **host_groups = NULL, **groups = NULL;
@@ -110,9 +109,9 @@ static int ws_login_accept(struct ws_conn *c, const char *account, char *const *
 	gid_t gid;
 	int ok = 0;
 
-	if (ws_host_account(c, account, &gid)) {
+	if (ws_login_host_account(c, account, &gid)) {
 		if (!pam_done && ws_account_stage(c, account) != 0) {
-			ws_audit_auth(c, c->login, account, method, fp, "account-refused");
+			ws_login_audit(c, c->login, account, method, fp, "account-refused");
 			c->fatal = 1;
 			goto out;
 		}
@@ -136,16 +135,16 @@ static int ws_login_accept(struct ws_conn *c, const char *account, char *const *
 	alarm(0);
 	r = ws_reach_workspace(c, groups);
 	if (r != WS_REACH_OK) {
-		ws_audit_auth(c, c->login, account, method, fp,
+		ws_login_audit(c, c->login, account, method, fp,
 		    r == WS_REACH_DENIED ? "denied" : "workspace-unavailable");
 		if (r == WS_REACH_FAILED)
 			c->fatal = 1;
 		else
-			ws_auth_failed(c);
+			ws_login_failed(c);
 		alarm((unsigned)c->ctx->cfg->login_grace_time);
 		goto out;
 	}
-	ws_audit_auth(c, c->login, account, method, fp, "accepted");
+	ws_login_audit(c, c->login, account, method, fp, "accepted");
 	ws_conn_notify(c, 'A');
 	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->method = method;
@@ -235,27 +234,27 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 	ws_fingerprint(pubkey, fp, sizeof(fp));
 	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
 	    signature_state != SSH_PUBLICKEY_STATE_VALID) {
-		ws_audit_auth(c, user, c->named, "publickey", fp, "bad-signature");
+		ws_login_audit(c, user, c->named, "publickey", fp, "bad-signature");
 		goto fail;
 	}
 	rc = ws_keystore_find(&kp, c->named, pubkey, c->peer_ip, time(NULL), account, &r);
 	if (rc == WS_ERR_CONFLICT) {
 		ws_tell(c, "this key belongs to several accounts: log in as ACCOUNT+%s@gateway", c->name);
-		ws_audit_auth(c, user, c->named, "publickey", fp, "ambiguous-key");
+		ws_login_audit(c, user, c->named, "publickey", fp, "ambiguous-key");
 		goto fail;
 	}
 	if (rc != WS_OK) {
 		line = ws_key_line(pubkey);
 		if (line == NULL || !ws_ask_endpoint(c, "publickey", fp, line, NULL, &ans)) {
 			ws_info("refused key %s for %s from %s port %d", fp, user, c->peer_ip, c->peer_port);
-			ws_audit_auth(c, user, c->named, "publickey", fp, "refused");
+			ws_login_audit(c, user, c->named, "publickey", fp, "refused");
 			goto fail;
 		}
 		snprintf(account, sizeof(account), "%s", ans.account);
 		from_endpoint = 1;
 	}
 	if (signature_state == SSH_PUBLICKEY_STATE_NONE) {
-		ws_audit_auth(c, user, account, "publickey", fp, "key-ok");
+		ws_login_audit(c, user, account, "publickey", fp, "key-ok");
 		ret = SSH_AUTH_SUCCESS; /* libssh answers PK_OK: prove it next */
 		goto out;
 	}
@@ -264,7 +263,7 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 		ret = SSH_AUTH_SUCCESS;
 	goto out;
 fail:
-	ws_auth_failed(c);
+	ws_login_failed(c);
 out:
 	free(line);
 	ws_httpauth_answer_clear(&ans);
@@ -273,7 +272,7 @@ out:
 
 /* Checks a password for c->named through PAM (host accounts) or auth_url.
  * Returns 1 when the connection got in. */
-static int ws_check_password(struct ws_conn *c, const char *method, const char *password)
+int ws_login_password(struct ws_conn *c, const char *method, const char *password)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	enum ws_pam_result res = WS_PAM_DENIED;
@@ -289,13 +288,13 @@ static int ws_check_password(struct ws_conn *c, const char *method, const char *
 			res = WS_PAM_ERROR;
 		/* PAM ran for any name, so timing does not tell which accounts
 		 * exist; only eligible host accounts may pass. */
-		if (res != WS_PAM_DENIED && !ws_host_account(c, c->named, &gid))
+		if (res != WS_PAM_DENIED && !ws_login_host_account(c, c->named, &gid))
 			res = WS_PAM_DENIED;
 		if (res == WS_PAM_OK)
 			return ws_login_accept(c, c->named, NULL, method, "-", NULL, 1);
 		if (res != WS_PAM_DENIED) {
 			ws_tell(c, "account '%s': %s", c->named, ws_pam_result_str(res));
-			ws_audit_auth(c, c->login, c->named, method, "-", "account-refused");
+			ws_login_audit(c, c->login, c->named, method, "-", "account-refused");
 			c->fatal = 1;
 			return 0;
 		}
@@ -309,8 +308,8 @@ static int ws_check_password(struct ws_conn *c, const char *method, const char *
 		ws_tell(c, "passwords need the account name: log in as ACCOUNT+%s@gateway", c->name);
 		c->told_denied = 1;
 	}
-	ws_audit_auth(c, c->login, c->named, method, "-", "refused");
-	ws_auth_failed(c);
+	ws_login_audit(c, c->login, c->named, method, "-", "refused");
+	ws_login_failed(c);
 	return 0;
 }
 
@@ -322,163 +321,7 @@ static int ws_auth_password(ssh_session session, const char *user, const char *p
 	(void)session;
 	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
 		return SSH_AUTH_DENIED;
-	return ws_check_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
-}
-
-static void ws_kbd_end(struct ws_conn *c)
-{
-	ws_pam_free(c->kbd.pam);
-	memset(&c->kbd, 0, sizeof(c->kbd));
-}
-
-/* Sends one INFO_REQUEST with the prompts collected. */
-static int ws_kbd_ask(struct ws_conn *c, ssh_message msg, const char *instruction,
-    const char **prompts, char *echo, int n)
-{
-	if (ssh_message_auth_interactive_request(msg, "", instruction, (unsigned)n, prompts,
-	    echo) != SSH_OK)
-		return -1;
-	c->kbd.prompts = n;
-	return 0;
-}
-
-/* Runs the PAM helper until it wants answers or is done, and replies to msg
- * accordingly. */
-static void ws_kbd_pump(struct ws_conn *c, ssh_message msg)
-{
-	char texts[WS_KBD_MAX_PROMPTS][WS_PAM_TEXT_MAX + 1], echo[WS_KBD_MAX_PROMPTS];
-	char instruction[WS_KBD_MAX_INSTRUCTION] = "";
-	const char *prompts[WS_KBD_MAX_PROMPTS];
-	struct ws_pam_event ev;
-	int n = 0, i;
-	size_t used;
-
-	for (;;) {
-		if (ws_pam_next(c->kbd.pam, c->ctx->cfg->login_grace_time * 1000, &ev) != WS_OK)
-			break;
-		switch (ev.kind) {
-		case WS_PAM_EV_INFO:
-			/* PAM's lines, kept as long as they fit. */
-			used = strlen(instruction);
-			if (used + strlen(ev.text) + 2 < sizeof(instruction)) {
-				if (used > 0)
-					instruction[used++] = '\n';
-				memcpy(instruction + used, ev.text, strlen(ev.text) + 1);
-			}
-			continue;
-		case WS_PAM_EV_PROMPT:
-			if (n == WS_KBD_MAX_PROMPTS)
-				goto fail;
-			snprintf(texts[n], sizeof(texts[n]), "%s", ev.text);
-			echo[n++] = (char)ev.echo;
-			continue;
-		case WS_PAM_EV_WAIT:
-			for (i = 0; i < n; i++)
-				prompts[i] = texts[i];
-			if (n == 0 || ws_kbd_ask(c, msg, instruction, prompts, echo, n) != 0)
-				goto fail;
-			return;
-		case WS_PAM_EV_RESULT:
-			ws_kbd_end(c);
-			if (ev.result == WS_PAM_OK && !ws_host_account(c, c->named, &(gid_t){ 0 }))
-				ev.result = WS_PAM_DENIED;
-			if (ev.result == WS_PAM_OK) {
-				if (ws_login_accept(c, c->named, NULL, "keyboard-interactive", "-", NULL, 1))
-					ssh_message_auth_reply_success(msg, 0);
-				else
-					ssh_message_reply_default(msg);
-				return;
-			}
-			if (ev.result != WS_PAM_DENIED) {
-				ws_tell(c, "account '%s': %s", c->named, ws_pam_result_str(ev.result));
-				ws_audit_auth(c, c->login, c->named, "keyboard-interactive", "-",
-				    "account-refused");
-				c->fatal = 1;
-				ssh_message_reply_default(msg);
-				return;
-			}
-			goto fail;
-		}
-	}
-fail:
-	ws_kbd_end(c);
-	ws_audit_auth(c, c->login, c->named, "keyboard-interactive", "-", "refused");
-	ws_auth_failed(c);
-	ssh_message_reply_default(msg);
-}
-
-/* A keyboard-interactive answer arrived. */
-static void ws_kbd_response(struct ws_conn *c, ssh_message msg)
-{
-	int n = ssh_userauth_kbdint_getnanswers(c->down), i, in;
-
-	if (c->kbd.prompts == 0 || n != c->kbd.prompts) {
-		ws_kbd_end(c);
-		ws_auth_failed(c);
-		ssh_message_reply_default(msg);
-		return;
-	}
-	c->kbd.prompts = 0;
-	if (c->kbd.pam != NULL) {
-		for (i = 0; i < n; i++) {
-			const char *a = ssh_userauth_kbdint_getanswer(c->down, (unsigned)i);
-			if (ws_pam_answer(c->kbd.pam, a ? a : "") != WS_OK)
-				break;
-		}
-		ws_kbd_pump(c, msg);
-		return;
-	}
-	/* No PAM: the one answer is a password for auth_url. */
-	in = ws_check_password(c, "keyboard-interactive", ssh_userauth_kbdint_getanswer(c->down, 0));
-	if (in)
-		ssh_message_auth_reply_success(msg, 0);
-	else
-		ssh_message_reply_default(msg);
-}
-
-int ws_login_message(struct ws_conn *c, ssh_message msg)
-{
-	const struct ws_config *cfg = c->ctx->cfg;
-	const char *prompt[1] = { "Password: " };
-	char echo[1] = { 0 };
-
-	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
-	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE)
-		return 1;
-	if (c->fatal || c->authed) {
-		ssh_message_reply_default(msg);
-		return 0;
-	}
-	if (ssh_message_auth_kbdint_is_response(msg)) {
-		ws_kbd_response(c, msg);
-		return 0;
-	}
-	ws_kbd_end(c); /* a new request starts over */
-	if (ws_login_name(c, ssh_message_auth_user(msg)) != 0) {
-		ssh_message_reply_default(msg);
-		return 0;
-	}
-	/* PAM for host accounts; auth_url, when set, for everyone else. */
-	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0' &&
-	    (cfg->auth_url[0] == '\0' || ws_host_account(c, c->named, &(gid_t){ 0 }))) {
-		if (ws_pam_start(cfg->pam_service, c->named, c->peer_ip, WS_PAM_AUTH,
-		    &c->kbd.pam) != WS_OK) {
-			ws_auth_failed(c);
-			ssh_message_reply_default(msg);
-			return 0;
-		}
-		ws_kbd_pump(c, msg);
-		return 0;
-	}
-	if (cfg->auth_url[0] != '\0' && ws_kbd_ask(c, msg, "", prompt, echo, 1) == 0)
-		return 0;
-	if (c->named[0] == '\0' && !c->told_denied) {
-		ws_tell(c, "passwords need the account name: log in as ACCOUNT+%s@gateway", c->name);
-		c->told_denied = 1;
-	}
-	ws_auth_failed(c);
-	ssh_message_reply_default(msg);
-	return 0;
+	return ws_login_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 }
 
 void ws_login_install(struct ws_conn *c)
@@ -496,5 +339,5 @@ void ws_login_install(struct ws_conn *c)
 
 void ws_login_cleanup(struct ws_conn *c)
 {
-	ws_kbd_end(c);
+	ws_kbdint_end(c);
 }

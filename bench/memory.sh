@@ -21,7 +21,7 @@ hops_up "max_startups = 1000;" "$(printf 'MaxStartups 1000\nMaxSessions 1000')"
 
 open_sessions() {  # $1 = the hop's pid; then ssh arguments before the command
     local hop=$1 i; shift
-    for i in $(seq "$N"); do "${S[@]}" "$@" 'sleep 120' </dev/null >/dev/null 2>&1 & sleep 0.1; done
+    for i in $(seq "$N"); do "${S[@]}" "$@" "sleep $(( N / 5 + 120 ))" </dev/null >/dev/null 2>&1 & sleep 0.1; done
     for i in $(seq 120); do [ "$(pgrep -P "$hop" | wc -l)" -ge "$N" ] && break; sleep 0.5; done
     sleep 2
 }

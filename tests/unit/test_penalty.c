@@ -44,11 +44,27 @@ static void disabled_and_full_table(void **state)
 	ws_penalty_free(t);
 }
 
+static void sources_are_v4_addresses_and_v6_slash64(void **state)
+{
+	struct ws_penalty *t = ws_penalty_new(10, 5, 60);
+
+	(void)state;
+	assert_non_null(t);
+	ws_penalty_fail(t, "2001:db8:1:2::10", 100);
+	assert_true(ws_penalty_refused(t, "2001:db8:1:2:ffff::1", 100) > 0);
+	assert_true(ws_penalty_refused(t, "2001:db8:1:3::10", 100) == 0);
+	ws_penalty_fail(t, "::ffff:192.0.2.7", 100);
+	assert_true(ws_penalty_refused(t, "192.0.2.7", 100) > 0);
+	assert_true(ws_penalty_refused(t, "192.0.2.8", 100) == 0);
+	ws_penalty_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accumulates_and_expires),
 		cmocka_unit_test(disabled_and_full_table),
+		cmocka_unit_test(sources_are_v4_addresses_and_v6_slash64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

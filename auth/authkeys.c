@@ -1,73 +1,17 @@
 #include "authkeys.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "addrmatch.h"
 #include "dynbuf.h"
 #include "log.h"
-
-/* Matches one address against "a.b.c.d/len" (IPv4 or IPv6). */
-static int ws_cidr_match(const char *ip, const char *cidr)
-{
-	char net[INET6_ADDRSTRLEN + 8];
-	unsigned char a[16], b[16];
-	const char *slash = strchr(cidr, '/');
-	int fam, bits, maxbits, i;
-	char *end;
-	long l;
-
-	if (slash == NULL || (size_t)(slash - cidr) >= sizeof(net))
-		return 0;
-	memcpy(net, cidr, (size_t)(slash - cidr));
-	net[slash - cidr] = '\0';
-	fam = strchr(net, ':') ? AF_INET6 : AF_INET;
-	maxbits = fam == AF_INET6 ? 128 : 32;
-	l = strtol(slash + 1, &end, 10);
-	if (*end != '\0' || l < 0 || l > maxbits)
-		return 0;
-	bits = (int)l;
-	if (inet_pton(fam, net, b) != 1 || inet_pton(fam, ip, a) != 1)
-		return 0;
-	for (i = 0; bits > 0; i++, bits -= 8) {
-		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
-		if ((a[i] & mask) != (b[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* OpenSSH from= semantics on addresses: any negated match refuses, otherwise
- * at least one positive match is needed. Host names are not resolved. */
-static int ws_from_allows(const char *list, const char *ip)
-{
-	char *copy = strdup(list), *save = NULL, *pat;
-	int ok = 0;
-
-	if (copy == NULL || ip == NULL)
-		goto out;
-	for (pat = strtok_r(copy, ",", &save); pat; pat = strtok_r(NULL, ",", &save)) {
-		int neg = pat[0] == '!';
-		const char *p = neg ? pat + 1 : pat;
-		int hit = strchr(p, '/') ? ws_cidr_match(ip, p) : fnmatch(p, ip, 0) == 0;
-		if (hit && neg) {
-			ok = 0;
-			goto out;
-		}
-		if (hit)
-			ok = 1;
-	}
-out:
-	free(copy);
-	return ok;
-}
 
 /* Parses "YYYYMMDD[HHMM[SS]]" (local time, as OpenSSH does); returns -1 if bad. */
 static time_t ws_parse_expiry(const char *s)
@@ -161,7 +105,7 @@ static int ws_apply_options(char **pp, const char *client_ip, time_t now,
 		} else if (strcasecmp(name, "x11-forwarding") == 0 && !value) {
 			r->no_x11_forwarding = 0;
 		} else if (strcasecmp(name, "from") == 0 && value) {
-			if (!ws_from_allows(value, client_ip))
+			if (!ws_addr_list_allows(value, client_ip))
 				return 0;
 		} else if (strcasecmp(name, "expiry-time") == 0 && value) {
 			time_t t = ws_parse_expiry(value);

@@ -37,6 +37,7 @@ struct ws_config {
 	int max_channels;
 	int max_startups;
 	int penalty_authfail, penalty_min, penalty_max;
+	char **penalty_exempt;  /* NULL-terminated address patterns */
 	int client_alive_interval;
 	int client_alive_count_max;
 	char *audit_log;

@@ -77,6 +77,8 @@ const struct ws_option ws_options[] = {
 	  "An address is refused while its penalty has at least this many seconds left.", 0 },
 	{ "penalty_max", WS_OPT_INT, OFF(penalty_max), 1, 86400, 600, NULL,
 	  "Longest penalty an address can accumulate, in seconds.", 0 },
+	{ "penalty_exempt", WS_OPT_LIST, OFF(penalty_exempt), 0, 256, 0, "",
+	  "Addresses never penalised, like OpenSSH PerSourcePenaltyExemptList: entries \"192.0.2.0/24\", \"2001:db8::/32\", \"10.*\".", 0 },
 	{ "client_alive_interval", WS_OPT_INT, OFF(client_alive_interval), 0, 86400, 0, NULL,
 	  "Seconds between the gateway's keepalives to an idle client (0 = off), as OpenSSH ClientAliveInterval.", 0 },
 	{ "client_alive_count_max", WS_OPT_INT, OFF(client_alive_count_max), 1, 100, 3, NULL,

@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "addrmatch.h"
 #include "audit.h"
 #include "children.h"
 #include "clock.h"
@@ -120,6 +121,17 @@ static ssh_bind ws_make_bind(ssh_key hostkey)
 
 /* Accepts until SIGTERM/SIGINT; each connection gets its own process so a
  * slow workspace or a crash touches one user only. */
+/* Is ip on the penalty_exempt list? */
+static int ws_penalty_exempt(const struct ws_config *cfg, const char *ip)
+{
+	size_t i;
+
+	for (i = 0; cfg->penalty_exempt != NULL && cfg->penalty_exempt[i] != NULL; i++)
+		if (ws_addr_list_allows(cfg->penalty_exempt[i], ip))
+			return 1;
+	return 0;
+}
+
 static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 {
 	struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
@@ -176,7 +188,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			note.ip[sizeof(note.ip) - 1] = '\0';
 			if (note.kind == 'A')
 				ws_children_authed(kids, note.pid);
-			else if (note.kind == 'F')
+			else if (note.kind == 'F' && !ws_penalty_exempt(ctx->cfg, note.ip))
 				ws_penalty_fail(pen, note.ip, ws_clock_now());
 		}
 		if (!(pfd[0].revents & POLLIN))

@@ -45,4 +45,14 @@ check "another address logs in meanwhile ($ms ms)" [ "$out" = in ]
 sleep 6
 out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
 check "the penalty runs out" [ "$out" = in ]
+
+# An exempt address (penalty_exempt) is never penalised.
+gw_start exempt "penalty_authfail = 30;" "penalty_min = 5;" "penalty_exempt = [\"127.0.0.4/32\"];"
+for _ in 1 2; do timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.4 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>&1; done
+for _ in 1 2; do timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.5 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>&1; done
+sleep 0.5
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.4 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+check "an exempt address that failed logs in at once" [ "$out" = in ]
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.5 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+check "while a non-exempt one with the same failures is refused" [ "$out" != in ]
 finish

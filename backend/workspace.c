@@ -20,6 +20,8 @@
  * another gateway races us, so a handful is plenty. */
 #define WS_ENSURE_ROUNDS 8
 #define WS_MAX_EXCLUDED 16
+/* Waits of 50 ms for another gateway's create of the same workspace (10 s). */
+#define WS_CREATE_WAITS 200
 
 /* GET /containers/workspace-NAME/json. WS_ERR_NOT_FOUND when absent. */
 static ws_err ws_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
@@ -222,6 +224,15 @@ out:
 	return rc;
 }
 
+/* Did someone else start it meanwhile? Then its port is its own. */
+static int ws_now_running(struct ws_docker *d, const char *name)
+{
+	struct ws_container c;
+	char why[200];
+
+	return ws_inspect(d, name, &c, why, sizeof(why)) == WS_OK && c.state == WS_CSTATE_RUNNING;
+}
+
 static int ws_port_conflict(const char *msg)
 {
 	return strstr(msg, "port is already allocated") != NULL ||
@@ -234,7 +245,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 	struct ws_workspace_target t;
 	struct ws_container c;
 	struct ws_workspace_params remake;
-	int excluded[WS_MAX_EXCLUDED], nexcluded = 0, round, port;
+	int excluded[WS_MAX_EXCLUDED], nexcluded = 0, round, port, waits = 0;
 	char msg[512], owner[sizeof(c.owner)], clone[sizeof(c.clone)];
 	ws_err rc = WS_ERR_CONFLICT;
 
@@ -253,10 +264,17 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 				return rc;
 			}
 			rc = ws_create(d, p, name, port, msg, sizeof(msg));
-			if (rc == WS_OK)
+			if (rc == WS_OK) {
 				t.created = 1;
-			else if (rc != WS_ERR_CONFLICT)
+			} else if (rc == WS_ERR_CONFLICT && waits < WS_CREATE_WAITS) {
+				/* Someone else is creating it: the engine answers 404
+				 * to inspect until that is done. Wait, not a round. */
+				waits++;
+				round--;
+				ws_clock_sleep_ms(50);
+			} else if (rc != WS_ERR_CONFLICT) {
 				goto fail_create;
+			}
 			continue;
 		}
 		if (rc != WS_OK)
@@ -285,6 +303,10 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			if (rc == WS_OK) {
 				ws_info("started workspace-%s", name);
 				t.started = 1;
+			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) &&
+			    ws_now_running(d, name)) {
+				/* Started by someone else meanwhile: the next round
+				 * finds it running. */
 			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) &&
 			    nexcluded < WS_MAX_EXCLUDED) {
 				/* Someone else holds its port (a fresh container lost a

@@ -40,6 +40,7 @@ struct ws_config {
 	char **penalty_exempt;  /* NULL-terminated address patterns */
 	int client_alive_interval;
 	int client_alive_count_max;
+	char *privsep_user;
 	char *audit_log;
 	char *log_level;
 };

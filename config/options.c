@@ -83,6 +83,8 @@ const struct ws_option ws_options[] = {
 	  "Seconds between the gateway's keepalives to an idle client (0 = off), as OpenSSH ClientAliveInterval.", 0 },
 	{ "client_alive_count_max", WS_OPT_INT, OFF(client_alive_count_max), 1, 100, 3, NULL,
 	  "Keepalive intervals a client may leave unacknowledged before its connection is dropped.", 0 },
+	{ "privsep_user", WS_OPT_STRING, OFF(privsep_user), 0, 32, 0, "nobody",
+	  "User a connection's process becomes once it has logged in and reached its workspace (the channel bridge runs unprivileged); empty = stay root.", 0 },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0 },
 	{ "log_level", WS_OPT_STRING, OFF(log_level), 4, 5, 0, "info",

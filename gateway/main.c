@@ -26,6 +26,7 @@
 #include "idle.h"
 #include "keys.h"
 #include "penalty.h"
+#include "privsep.h"
 #include "log.h"
 #include "session.h"
 
@@ -293,7 +294,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ws_config_load(cfg, path, 1, err, sizeof(err)) != WS_OK ||
-	    ws_config_check(cfg, err, sizeof(err)) != WS_OK) {
+	    ws_config_check(cfg, err, sizeof(err)) != WS_OK ||
+	    ws_privsep_check(cfg->privsep_user, err, sizeof(err)) != WS_OK) {
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}

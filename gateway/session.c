@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "log.h"
+#include "privsep.h"
 
 /* Reports to the listener (max_startups, penalties). */
 void ws_conn_notify(struct ws_conn *c, char kind)
@@ -132,6 +133,13 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	if (!c.authed)
 		goto out;
 	alarm(0);
+	{
+		char why[300];
+		if (ws_privsep_drop(ctx->cfg->privsep_user, why, sizeof(why)) != WS_OK) {
+			ws_error("%s; ending the connection", why);
+			goto out;
+		}
+	}
 
 	ssh_set_blocking(c.up, 0);
 	if (ssh_event_add_session(ev, c.up) != SSH_OK)

@@ -101,4 +101,11 @@ for k in skip fake-success no-signature wrong-session name-nul name-empty; do
 done
 check "the gateway still serves a real login" grep -q "^good still-serving" "$T/sec.out"
 check "no hostile attempt reached Docker" [ -z "$(docker ps -aq --filter "name=^workspace-a")" ]
+# Privilege separation: once logged in, the connection's process is nobody.
+wssh "$W" 'sleep 3' &
+holder=$!
+sleep 1.5
+uids=$(for p in $(pgrep -P "${GW_PIDS[-1]}"); do awk '/^Uid:/ {print $2}' "/proc/$p/status"; done | sort -u | tr '\n' ' ')
+check "a logged-in connection's process runs as nobody (uids: $uids)" [ "$uids" = "$(id -u nobody) " ]
+wait "$holder"
 finish

@@ -224,6 +224,17 @@ out:
 	return rc;
 }
 
+/* The line for a workspace that does not stay up. */
+static void ws_start_failed(const struct ws_container *c, const char *name, char *why,
+    size_t whylen)
+{
+	if (c->error[0] != '\0')
+		snprintf(why, whylen, "workspace '%s' could not be started: %s", name, c->error);
+	else
+		snprintf(why, whylen, "workspace '%s' could not be started: it is %s (exit code %d); see docker logs workspace-%s",
+		    name, ws_cstate_str(c->state), c->exit_code, name);
+}
+
 /* Did someone else start it meanwhile? Then its port is its own. */
 static int ws_now_running(struct ws_docker *d, const char *name)
 {
@@ -237,6 +248,12 @@ static int ws_port_conflict(const char *msg)
 {
 	return strstr(msg, "port is already allocated") != NULL ||
 	    strstr(msg, "address already in use") != NULL;
+}
+
+/* Start errors that making the container again cures. */
+static int ws_remakeable(const char *msg)
+{
+	return ws_port_conflict(msg) || strstr(msg, "id already in use") != NULL;
 }
 
 ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params *p,
@@ -298,23 +315,29 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			return WS_OK;
 		case WS_CSTATE_CREATED:
 		case WS_CSTATE_EXITED:
+			if (t.started) {
+				/* We started it and it stopped again: it cannot run. */
+				ws_start_failed(&c, name, why, whylen);
+				return WS_ERR_DOCKER;
+			}
 			ws_progress(p, "starting", name);
 			rc = ws_workspace_action(d, name, "start", msg, sizeof(msg));
 			if (rc == WS_OK) {
 				ws_info("started workspace-%s", name);
 				t.started = 1;
-			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) &&
-			    ws_now_running(d, name)) {
+			} else if (rc == WS_ERR_DOCKER && ws_remakeable(msg) && ws_now_running(d, name)) {
 				/* Started by someone else meanwhile: the next round
 				 * finds it running. */
-			} else if (rc == WS_ERR_DOCKER && ws_port_conflict(msg) &&
+			} else if (rc == WS_ERR_DOCKER && ws_remakeable(msg) &&
 			    nexcluded < WS_MAX_EXCLUDED) {
 				/* Someone else holds its port (a fresh container lost a
-				 * race, or a stopped one's port was taken meanwhile):
-				 * make the container again on another port. Volumes,
+				 * race, or a stopped one's port was taken meanwhile), or
+				 * the engine died while starting it and its runtime
+				 * still holds the id: make the container again. Volumes,
 				 * owner and repository stay; the rest is config. */
-				ws_warn("workspace-%s: port %d taken, remaking it on another", name, c.port);
-				excluded[nexcluded++] = c.port;
+				ws_warn("workspace-%s: %s; remaking it", name, msg);
+				/* Port 0 is never picked; it only counts the remakes. */
+				excluded[nexcluded++] = ws_port_conflict(msg) ? c.port : 0;
 				if (!t.created) {
 					remake = *p;
 					snprintf(owner, sizeof(owner), "%s", c.owner);
@@ -370,11 +393,7 @@ ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
 		return rc;
 	if (c.state == WS_CSTATE_RUNNING || c.state == WS_CSTATE_RESTARTING)
 		return WS_OK;
-	if (c.error[0] != '\0')
-		snprintf(why, whylen, "workspace '%s' could not be started: %s", name, c.error);
-	else
-		snprintf(why, whylen, "workspace '%s' could not be started: it is %s (exit code %d); see docker logs workspace-%s",
-		    name, ws_cstate_str(c.state), c.exit_code, name);
+	ws_start_failed(&c, name, why, whylen);
 	return WS_ERR_DOCKER;
 }
 

@@ -91,10 +91,15 @@ whole_or_nothing() {
         [ -n "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.hostkey" }}' "workspace-$n")" ] &&
         [ "$(ws_owner "$n")" = tester ] &&
         docker volume inspect "workspace-$n" "workspace-$n-docker" >/dev/null &&
-        ws start "$n" >/dev/null 2>&1 && [ "$(wssh "$n" echo in)" = in ]
+        ws start "$n" >"$T/won.out" 2>&1 && [ "$(wssh "$n" echo in)" = in ] && return 0
+        echo "# workspace-$n: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "workspace-$n" 2>&1)"
+        sed 's/^/#   /' "$T/won.out"
+        return 1
     else
         ! docker volume inspect "workspace-$n" >/dev/null 2>&1 &&
-        ! docker volume inspect "workspace-$n-docker" >/dev/null 2>&1
+        ! docker volume inspect "workspace-$n-docker" >/dev/null 2>&1 && return 0
+        echo "# no workspace-$n, but volumes: $(docker volume ls -q --filter "name=workspace-$n" | tr '\n' ' ')"
+        return 1
     fi
 }
 

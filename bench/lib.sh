@@ -11,7 +11,7 @@ cleanup() {
     pkill -f "$T/ssh_config" 2>/dev/null || true
     for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
     docker rm -f "workspace-$NAME" >/dev/null 2>&1 || true
-    docker volume rm -f "workspace-$NAME" >/dev/null 2>&1 || true
+    docker volume rm -f "workspace-$NAME" "workspace-$NAME-docker" >/dev/null 2>&1 || true
     rm -rf "$T"
 }
 trap cleanup EXIT

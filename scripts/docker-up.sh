@@ -12,8 +12,13 @@ if ! docker info >/dev/null 2>&1; then
     for _ in $(seq 60); do pgrep -x dockerd >/dev/null || break; sleep 0.5; done
     if ! pgrep -x dockerd >/dev/null; then
         rm -f /var/run/docker.pid
-        # A dockerd that died hard leaves its port proxies holding host ports.
+        # A dockerd that died hard leaves its port proxies holding host ports,
+        # and its containerd and shims running containers whose addresses the
+        # new engine would hand out again: end them so it starts clean.
         pkill -x docker-proxy 2>/dev/null || true
+        pkill -f 'containerd-shim-runc-v2 -namespace moby' 2>/dev/null || true
+        pkill -f 'containerd --config /var/run/docker/containerd/containerd.toml' 2>/dev/null || true
+        for _ in $(seq 20); do pgrep -f 'containerd-shim-runc-v2 -namespace moby' >/dev/null || break; sleep 0.5; done
     fi
     nohup dockerd --storage-driver=overlay2 >>/var/log/wsgate-dockerd.log 2>&1 &
     for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done

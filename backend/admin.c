@@ -101,31 +101,14 @@ ws_err ws_admin_info(struct ws_docker *d, const char *name, struct ws_admin_info
     char *why, size_t whylen)
 {
 	struct ws_admin_info a;
-	struct json_object *reply = NULL;
-	char path[160];
-	long status = 0;
 	time_t t;
 	ws_err rc;
 
 	memset(&a, 0, sizeof(a));
-	snprintf(path, sizeof(path), "/containers/workspace-%s/json", name);
-	if ((rc = ws_docker_request(d, "GET", path, NULL, &status, &reply)) != WS_OK) {
-		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
-		goto out;
-	}
-	if (status == 404) {
-		rc = WS_ERR_NOT_FOUND;
-		goto out;
-	}
-	if (status != 200 || ws_container_parse(reply, &a.c) != WS_OK) {
-		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-		goto out;
-	}
-	if (!a.c.managed) {
-		rc = WS_ERR_NOT_FOUND;
-		goto out;
-	}
+	if ((rc = ws_workspace_inspect(d, name, &a.c, why, whylen)) != WS_OK)
+		return rc;
+	if (!a.c.managed)
+		return WS_ERR_NOT_FOUND;
 	a.last_used = ws_admin_parse_time(a.c.started);
 	if (a.last_used == 0)
 		a.last_used = ws_admin_parse_time(a.c.created);
@@ -137,9 +120,7 @@ ws_err ws_admin_info(struct ws_docker *d, const char *name, struct ws_admin_info
 	if (!a.active && (t = ws_last_log(d, name)) > a.last_used)
 		a.last_used = t;
 	*out = a;
-out:
-	json_object_put(reply);
-	return rc;
+	return WS_OK;
 }
 
 void ws_admin_names_free(char **names)

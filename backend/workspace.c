@@ -23,8 +23,7 @@
 /* Waits of 50 ms for another gateway's create of the same workspace (10 s). */
 #define WS_CREATE_WAITS 200
 
-/* GET /containers/workspace-NAME/json. WS_ERR_NOT_FOUND when absent. */
-static ws_err ws_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
+ws_err ws_workspace_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
     char *why, size_t whylen)
 {
 	struct json_object *reply = NULL;
@@ -241,7 +240,7 @@ static int ws_now_running(struct ws_docker *d, const char *name)
 	struct ws_container c;
 	char why[200];
 
-	return ws_inspect(d, name, &c, why, sizeof(why)) == WS_OK && c.state == WS_CSTATE_RUNNING;
+	return ws_workspace_inspect(d, name, &c, why, sizeof(why)) == WS_OK && c.state == WS_CSTATE_RUNNING;
 }
 
 static int ws_port_conflict(const char *msg)
@@ -269,7 +268,7 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 	memset(&t, 0, sizeof(t));
 	for (round = 0; round < WS_ENSURE_ROUNDS; round++) {
 		msg[0] = '\0';
-		rc = ws_inspect(d, name, &c, why, whylen);
+		rc = ws_workspace_inspect(d, name, &c, why, whylen);
 		if (rc == WS_ERR_NOT_FOUND) {
 			if (!p->may_create)
 				return WS_ERR_NOT_FOUND;
@@ -383,7 +382,7 @@ ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
     char *why, size_t whylen)
 {
 	struct ws_container c;
-	ws_err rc = ws_inspect(d, name, &c, why, whylen);
+	ws_err rc = ws_workspace_inspect(d, name, &c, why, whylen);
 
 	if (rc == WS_ERR_NOT_FOUND) {
 		snprintf(why, whylen, "workspace '%s' was removed while starting", name);
@@ -401,7 +400,7 @@ ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
     size_t ownerlen, char *why, size_t whylen)
 {
 	struct ws_container c;
-	ws_err rc = ws_inspect(d, name, &c, why, whylen);
+	ws_err rc = ws_workspace_inspect(d, name, &c, why, whylen);
 
 	if (rc != WS_OK)
 		return rc;

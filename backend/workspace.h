@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "container.h"
 #include "docker.h"
 #include "spec.h"
 #include "wserr.h"
@@ -36,6 +37,12 @@ ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
     size_t ownerlen, char *why, size_t whylen);
 
 struct ws_config;
+
+/* GET /containers/workspace-NAME/json into *c (whether wsgate made it or not:
+ * see c->managed). WS_ERR_NOT_FOUND when absent; WS_ERR_DOCKER_DOWN or
+ * WS_ERR_DOCKER with why set otherwise. */
+ws_err ws_workspace_inspect(struct ws_docker *d, const char *name, struct ws_container *c,
+    char *why, size_t whylen);
 
 /* POSTs to /containers/workspace-NAME/ACTION (e.g. "start", "stop?t=10");
  * 204 and 304 (already so) are WS_OK, 404 WS_ERR_NOT_FOUND; otherwise msg

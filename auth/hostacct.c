@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
+
 /* A bound on groups per account keeps a pathological group file harmless. */
 #define WS_MAX_GROUPS 256
 
@@ -24,15 +26,6 @@ ws_err ws_hostacct_lookup(const char *name, long uid_min, uid_t *uid, gid_t *gid
 	*gid = pw.pw_gid;
 	snprintf(home, homelen, "%s", pw.pw_dir != NULL ? pw.pw_dir : "");
 	return WS_OK;
-}
-
-void ws_hostacct_groups_free(char **groups)
-{
-	size_t i;
-
-	for (i = 0; groups != NULL && groups[i] != NULL; i++)
-		free(groups[i]);
-	free(groups);
 }
 
 ws_err ws_hostacct_groups(const char *name, gid_t gid, char ***out)
@@ -58,7 +51,7 @@ ws_err ws_hostacct_groups(const char *name, gid_t gid, char ***out)
 	list = NULL;
 	rc = WS_OK;
 out:
-	ws_hostacct_groups_free(list);
+	ws_strv_free(list);
 	return rc;
 }
 

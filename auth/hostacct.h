@@ -14,12 +14,9 @@ ws_err ws_hostacct_lookup(const char *name, long uid_min, uid_t *uid, gid_t *gid
     char *home, size_t homelen);
 
 /* Returns the host groups of name (primary gid) as a NULL-terminated list in
- * *out, which the caller frees with ws_hostacct_groups_free(); an empty list
- * when name has none. WS_ERR_NOMEM on allocation failure. */
+ * *out, which the caller frees with ws_strv_free(); an empty list when name
+ * has none. WS_ERR_NOMEM on allocation failure. */
 ws_err ws_hostacct_groups(const char *name, gid_t gid, char ***out);
-
-/* Frees a list from ws_hostacct_groups(); accepts NULL. */
-void ws_hostacct_groups_free(char **groups);
 
 /* Returns 1 when the account's password is locked ('!' in the shadow file,
  * as passwd -l and usermod -L leave it), 0 otherwise or when unknown. */

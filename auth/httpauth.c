@@ -8,16 +8,13 @@
 
 #include "dynbuf.h"
 #include "log.h"
+#include "strv.h"
 
 #define WS_HTTPAUTH_MAX_DEPTH 8
 
 void ws_httpauth_answer_clear(struct ws_httpauth_answer *ans)
 {
-	size_t i;
-
-	for (i = 0; ans->groups != NULL && ans->groups[i] != NULL; i++)
-		free(ans->groups[i]);
-	free(ans->groups);
+	ws_strv_free(ans->groups);
 	memset(ans, 0, sizeof(*ans));
 }
 

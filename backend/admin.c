@@ -7,6 +7,7 @@
 #include "dynbuf.h"
 #include "exec.h"
 #include "log.h"
+#include "strv.h"
 #include "workspace.h"
 
 #define WS_ADMIN_MAX_LOG ((size_t)256 * 1024)
@@ -123,15 +124,6 @@ ws_err ws_admin_info(struct ws_docker *d, const char *name, struct ws_admin_info
 	return WS_OK;
 }
 
-void ws_admin_names_free(char **names)
-{
-	size_t i;
-
-	for (i = 0; names != NULL && names[i] != NULL; i++)
-		free(names[i]);
-	free(names);
-}
-
 static int ws_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -172,7 +164,7 @@ ws_err ws_admin_list(struct ws_docker *d, char ***names, char *why, size_t whyle
 	list = NULL;
 	rc = WS_OK;
 out:
-	ws_admin_names_free(list);
+	ws_strv_free(list);
 	json_object_put(reply);
 	return rc;
 }

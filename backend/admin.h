@@ -24,11 +24,8 @@ ws_err ws_admin_info(struct ws_docker *d, const char *name, struct ws_admin_info
     char *why, size_t whylen);
 
 /* Returns the names of all workspaces in *names (NULL-terminated, sorted;
- * free with ws_admin_names_free). */
+ * free with ws_strv_free). */
 ws_err ws_admin_list(struct ws_docker *d, char ***names, char *why, size_t whylen);
-
-/* Frees a list from ws_admin_list(); accepts NULL. */
-void ws_admin_names_free(char **names);
 
 /* Stops workspace-NAME (sshd gets 10 s). Already stopped is success. */
 ws_err ws_admin_stop(struct ws_docker *d, const char *name, char *why, size_t whylen);

@@ -24,6 +24,7 @@
 #include "exec.h"
 #include "keys.h"
 #include "log.h"
+#include "strv.h"
 #include "names.h"
 #include "workspace.h"
 
@@ -293,7 +294,7 @@ static int ws_cmd_list(struct ws_cli *w)
 	if (arr != NULL)
 		ws_json_print(arr);
 	json_object_put(arr);
-	ws_admin_names_free(names);
+	ws_strv_free(names);
 	return WS_EXIT_OK;
 }
 

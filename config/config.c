@@ -10,6 +10,8 @@
 #include "log.h"
 #include "options.h"
 #include "policy.h"
+#include "strv.h"
+#include "policy.h"
 
 static int *ws_config_int(struct ws_config *cfg, const struct ws_option *o)
 {
@@ -26,15 +28,6 @@ static char ***ws_config_list(struct ws_config *cfg, const struct ws_option *o)
 	return (char ***)(void *)((char *)cfg + o->offset);
 }
 
-static void ws_list_free(char **list)
-{
-	size_t i;
-
-	for (i = 0; list != NULL && list[i] != NULL; i++)
-		free(list[i]);
-	free(list);
-}
-
 /* Splits a comma-separated default into a NULL-terminated list. */
 static char **ws_list_from_default(const char *def)
 {
@@ -47,7 +40,7 @@ static char **ws_list_from_default(const char *def)
 	while (*p != '\0') {
 		len = strcspn(p, ",");
 		if ((list[n++] = strndup(p, len)) == NULL) {
-			ws_list_free(list);
+			ws_strv_free(list);
 			return NULL;
 		}
 		p += len + (p[len] == ',');
@@ -88,7 +81,7 @@ void ws_config_free(struct ws_config *cfg)
 		if (o->type == WS_OPT_STRING)
 			free(*ws_config_str(cfg, o));
 		else if (o->type == WS_OPT_LIST)
-			ws_list_free(*ws_config_list(cfg, o));
+			ws_strv_free(*ws_config_list(cfg, o));
 	free(cfg);
 }
 
@@ -143,12 +136,12 @@ static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option
 			goto out;
 		}
 	}
-	ws_list_free(*ws_config_list(cfg, o));
+	ws_strv_free(*ws_config_list(cfg, o));
 	*ws_config_list(cfg, o) = list;
 	list = NULL;
 	rc = WS_OK;
 out:
-	ws_list_free(list);
+	ws_strv_free(list);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 
 #include "admin.h"
 #include "log.h"
+#include "strv.h"
 
 int ws_idle_interval(int idle_stop)
 {
@@ -36,7 +37,7 @@ int ws_idle_sweep(const struct ws_config *cfg)
 		}
 	}
 out:
-	ws_admin_names_free(names);
+	ws_strv_free(names);
 	ws_docker_free(d);
 	return stopped;
 }

@@ -16,6 +16,7 @@
 #include "httpauth.h"
 #include "keystore.h"
 #include "log.h"
+#include "strv.h"
 #include "pam.h"
 
 /* One audit line about an authentication attempt. */
@@ -154,7 +155,7 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	ok = 1;
 out:
 	free(groups);
-	ws_hostacct_groups_free(host_groups);
+	ws_strv_free(host_groups);
 	return ok;
 }
 

@@ -209,8 +209,6 @@ ws_err ws_authkeys_match_file(const char *path, const ssh_key key,
     const char *client_ip, time_t now, struct ws_authkey_restrict *restr)
 {
 	struct ws_dynbuf *buf = NULL;
-	char chunk[8192];
-	ssize_t n;
 	int fd = -1;
 	ws_err rc;
 
@@ -224,14 +222,9 @@ ws_err ws_authkeys_match_file(const char *path, const ssh_key key,
 		rc = WS_ERR_NOMEM;
 		goto out;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if ((rc = ws_dynbuf_add(buf, chunk, (size_t)n)) != WS_OK) {
+	if ((rc = ws_dynbuf_add_fd(buf, fd)) != WS_OK) {
+		if (rc != WS_ERR_IO)
 			ws_warn("authorized keys %s: %s", path, ws_err_str(rc));
-			goto out;
-		}
-	}
-	if (n < 0) {
-		rc = WS_ERR_IO;
 		goto out;
 	}
 	rc = ws_authkeys_match_text(ws_dynbuf_ptr(buf), ws_dynbuf_len(buf), key,

@@ -52,9 +52,8 @@ static ws_err ws_file_entry(const char *entry, struct ws_dynbuf *out, size_t *to
     char *why, size_t whylen)
 {
 	const char *colon = strchr(entry, ':');
-	char src[4096], chunk[4096];
+	char src[4096];
 	struct ws_dynbuf *content = NULL;
-	ssize_t n;
 	int fd = -1;
 	ws_err rc = WS_ERR_INVALID;
 
@@ -74,15 +73,15 @@ static ws_err ws_file_entry(const char *entry, struct ws_dynbuf *out, size_t *to
 		rc = WS_ERR_NOMEM;
 		goto out;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (ws_dynbuf_add(content, chunk, (size_t)n) != WS_OK) {
-			snprintf(why, whylen, "credential file %.200s is larger than %zu KiB",
-			    src, WS_SPEC_FILE_MAX / 1024);
-			rc = WS_ERR_TOO_LARGE;
-			goto out;
-		}
+	if ((rc = ws_dynbuf_add_fd(content, fd)) == WS_ERR_TOO_LARGE) {
+		snprintf(why, whylen, "credential file %.200s is larger than %zu KiB",
+		    src, WS_SPEC_FILE_MAX / 1024);
+		goto out;
 	}
-	if (n < 0 || memchr(ws_dynbuf_ptr(content), '\0', ws_dynbuf_len(content)) != NULL) {
+	if (rc == WS_ERR_NOMEM)
+		goto out;
+	if (rc == WS_ERR_IO || memchr(ws_dynbuf_ptr(content), '\0', ws_dynbuf_len(content)) != NULL) {
+		rc = WS_ERR_INVALID;
 		snprintf(why, whylen, "credential file %.200s is unreadable or not text", src);
 		goto out;
 	}

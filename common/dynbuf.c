@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct ws_dynbuf {
 	char *data;
@@ -75,4 +76,16 @@ size_t ws_dynbuf_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	if (ws_dynbuf_add(userdata, ptr, size * nmemb) != WS_OK)
 		return 0;
 	return size * nmemb;
+}
+
+ws_err ws_dynbuf_add_fd(struct ws_dynbuf *buf, int fd)
+{
+	char chunk[8192];
+	ssize_t n;
+	ws_err rc;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if ((rc = ws_dynbuf_add(buf, chunk, (size_t)n)) != WS_OK)
+			return rc;
+	return n < 0 ? WS_ERR_IO : WS_OK;
 }

@@ -29,6 +29,11 @@ size_t ws_dynbuf_len(const struct ws_dynbuf *buf);
 /* Empties buf, keeping its memory. */
 void ws_dynbuf_reset(struct ws_dynbuf *buf);
 
+/* Appends everything read from fd up to end of file. Returns WS_ERR_TOO_LARGE
+ * past the cap, WS_ERR_IO on a read error, WS_ERR_NOMEM; what was read before
+ * stays in buf. */
+ws_err ws_dynbuf_add_fd(struct ws_dynbuf *buf, int fd);
+
 /* A libcurl CURLOPT_WRITEFUNCTION appending to the ws_dynbuf in userdata;
  * past the cap it takes nothing, which makes curl fail the transfer. */
 size_t ws_dynbuf_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dynbuf.h"
 
@@ -41,11 +42,35 @@ static void huge_length_does_not_wrap(void **state)
 	ws_dynbuf_free(b);
 }
 
+static void reads_a_descriptor_up_to_the_cap(void **state)
+{
+	struct ws_dynbuf *b = ws_dynbuf_new(10);
+	int p[2];
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "hello", 5), 5);
+	close(p[1]);
+	assert_int_equal(ws_dynbuf_add_fd(b, p[0]), WS_OK);
+	assert_string_equal(ws_dynbuf_ptr(b), "hello");
+	close(p[0]);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "0123456789x", 11), 11);
+	close(p[1]);
+	ws_dynbuf_reset(b);
+	assert_int_equal(ws_dynbuf_add_fd(b, p[0]), WS_ERR_TOO_LARGE);
+	close(p[0]);
+	assert_int_equal(ws_dynbuf_add_fd(b, -1), WS_ERR_IO);
+	ws_dynbuf_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(grows_until_cap),
 		cmocka_unit_test(huge_length_does_not_wrap),
+		cmocka_unit_test(reads_a_descriptor_up_to_the_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

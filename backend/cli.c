@@ -128,20 +128,21 @@ static int ws_bring_up(struct ws_cli *w, const char *name, int create)
 	}
 	if (rc != WS_OK && (rc != WS_ERR_NOT_FOUND || !create))
 		return ws_fail(rc, name, why);
-	if (owner == NULL) {
+	/* The default owner is who runs ws, for creating; start keeps the label. */
+	if (owner == NULL && create) {
 		const char *su = getenv("SUDO_USER");
 		struct passwd *pw = getpwuid(getuid());
 		snprintf(owner_buf, sizeof(owner_buf), "%s",
 		    su && *su ? su : pw ? pw->pw_name : "root");
 		owner = owner_buf;
 	}
-	if (ws_account_check(owner, why, sizeof(why)) != WS_OK) {
+	if (owner != NULL && ws_account_check(owner, why, sizeof(why)) != WS_OK) {
 		fprintf(stderr, "ws: owner '%s': %s\n", owner, why);
 		return WS_EXIT_USAGE;
 	}
 	if (!create)
 		owner = info.c.owner;
-	if (ws_config_for_account(w->cfg, owner[0] ? owner : "-", &acfg, why, sizeof(why)) != WS_OK ||
+	if (ws_config_for_account(w->cfg, owner, &acfg, why, sizeof(why)) != WS_OK ||
 	    ws_key_load_or_create(w->cfg->client_key, &key) != WS_OK ||
 	    ws_key_public_line(key, pub, sizeof(pub)) != WS_OK) {
 		fprintf(stderr, "ws: %s\n", why[0] ? why : "cannot read the gateway's client key");

@@ -305,7 +305,7 @@ ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
 	if (c == NULL)
 		return WS_ERR_NOMEM;
 	snprintf(path, sizeof(path), "%s/%s.conf", cfg->accounts_dir, account);
-	rc = ws_config_load_file(c, path, 1, 1, err, errlen);
+	rc = account[0] == '\0' ? WS_OK : ws_config_load_file(c, path, 1, 1, err, errlen);
 	if (rc == WS_OK)
 		rc = ws_config_check(c, err, errlen);
 	if (rc != WS_OK) {

@@ -63,7 +63,8 @@ struct ws_config *ws_config_dup(const struct ws_config *cfg);
 
 /* Returns in *out a copy of cfg with account's file (accounts_dir/ACCOUNT.conf)
  * applied: only per-account settings are allowed there, and its lists add to
- * the global ones. A missing file gives a plain copy. On failure returns
+ * the global ones. A missing file, or account "" (a workspace without an
+ * owner), gives a plain copy. On failure returns
  * WS_ERR_CONFIG with "file:line: reason" in err. Free with ws_config_free. */
 ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
     struct ws_config **out, char *err, size_t errlen);

@@ -272,6 +272,8 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 		if (rc == WS_ERR_NOT_FOUND) {
 			if (!p->may_create)
 				return WS_ERR_NOT_FOUND;
+			if (p->admit != NULL && !p->admit(p->admit_arg, NULL))
+				return WS_ERR_DENIED;
 			ws_progress(p, "creating", name);
 			rc = ws_pick_port(d, p, excluded, nexcluded, &port);
 			if (rc != WS_OK) {
@@ -295,6 +297,8 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 		}
 		if (rc != WS_OK)
 			return rc;
+		if (!t.created && p->admit != NULL && !p->admit(p->admit_arg, &c))
+			return WS_ERR_DENIED;
 		if (!c.managed) {
 			snprintf(why, whylen, "container workspace-%s was not made by wsgate; ask an administrator",
 			    name);
@@ -309,7 +313,6 @@ ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params
 			}
 			t.port = c.port;
 			snprintf(t.hostkey, sizeof(t.hostkey), "%s", c.hostkey);
-			snprintf(t.owner, sizeof(t.owner), "%s", c.owner);
 			*out = t;
 			return WS_OK;
 		case WS_CSTATE_CREATED:
@@ -394,20 +397,6 @@ ws_err ws_workspace_check_running(struct ws_docker *d, const char *name,
 		return WS_OK;
 	ws_start_failed(&c, name, why, whylen);
 	return WS_ERR_DOCKER;
-}
-
-ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
-    size_t ownerlen, char *why, size_t whylen)
-{
-	struct ws_container c;
-	ws_err rc = ws_workspace_inspect(d, name, &c, why, whylen);
-
-	if (rc != WS_OK)
-		return rc;
-	/* A container wsgate did not make has no owner: only access rules let
-	 * anyone try it, and ensure then refuses it. */
-	snprintf(owner, ownerlen, "%s", c.managed ? c.owner : "");
-	return WS_OK;
 }
 
 void ws_workspace_params_from_config(struct ws_workspace_params *wp,

@@ -20,6 +20,13 @@ struct ws_workspace_params {
 	 * workspace is created or started; NULL for none. */
 	void (*progress)(void *arg, const char *line);
 	void *progress_arg;
+	/* Called with the container found (NULL when there is none and it would
+	 * be created) before anything is changed, and again after each change
+	 * someone else may have made; returning 0 makes ensure stop with
+	 * WS_ERR_DENIED. Not called for a container this call created. NULL:
+	 * everyone may. */
+	int (*admit)(void *arg, const struct ws_container *c);
+	void *admit_arg;
 };
 
 struct ws_workspace_target {
@@ -27,14 +34,7 @@ struct ws_workspace_target {
 	char hostkey[512];           /* pinned public host key, "type base64" */
 	int created;                 /* this call created the container */
 	int started;                 /* this call started or unpaused it */
-	char owner[33];              /* its owner label, "" if none */
 };
-
-/* Looks workspace-NAME up without changing anything. Returns WS_OK with its
- * owner label in owner (size ownerlen, "" if none), WS_ERR_NOT_FOUND when it
- * does not exist, or an engine error with why set. */
-ws_err ws_workspace_lookup(struct ws_docker *d, const char *name, char *owner,
-    size_t ownerlen, char *why, size_t whylen);
 
 struct ws_config;
 
@@ -58,7 +58,8 @@ void ws_workspace_params_from_config(struct ws_workspace_params *wp,
 
 /* Makes sure workspace-NAME exists and runs (name must be valid already).
  * On WS_OK fills *out. On failure returns the cause and writes one line for
- * the user into why (without a "wsgate:" prefix). */
+ * the user into why (without a "wsgate:" prefix), except for WS_ERR_DENIED
+ * (admit refused) and WS_ERR_NOT_FOUND (missing, may_create unset). */
 ws_err ws_workspace_ensure(struct ws_docker *d, const struct ws_workspace_params *p,
     const char *name, struct ws_workspace_target *out, char *why, size_t whylen);
 

@@ -99,6 +99,25 @@ static int ws_connect_upstream(struct ws_conn *c, struct ws_docker *d,
 	}
 }
 
+/* Who asks for which workspace, for ws_admit(). */
+struct ws_admission {
+	const struct ws_config *cfg;
+	const struct ws_principal *who;
+	const char *name;
+};
+
+/* The access decision on what the engine holds: the owner and the access
+ * list for an existing workspace (one wsgate did not make has no owner),
+ * the create list for a missing one. */
+static int ws_admit(void *arg, const struct ws_container *ct)
+{
+	const struct ws_admission *a = arg;
+
+	if (ct == NULL)
+		return ws_policy_may_create(a->cfg->create, a->who);
+	return ws_policy_may_enter(a->cfg->access, a->who, a->name, ct->managed ? ct->owner : "");
+}
+
 /* Runs the account's post-start commands after a start, telling the person
  * about a failure but letting them in: the workspace itself is fine. */
 static void ws_post_start(struct ws_conn *c, const struct ws_config *acfg)
@@ -123,11 +142,12 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	const struct ws_principal who = { c->account, groups };
+	struct ws_admission adm = { cfg, &who, c->name };
 	struct ws_workspace_params wp;
 	struct ws_workspace_target t;
 	struct ws_config *acfg = NULL;
 	struct ws_docker *d = NULL;
-	char why[600], owner[64];
+	char why[600];
 	double start = ws_clock_now();
 	enum ws_reach ret = WS_REACH_FAILED;
 	ws_err rc;
@@ -145,33 +165,18 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
-	rc = ws_workspace_lookup(d, c->name, owner, sizeof(owner), why, sizeof(why));
-	if (rc == WS_OK && !ws_policy_may_enter(cfg->access, &who, c->name, owner)) {
-		ret = ws_denied(c);
-		goto out;
-	}
-	if (rc == WS_ERR_NOT_FOUND) {
-		if (!ws_policy_may_create(cfg->create, &who)) {
-			ret = ws_denied(c);
-			goto out;
-		}
-		wp.may_create = 1;
-	} else if (rc != WS_OK) {
-		goto unavailable;
-	}
+	/* The decision is made on what ensure finds, before it changes anything,
+	 * and again if someone else creates it meanwhile. */
+	wp.may_create = 1;
+	wp.admit = ws_admit;
+	wp.admit_arg = &adm;
 	rc = ws_workspace_ensure(d, &wp, c->name, &t, why, sizeof(why));
-	if (rc == WS_ERR_NOT_FOUND) {
-		/* Removed since the lookup, and this account may not create it. */
+	if (rc == WS_ERR_DENIED) {
 		ret = ws_denied(c);
 		goto out;
 	}
 	if (rc != WS_OK)
 		goto unavailable;
-	/* Someone else may have created it in between: decide on what exists. */
-	if (!t.created && !ws_policy_may_enter(cfg->access, &who, c->name, t.owner)) {
-		ret = ws_denied(c);
-		goto out;
-	}
 	if (t.created || t.started)
 		ws_tell(c, "waiting for the workspace's sshd");
 	if (ws_connect_upstream(c, d, &t, start, why, sizeof(why)) != 0)

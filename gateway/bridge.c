@@ -8,6 +8,7 @@
 
 #include "authkeys.h"
 #include "bridge_int.h"
+#include "clock.h"
 #include "log.h"
 
 /* Bytes moved per read from a channel's buffer; also the most a write can
@@ -42,6 +43,7 @@ struct ws_bridge {
 	int exit_core;
 	int exit_sent;
 	int done;
+	double close_wait;     /* when the client closed before the exit status came */
 	struct ws_bridge *next;
 };
 
@@ -515,6 +517,25 @@ static int ws_bridge_pump(struct ws_bridge *b)
 				    b->exit_core, b->exit_errmsg, b->exit_lang);
 			b->exit_sent = 1;
 		}
+	}
+	/* A client that closes once EOF has gone both ways (PuTTY, dropbear)
+	 * may do so before the workspace's exit status, sent right after its
+	 * EOF, has crossed the gateway: wait for it (2 s at most) and send it
+	 * before our CLOSE, as the workspace's sshd would have. */
+	if (b->c2w.closed_in && !b->w2c.closed_in && !b->exit_kind && b->w2c.eof_out &&
+	    ssh_channel_is_open(up)) {
+		if (b->close_wait == 0)
+			b->close_wait = ws_clock_now();
+		if (ws_clock_now() - b->close_wait < 2.0)
+			return 1;
+	}
+	if (b->c2w.closed_in && b->exit_kind && !b->exit_sent) {
+		if (b->exit_kind == 1)
+			ssh_channel_request_send_exit_status(down, b->exit_status);
+		else
+			ssh_channel_request_send_exit_signal(down, b->exit_signal,
+			    b->exit_core, b->exit_errmsg, b->exit_lang);
+		b->exit_sent = 1;
 	}
 	/* Either side closing ends the pair; the other side is closed for it. */
 	if (b->w2c.closed_in || b->c2w.closed_in) {

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
+
 /* Messages are one datagram each: a type byte and text. Helper to network:
  * 'P' hidden prompt, 'E' visible prompt, 'I' info, 'X' error text, 'W' wait
  * for answers, 'R' result (byte 1 = result). Network to helper: 'A'. */
@@ -166,6 +168,7 @@ static void ws_pam_helper(int fd, const char *service, const char *user, const c
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	rc = pam_start(service, user, &conv, &ph);
 	if (rc == PAM_SUCCESS)
 		rc = pam_set_item(ph, PAM_RHOST, rhost);
@@ -183,7 +186,7 @@ static void ws_pam_helper(int fd, const char *service, const char *user, const c
 	(void)send(fd, res, 2, MSG_NOSIGNAL);
 	if (ph != NULL)
 		pam_end(ph, rc);
-	_exit(0);
+	ws_proc_exit(0);
 }
 
 ws_err ws_pam_start(const char *service, const char *user, const char *rhost,

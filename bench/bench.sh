@@ -24,6 +24,10 @@ CMD[wsgate]="${S[*]} -p $gport $NAME@127.0.0.1"
 CMD[proxyjump]="${S[*]} -J root@127.0.0.1:$jport -p $wport workspace@127.0.0.1"
 
 now() { date +%s.%N; }
+# algos CMD...: the key exchange and cipher of every hop the client sees.
+algos() {
+    "$@" -v true 2>&1 | awk '/kex: algorithm:/ {k=$NF} /kex: server->client cipher:/ {printf "%s%s/%s", sep, k, $5; sep=" + "} END {print ""}'
+}
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 declare -A TP LAT
 for path in direct wsgate proxyjump; do
@@ -41,6 +45,13 @@ for path in direct wsgate proxyjump; do
     LAT[$path]=$(median < "$T/lat_$path")
 done
 
+echo "algorithms (key exchange/cipher, per hop):"
+for path in direct wsgate proxyjump; do
+    a=$(algos ${CMD[$path]})
+    # wsgate's own hop to the workspace is in its log.
+    [ "$path" = wsgate ] && a="$a + $(grep -o 'reached on port .*(kex [^,]*, cipher [^)]*)' "$T/wsgate.log" | tail -1 | sed 's/.*(kex \([^,]*\), cipher \([^)]*\))/\1\/\2/') (gateway to workspace)"
+    printf '  %-10s %s\n' "$path" "$a"
+done
 echo "wsgate bench: ${SIZE} MiB into 'cat >/dev/null' (median of $RUNS), 'ssh ... true' (median of $LOGINS)"
 echo "client $(ssh -V 2>&1 | cut -d, -f1), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%-10s %12s %9s %14s %9s\n' path "MiB/s" "x direct" "login ms" "x direct"

@@ -31,6 +31,10 @@ Host *
     IdentitiesOnly yes
     BatchMode yes
     LogLevel ERROR
+    # Like for like on every hop: the key exchange libssh 0.10 has (no
+    # sntrup761), and the cipher wsgate's own upstream hop prefers.
+    KexAlgorithms curve25519-sha256
+    Ciphers aes128-gcm@openssh.com
 CONF
     # The gateway, with the bench key as its client key too.
     gport=$(free_port)
@@ -39,7 +43,7 @@ listen_port = $gport;
 host_key = "$T/host_key";
 client_key = "$T/id";
 keys_dir = "$T/keys";
-log_level = "warn";
+log_level = "info";
 ${1:-}
 CONF
     "$WSGATE_BIN" -f "$T/wsgate.conf" 2>"$T/wsgate.log" &

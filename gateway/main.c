@@ -27,6 +27,7 @@
 #include "keys.h"
 #include "penalty.h"
 #include "privsep.h"
+#include "proc.h"
 #include "log.h"
 #include "session.h"
 
@@ -178,7 +179,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				ws_log_set_tag("[idle]");
-				_exit(ws_idle_sweep(ctx->cfg) >= 0 ? 0 : 1);
+				ws_proc_exit(ws_idle_sweep(ctx->cfg) >= 0 ? 0 : 1);
 			}
 			if (sweeper < 0)
 				sweeper = 0;
@@ -223,13 +224,12 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			char tag[96];
 			close(lfd);
 			close(pipefd[0]);
-			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
 			snprintf(tag, sizeof(tag), "[%s:%d]", ip, port);
 			ws_log_set_tag(tag);
 			ws_debug("connection");
-			_exit(ws_session_serve(ctx, fd, ip, port));
+			ws_proc_exit(ws_session_serve(ctx, fd, ip, port));
 		}
 		close(fd);
 		if (ws_children_add(kids, pid) != WS_OK)

@@ -185,8 +185,10 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 		ws_post_start(c, acfg);
 		ws_tell(c, "workspace '%s' ready in %.1f s", c->name, ws_clock_now() - start);
 	}
-	ws_info("workspace %s reached on port %d in %.0f ms%s", c->name, t.port,
-	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "");
+	ws_info("workspace %s reached on port %d in %.0f ms%s (kex %s, cipher %s)", c->name, t.port,
+	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "",
+	    ssh_get_kex_algo(c->up) ? ssh_get_kex_algo(c->up) : "?",
+	    ssh_get_cipher_out(c->up) ? ssh_get_cipher_out(c->up) : "?");
 	ret = WS_REACH_OK;
 	goto out;
 unavailable:

@@ -81,13 +81,42 @@ static void ws_keepalive_setup(int fd, const struct ws_config *cfg)
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &tmo, sizeof(tmo));
 }
 
+static volatile sig_atomic_t ws_grace_over, ws_terminating;
+
+/* The first expiry ends the login at the loop's next turn, through the
+ * normal cleanup; the second, 2 s later, ends a process stuck in a blocking
+ * call (a key exchange that never finishes). */
 static void ws_grace_expired(int sig)
 {
 	static const char msg[] = "wsgate: login grace time expired\n";
 
 	(void)sig;
+	if (!ws_grace_over) {
+		ws_grace_over = 1;
+		alarm(2);
+		return;
+	}
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 	_exit(1);
+}
+
+/* SIGTERM (the service stopping): disconnect the client cleanly, then end. */
+static void ws_on_term(int sig)
+{
+	(void)sig;
+	ws_terminating = 1;
+}
+
+static void ws_session_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = ws_grace_expired;   /* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = ws_on_term;
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
@@ -105,7 +134,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
-	signal(SIGALRM, ws_grace_expired);
+	ws_session_signals();
 	alarm((unsigned)ctx->cfg->login_grace_time);
 
 	if ((c.down = ssh_new()) == NULL)
@@ -128,10 +157,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 	if ((ev = ssh_event_new()) == NULL || ssh_event_add_session(ev, c.down) != SSH_OK)
 		goto out;
-	while (!c.authed && !c.fatal && !ws_dead(c.down))
+	while (!c.authed && !c.fatal && !ws_dead(c.down) && !ws_grace_over && !ws_terminating)
 		ssh_event_dopoll(ev, 1000);
-	if (!c.authed)
+	if (!c.authed) {
+		if (ws_grace_over)
+			ws_info("login grace time (%d s) expired for %s port %d",
+			    ctx->cfg->login_grace_time, peer_ip, peer_port);
 		goto out;
+	}
 	alarm(0);
 	{
 		char why[300];
@@ -164,6 +197,11 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		waiting = ws_bridges_pump(c.bridges);
 		if (ws_dead(c.down))
 			break;
+		if (ws_terminating) {
+			ws_info("ending the session of %s: the gateway is stopping", c.name);
+			ssh_session_set_disconnect_message(c.down, "wsgate: the gateway is stopping");
+			break;
+		}
 		if (ws_dead(c.up)) {
 			char msg[200];
 			snprintf(msg, sizeof(msg), "wsgate: connection to workspace '%s' lost", c.name);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Sets everything up as scripts/setup.sh does, then builds with gcc and clang
 # (-Werror) and runs the whole suite through ctest on an ASan+UBSan build:
-# unit tests, then integration tests against the real engine and image.
+# unit tests, then integration tests against the real engine and image, then
+# those that stop an engine (on a private one).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
@@ -28,4 +29,6 @@ cmake --build "$top/build-asan" -j "$(nproc)" >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$top/build-asan"
-ctest --output-on-failure "$@"
+# Tests that stop or kill an engine (label "engine", on a private engine) last.
+ctest --output-on-failure -LE engine "$@"
+ctest --output-on-failure -L engine "$@"

@@ -1,6 +1,7 @@
 # Shared by the integration tests: private gateways on free loopback ports, a
-# client key, TAP-like checks, and cleanup of every container and volume the
-# test made (their names start with workspace-$RUN).
+# client key, TAP-like checks that cannot pass by accident, sanitizer reports
+# from every process, and a finish that proves the test left nothing behind
+# (containers, volumes, processes).
 set -uo pipefail
 : "${WSGATE_BIN:?set WSGATE_BIN to the wsgate binary}" "${WSGATE_SRC:?set WSGATE_SRC to the source tree}"
 
@@ -10,17 +11,67 @@ PASS=0
 FAIL=0
 GW_PIDS=()
 GW_LOGS=()
+# Every process the test starts inherits this; finish looks for strays by it.
+export WSGATE_TEST_RUN=$RUN
+
+# Sanitizer reports from every process (gateway, its children, ws, direct
+# wsgate runs) go to files here, whoever the process runs as by then.
+SAN=$(mktemp -d /tmp/wsgate-san.XXXXXX)
+chmod 1777 "$SAN"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN/ubsan"
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds; returns its
+# verdict, so `check … || { diagnostics; }` works. A shell snippet goes
+# through check_sh, never `bash -c` (which would run without pipefail).
+check() {
+    local d=$1; shift
+    if [ $# -eq 0 ]; then not_ok "$d (the check has no command: a test bug)"; return 1; fi
+    if [ "$1" = bash ] && [ "${2:-}" = -c ]; then not_ok "$d (use check_sh, not bash -c: a test bug)"; return 1; fi
+    if "$@"; then ok "$d"; return 0; fi
+    not_ok "$d"
+    return 1
+}
+# check_sh DESCRIPTION SNIPPET: the snippet in bash with errexit, nounset and pipefail.
+check_sh() { check "$1" bash -euo pipefail -c "$2"; }
 # contains FILE TEXT: the file holds the text (shown when it does not).
-contains() { grep -qF -- "$2" "$1" || { echo "# expected '$2' in $1:"; sed 's/^/#   /' "$1" | tail -5; return 1; }; }
+contains() { grep -qF -- "$2" "$1" 2>/dev/null || { echo "# expected '$2' in $1:"; sed 's/^/#   /' "$1" 2>/dev/null | tail -5; return 1; }; }
+# lacks FILE TEXT: the file exists and does not hold the text.
+lacks() { [ -f "$1" ] || { echo "# $1 is missing"; return 1; }; ! grep -qF -- "$2" "$1" || { echo "# unexpected '$2' in $1"; return 1; }; }
+# not COMMAND...: the command fails (check's "!").
+not() { ! "$@"; }
+# is ACTUAL EXPECTED: equality, showing both when they differ.
+is() { [ "$1" = "$2" ] || { printf '# got:      %q\n# expected: %q\n' "$1" "$2"; return 1; }; }
+# refused OUT ERRFILE TEXT: a negative check. The command's output is not
+# the success token and its stderr names the refusal we expect (the wsgate
+# line or the client's "Permission denied"), so "could not connect at all"
+# never passes.
+refused() { [ "$1" != in ] && contains "$2" "$3"; }
+# dropped ERRFILE: the client's stderr says the gateway closed the connection
+# before any SSH was spoken (max_startups, penalties): an FIN, or an RST when
+# the client's version line was still unread.
+dropped() {
+    grep -qE 'kex_exchange_identification: (Connection closed by remote host|read: Connection reset by peer)' "$1" ||
+        { echo "# expected a connection dropped before the SSH banner in $1:"; sed 's/^/#   /' "$1" | tail -5; return 1; }
+}
+# wait_until SECONDS COMMAND...: polls the command until it succeeds, up to
+# SECONDS; returns its last verdict.
+wait_until() {
+    local limit=$1 end; shift
+    end=$(( $(date +%s%N) + limit * 1000000000 ))
+    while ! "$@" >/dev/null 2>&1; do
+        [ "$(date +%s%N)" -lt "$end" ] || { "$@"; return; }
+        sleep 0.1
+    done
+}
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+# listening PORT: something accepts on 127.0.0.1:PORT.
+listening() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
 ssh-keygen -q -t ed25519 -N '' -f "$T/id" -C "it-$RUN"
 # The tests log in as account "tester" (its key file in the key directory).
@@ -28,29 +79,88 @@ mkdir -p "$T/keys"
 cp "$T/id.pub" "$T/keys/tester"
 ssh-keygen -q -t ed25519 -N '' -f "$T/stranger" -C "stranger"
 
-# gw_start NAME [CONFIG LINE...]: starts a gateway; sets GW_PORT. All
-# gateways of a test share the client key, so they reach the same workspaces.
+# The engine the test uses: the host's, or (WS_PRIVATE_ENGINE=1 before
+# sourcing this) a private one that the test may stop and kill (engine.sh).
+DOCKER_SOCK=/var/run/docker.sock
+GW_EXTRA=()
+PE_STARTED=0
+if [ "${WS_PRIVATE_ENGINE:-0}" = 1 ]; then
+    . "$WSGATE_SRC/tests/integration/engine.sh"
+    pe_alive || PE_STARTED=1
+    pe_up || { echo "not ok - the private Docker engine starts"; exit 1; }
+    export DOCKER_HOST=unix://$PE_SOCK
+    DOCKER_SOCK=$PE_SOCK
+    # Ports of its own, away from the host engine's workspaces.
+    GW_EXTRA=("port_min = 2380;" "port_max = 2400;")
+fi
+# engine_ok: the Docker engine answers; says so loudly when it does not.
+engine_ok() { docker info >/dev/null 2>&1 || { echo "# the Docker engine does not answer (${DOCKER_HOST:-default socket})"; return 1; }; }
+# absent KIND NAME: the engine answers and has no container/volume NAME.
+absent() {
+    local err
+    engine_ok || return 1
+    if err=$(docker "$1" inspect "$2" 2>&1 >/dev/null); then echo "# $1 $2 exists"; return 1; fi
+    case $err in *"No such"*|*"no such"*) return 0 ;; esac
+    echo "# docker $1 inspect $2: $err"
+    return 1
+}
+# present KIND NAME: the engine has the container/volume NAME.
+present() { docker "$1" inspect "$2" >/dev/null 2>&1 || { engine_ok; echo "# no $1 $2"; return 1; }; }
+# state NAME: workspace-NAME's state (running, exited, …), or nothing.
+state() { docker container inspect -f '{{.State.Status}}' "workspace-$1" 2>/dev/null; }
+# label NAME KEY: a label of workspace-NAME's container.
+label() { docker container inspect -f "{{ index .Config.Labels \"$2\" }}" "workspace-$1"; }
+# ws_owner NAME: the owner label of workspace-NAME.
+ws_owner() { label "$1" org.wsgate.owner; }
+ws_port() { label "$1" org.wsgate.port; }
+
+# gw_start NAME [CONFIG LINE...]: starts a gateway; sets GW_PORT and GW_PID.
+# All gateways of a test share the client key, so they reach the same
+# workspaces. A gateway that does not come up fails the test and ends it.
 gw_start() {
-    local name=$1; shift
-    local port; port=$(free_port)
+    local name=$1 port pid; shift
+    port=$(free_port)
     {
         echo "listen_port = $port;"
         echo "host_key = \"$T/host_key\";"
         echo "client_key = \"$T/client_key\";"
         echo "keys_dir = \"$T/keys\";"
+        case "$*" in *docker_socket*) ;; *) echo "docker_socket = \"$DOCKER_SOCK\";" ;; esac
         echo "log_level = \"debug\";"
+        [ ${#GW_EXTRA[@]} -eq 0 ] || printf '%s\n' "${GW_EXTRA[@]}"
         # Tests fail logins on purpose from 127.0.0.1; penalties get their own test.
         case "$*" in *penalty_authfail*) ;; *) echo "penalty_authfail = 0;" ;; esac
         printf '%s\n' "$@"
     } > "$T/$name.conf"
     "$WSGATE_BIN" -f "$T/$name.conf" > "$T/$name.log" 2>&1 &
-    GW_PIDS+=($!)
+    pid=$!
+    GW_PIDS+=("$pid")
     GW_LOGS+=("$T/$name.log")
     for _ in $(seq 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && { GW_PORT=$port; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
+        # Our listener, not another process that took the port meanwhile.
+        if listening "$port" && grep -q "listening on .* port $port" "$T/$name.log"; then
+            GW_PORT=$port GW_PID=$pid
+            return 0
+        fi
         sleep 0.1
     done
-    echo "# gateway $name did not start:"; sed 's/^/#   /' "$T/$name.log"
+    not_ok "gateway $name starts"
+    sed 's/^/#   /' "$T/$name.log"
+    finish
+}
+# gw_stop PID: stops one gateway as a service manager would (SIGTERM to it
+# and its connections) and waits for all of them; kills what lingers.
+gw_stop() {
+    local p=$1 kids i
+    kids=$(pgrep -P "$p" | tr '\n' ' ')
+    kill "$p" $kids 2>/dev/null
+    for i in $(seq 100); do
+        kill -0 "$p" $kids 2>/dev/null || return 0
+        sleep 0.1
+    done
+    not_ok "gateway $p and its connections end on SIGTERM within 10 s"
+    kill -9 "$p" $kids 2>/dev/null
     return 1
 }
 
@@ -61,6 +171,22 @@ SSH_OPTS=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/nu
 wssh() { local n=$1; shift; timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$n" 127.0.0.1 "$@"; }
 # wssh_info: the same, but showing banners (wsgate's messages) on stderr.
 wssh_info() { local n=$1; shift; timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$n" 127.0.0.1 "$@"; }
+
+# fwd TAG LOGIN SSH-ARGS...: a forwarding connection in the background
+# (ssh -f -N, ExitOnForwardFailure) through the last gateway; the client's
+# messages go to $T/fwd-TAG.log. It is a control master, so that cleanup ends
+# exactly this one (ssh -O exit), and ssh -O can add or cancel forwards.
+fwd() {
+    local tag=$1 login=$2 rc; shift 2
+    timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$login" \
+        -o ControlMaster=yes -o ControlPath="$T/fwd-$tag" -o ExitOnForwardFailure=yes \
+        -E "$T/fwd-$tag.log" -f -N "$@" 127.0.0.1 </dev/null
+    rc=$?
+    on_exit "ssh -o ControlPath='$T/fwd-$tag' -O exit x"
+    return $rc
+}
+# fwd_ctl TAG SSH-ARGS...: ssh -O … on the fwd connection TAG.
+fwd_ctl() { local tag=$1; shift; timeout 20 ssh "${SSH_OPTS[@]}" -o ControlPath="$T/fwd-$tag" "$@" x; }
 
 # kssh KEY LOGIN [COMMAND...]: ssh LOGIN@gateway with the key file KEY,
 # showing wsgate's messages on stderr.
@@ -75,8 +201,6 @@ pwssh() {
         -o LogLevel=INFO -o PreferredAuthentications="$m" -o PubkeyAuthentication=no \
         -o NumberOfPasswordPrompts=1 -o ConnectTimeout=20 -p "$GW_PORT" -l "$l" 127.0.0.1 "$@" </dev/null
 }
-# ws_owner NAME: the owner label of workspace-NAME.
-ws_owner() { docker inspect -f '{{ index .Config.Labels "org.wsgate.owner" }}' "workspace-$1"; }
 
 # ws ARGS...: the ws command with the main gateway's settings.
 WS_BIN=$(dirname "$WSGATE_BIN")/ws
@@ -84,65 +208,143 @@ ws() { timeout 120 "$WS_BIN" -f "$T/main.conf" "$@"; }
 
 # whole_or_nothing NAME: after an interrupted create, workspace-NAME is either
 # whole (labels, both volumes, and it starts and lets tester in) or absent
-# with no volume left.
+# with no volume left. The engine must answer: a dead engine is no verdict.
 whole_or_nothing() {
     local n=$1
-    if docker inspect "workspace-$n" >/dev/null 2>&1; then
-        [ -n "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.hostkey" }}' "workspace-$n")" ] &&
+    engine_ok || return 1
+    if present container "workspace-$n" 2>/dev/null; then
+        [ -n "$(label "$n" org.wsgate.hostkey)" ] &&
         [ "$(ws_owner "$n")" = tester ] &&
-        docker volume inspect "workspace-$n" "workspace-$n-docker" >/dev/null &&
-        ws start "$n" >"$T/won.out" 2>&1 && [ "$(wssh "$n" echo in)" = in ] && return 0
-        echo "# workspace-$n: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "workspace-$n" 2>&1)"
-        sed 's/^/#   /' "$T/won.out"
-        return 1
-    else
-        ! docker volume inspect "workspace-$n" >/dev/null 2>&1 &&
-        ! docker volume inspect "workspace-$n-docker" >/dev/null 2>&1 && return 0
-        echo "# no workspace-$n, but volumes: $(docker volume ls -q --filter "name=workspace-$n" | tr '\n' ' ')"
+        present volume "workspace-$n" && present volume "workspace-$n-docker" &&
+        ws start "$n" >"$T/won.out" 2>&1 && [ "$(wssh "$n" echo in)" = in ] && { echo "# $n: whole"; return 0; }
+        echo "# workspace-$n: $(docker container inspect -f '{{.State.Status}} {{.State.Error}}' "workspace-$n" 2>&1)"
+        sed 's/^/#   /' "$T/won.out" 2>/dev/null
         return 1
     fi
+    absent volume "workspace-$n" && absent volume "workspace-$n-docker" && { echo "# $n: nothing"; return 0; }
+    echo "# no workspace-$n, but volumes: $(docker volume ls -q --filter "name=workspace-$n" | tr '\n' ' ')"
+    return 1
 }
 
 # Direct connection to a workspace's sshd, as the gateway makes it.
-ws_port() { docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$1"; }
 dssh() {
-    local name=$1; shift
-    local port; port=$(ws_port "$name")
-    echo "[127.0.0.1]:$port $(docker inspect -f '{{ index .Config.Labels "org.wsgate.hostkey" }}' "workspace-$name")" > "$T/known_$name"
+    local name=$1 port; shift
+    port=$(ws_port "$name")
+    echo "[127.0.0.1]:$port $(label "$name" org.wsgate.hostkey)" > "$T/known_$name"
     timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -o UserKnownHostsFile="$T/known_$name" -o StrictHostKeyChecking=yes \
         -i "$T/client_key" -p "$port" workspace@127.0.0.1 "$@"
 }
 
-# Largest resident set (kB) among a gateway's processes.
+# gw_procs [PID]: the pids of a gateway (default: the last one) and of all
+# its descendants; fails when the gateway itself is gone.
+gw_procs() {
+    local root=${1:-$GW_PID} list p
+    kill -0 "$root" 2>/dev/null || { echo "# gateway $root is not running" >&2; return 1; }
+    list=$root
+    for p in $(pgrep -P "$root"); do list="$list $(gw_procs "$p" 2>/dev/null)"; done
+    echo $list
+}
+# gw_max_rss: the largest resident set (kB) among the last gateway's
+# processes; fails (prints nothing) when there are none.
 gw_max_rss() {
-    local max=0 p r
-    for p in $(pgrep -f "$WSGATE_BIN -f $T/"); do
-        r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    local max=0 p r procs
+    procs=$(gw_procs) || return 1
+    for p in $procs; do
+        r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
         [ "${r:-0}" -gt "$max" ] && max=$r
     done
-    echo "$max"
+    [ "$max" -gt 0 ] && echo "$max"
 }
 
-# on_exit COMMAND...: run at cleanup (host accounts, PAM files a test made).
+# on_exit COMMAND...: run at cleanup (host accounts, PAM files, servers a test
+# started). Every process a test starts must be ended by it or by a hook.
 EXIT_HOOKS=()
 on_exit() { EXIT_HOOKS+=("$*"); }
+# bg_pid PID: a background process the test started; ended at cleanup.
+bg_pid() { on_exit "kill $1 2>/dev/null; wait $1 2>/dev/null"; }
 
-cleanup() {
-    local p h
-    for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
-    for p in "${GW_PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
+# What the engine held before the test: finish checks nothing new is left.
+engine_ok >/dev/null 2>&1 && {
+    docker ps -aq --no-trunc | sort > "$T/containers.before"
+    docker volume ls -q | sort > "$T/volumes.before"
+}
+
+remove_ours() {
     docker ps -aq --filter "name=^workspace-$RUN" | xargs -r docker rm -f >/dev/null 2>&1
     docker volume ls -q --filter "name=^workspace-$RUN" | xargs -r docker volume rm -f >/dev/null 2>&1
-    rm -rf "$T"
 }
-trap cleanup EXIT
 
-# finish: sanitizer reports in any gateway log fail the test; prints the tally.
+# Processes (other than the test shell and the subshells asking) that carry
+# this run's marker: what the test started and did not end.
+strays() {
+    python3 - "$RUN" <<'PY'
+import os, sys
+run, me = sys.argv[1].encode(), os.getpid()
+skip = {me}
+p = os.getppid()
+while p > 1:                      # whoever asks: subshells, the test shell
+    skip.add(p)
+    try:
+        p = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        break
+for d in os.listdir("/proc"):
+    if not d.isdigit() or int(d) in skip:
+        continue
+    try:
+        env = open(f"/proc/{d}/environ", "rb").read().split(b"\0")
+        if b"WSGATE_TEST_RUN=" + run in env:
+            cmd = open(f"/proc/{d}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            print(d, cmd[:160])
+    except OSError:
+        pass
+PY
+}
+
+CLEANED=0
+cleanup() {
+    local p h
+    [ "$CLEANED" = 1 ] && return
+    CLEANED=1
+    for p in "${GW_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && gw_stop "$p"; done
+    for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
+    engine_ok >/dev/null 2>&1 && remove_ours
+}
+final_cleanup() {
+    cleanup
+    # A private engine this test started (not the fixture's) ends with it.
+    [ "$PE_STARTED" = 1 ] && pe_down
+    local left
+    left=$(strays)
+    [ -z "$left" ] || kill -9 $(echo "$left" | awk '{print $1}') 2>/dev/null
+    if [ -n "${WS_KEEP:-}" ]; then echo "# kept $T and $SAN (WS_KEEP)"; else rm -rf "$T" "$SAN"; fi
+}
+trap final_cleanup EXIT
+
+# finish: stops the gateways (their connections end normally, so
+# LeakSanitizer runs in each), ends what the test registered, then fails the
+# test for any sanitizer report, any container or volume it left, and any
+# process it started and did not end; prints the tally and exits.
 finish() {
-    local log
-    for p in "${GW_PIDS[@]}"; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
-    sleep 0.5
+    local log f left
+    trap - EXIT
+    cleanup
+    left=$(strays)
+    if [ -n "$left" ]; then
+        not_ok "the test left no process behind"
+        echo "$left" | sed 's/^/#   /'
+    fi
+    if [ -f "$T/containers.before" ] && engine_ok; then
+        left=$(comm -13 "$T/containers.before" <(docker ps -aq --no-trunc | sort))
+        [ -z "$left" ] || { not_ok "the test left no container behind"; docker ps -a --filter "id=${left%%$'\n'*}" | sed 's/^/#   /'; }
+        left=$(comm -13 "$T/volumes.before" <(docker volume ls -q | sort))
+        [ -z "$left" ] || { not_ok "the test left no volume behind"; echo "$left" | sed 's/^/#   /'; }
+    fi
+    for f in "$SAN"/*; do
+        [ -e "$f" ] || continue
+        not_ok "no sanitizer report ($(basename "$f"))"
+        head -40 "$f" | sed 's/^/#   /'
+    done
     for log in "${GW_LOGS[@]}"; do
         if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
             not_ok "no sanitizer report in $(basename "$log")"
@@ -150,6 +352,7 @@ finish() {
         fi
     done
     echo "$PASS passed, $FAIL failed"
+    final_cleanup
     [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
     exit $?
 }

@@ -6,41 +6,66 @@
 . "$(dirname "$0")/lib.sh"
 gw_start main
 W=$RUN-ends
-wssh "$W" true
-gw=${GW_PIDS[0]}
+check "the workspace is up" is "$(wssh "$W" echo in)" in
+gw=$GW_PID
 count_children() { pgrep -P "$gw" | wc -l; }
-ws_sshd() { docker exec "workspace-$W" pgrep -c -f 'sshd: workspace' || true; }
+# sshd session processes in the workspace: a number, or nothing (and failure).
+ws_sshd() { local n; n=$(docker exec "workspace-$W" pgrep -c -f '^sshd: workspace'); [ -n "$n" ] && echo "$n"; }
+no_sessions() { [ "$(ws_sshd)" = 0 ]; }
 
-wssh "$W" 'head -c 2G /dev/zero' | head -c 20M > /dev/null
-sleep 1
-check "client killed mid-transfer: the workspace command is gone" [ "$(wssh "$W" 'pgrep -c -x head || true')" = 0 ]
+n=$(wssh "$W" "echo \$\$ > /tmp/mid-$RUN; exec head -c 2G /dev/zero" | head -c 20M | wc -c)
+pid=$(docker exec "workspace-$W" cat "/tmp/mid-$RUN")
+check "client killed mid-transfer: it had read 20 MiB ($n) from the command (pid ${pid:-none})" \
+    eval '[ "$n" = 20971520 ] && [ -n "$pid" ]'
+# (the workspace's head ends on SIGPIPE/EOF once the gateway closes)
+check "client killed mid-transfer: the workspace command is gone" \
+    wait_until 15 not docker exec "workspace-$W" test -d "/proc/${pid:-1}"
 head -c 300M /dev/zero | wssh "$W" 'head -c 1M > /dev/null; echo done' > "$T/out"
 rc=${PIPESTATUS[1]}
-check "command exits while the client still sends: output arrives" [ "$(cat "$T/out")" = done ]
+check "command exits while the client still sends: output arrives" is "$(cat "$T/out")" done
 check "command exits while the client still sends: status 0 ($rc)" [ "$rc" = 0 ]
 
+check "no sshd session in the workspace at rest" wait_until 10 no_sessions
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W" -N 127.0.0.1 &
-n=$!; sleep 1; kill $n; wait $n 2>/dev/null
+n=$!
+check "ssh -N: the connection reached the workspace" wait_until 20 eval '[ "$(ws_sshd)" -ge 1 ]'
+kill $n; wait $n 2>/dev/null
+check "ssh -N: its connection ends when the client does" wait_until 10 eval '[ "$(count_children)" = 0 ]'
+check "ssh -N: and its sshd session in the workspace" wait_until 10 no_sessions
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W" -f 127.0.0.1 \
     'sleep 1; echo f-done > /home/workspace/f' </dev/null >/dev/null 2>&1
-sleep 2
-check "ssh -f: the backgrounded command ran" [ "$(wssh "$W" cat /home/workspace/f)" = f-done ]
-(sleep 2; printf '\n~.') | timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -tt -e '~' -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 'sleep 20' >/dev/null 2>&1
-check "~. ends the session at once (rc 255)" [ $? = 255 ]
-sleep 1
+check "ssh -f: the backgrounded command ran" wait_until 20 eval '[ "$(docker exec "workspace-$W" cat /home/workspace/f)" = f-done ]'
+# ~. : the client ends at once (not after the 20 s of sleep), and the
+# session's command in the workspace goes with it (its pty hangs up).
+t0=$(date +%s)
+(sleep 2; printf '\n~.') | timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -tt -e '~' -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 \
+    'echo marker-$((6*7)); sleep 20' >"$T/tilde.out" 2>&1
+rc=$? took=$(( $(date +%s) - t0 ))
+check "~.: the session had started" contains "$T/tilde.out" marker-42
+check "~. ends the session at once (rc $rc after $took s)" eval '[ "$rc" = 255 ] && [ "$took" -lt 10 ]'
+check "~.: the command in the workspace is gone" \
+    wait_until 10 eval '[ "$(docker exec "workspace-$W" pgrep -c -f "^sleep 20$")" = 0 ]'
+check "~.: its connection's process ended" wait_until 10 eval '[ "$(count_children)" = 0 ]'
 
 fds0=$(ls /proc/"$gw"/fd | wc -l); rss0=$(awk '/VmRSS/ {print $2}' /proc/"$gw"/status)
 sshd0=$(ws_sshd)
+check "no sshd session before the 500 ($sshd0)" is "$sshd0" 0
 for batch in $(seq 50); do
     pids=()
-    for i in $(seq 10); do wssh "$W" true & pids+=($!); done
+    for i in $(seq 10); do wssh "$W" "echo ok-$batch-$i" > "$T/s-$batch-$i" 2>&1 & pids+=($!); done
     wait "${pids[@]}"
 done
-sleep 1
+good=0
+for batch in $(seq 50); do for i in $(seq 10); do
+    [ "$(cat "$T/s-$batch-$i")" = "ok-$batch-$i" ] && good=$((good + 1))
+done; done
+check "500 sessions: all 500 logged in and ran their command ($good)" [ "$good" = 500 ]
+check "500 sessions: no session process left behind" wait_until 10 eval '[ "$(count_children)" = 0 ]'
+check "the gateway is still running" kill -0 "$gw"
 fds1=$(ls /proc/"$gw"/fd | wc -l); rss1=$(awk '/VmRSS/ {print $2}' /proc/"$gw"/status)
-echo "# 500 sessions: gateway fds $fds0 -> $fds1, RSS ${rss0} kB -> ${rss1} kB, children left $(count_children), workspace sshd sessions $sshd0 -> $(ws_sshd)"
-check "500 sessions: gateway descriptors flat" [ "$fds1" = "$fds0" ]
-check "500 sessions: gateway memory flat (< 512 kB growth)" [ $((rss1 - rss0)) -lt 512 ]
-check "500 sessions: no session process left behind" [ "$(count_children)" = 0 ]
-check "500 sessions: no sshd session left in the workspace" [ "$(ws_sshd)" = "$sshd0" ]
+sshd1=$(wait_until 10 eval '[ "$(ws_sshd)" = "$sshd0" ]'; ws_sshd)
+echo "# 500 sessions: gateway fds $fds0 -> $fds1, RSS ${rss0} kB -> ${rss1} kB, workspace sshd sessions $sshd0 -> $sshd1"
+check "500 sessions: gateway descriptors flat ($fds0 -> $fds1)" eval '[ -n "$fds0" ] && [ "$fds1" = "$fds0" ]'
+check "500 sessions: gateway memory flat ($rss0 -> $rss1 kB, < 512 kB growth)" eval '[ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 512 ]'
+check "500 sessions: no sshd session left in the workspace ($sshd0 -> $sshd1)" eval '[ -n "$sshd0" ] && [ "$sshd1" = "$sshd0" ]'
 finish

@@ -1,58 +1,124 @@
 #!/bin/bash
 # max_startups: connections still authenticating are capped (like OpenSSH
 # MaxStartups); authenticated sessions do not count; the cap frees up.
+# max_auth_tries: a connection that fails too often is ended. Per-source
+# penalties for failed logins, and addresses exempt from them.
 . "$(dirname "$0")/lib.sh"
 gw_start main "max_startups = 3;" "login_grace_time = 30;"
 W=$RUN-limits
-wssh "$W" true
+check "the workspace is up" is "$(wssh "$W" echo in)" in
+# new_log FILE MARK: the lines FILE got after line MARK (no grep -q after a
+# pipe: under pipefail an early exit could fail the producer).
+new_log() { tail -n +"$(( $2 + 1 ))" "$1"; }
+no_connections() { [ -z "$(pgrep -P "$GW_PID")" ]; }
+# login_from ADDR: a login with the good key from 127.0.0.ADDR, stdout and
+# stderr in $T/from.out and $T/from.err.
+login_from() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -b "$1" -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in >"$T/from.out" 2>"$T/from.err"; }
+# guess ADDR TAG: a login with a key that is not authorized; stderr in $T/guess-TAG.err.
+guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b "$1" -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>"$T/guess-$2.err"; }
+D="$W@127.0.0.1: Permission denied ("
 
-# Three sessions that are logged in do not count against the cap.
+# Three sessions that are logged in do not count against the cap. They stay
+# open until released, so the 4th login surely comes while they run.
 pids=()
-for i in 1 2 3; do wssh "$W" 'sleep 4' & pids+=($!); done
-sleep 2
-check "a 4th login while 3 sessions run" [ "$(wssh "$W" echo in)" = in ]
-wait "${pids[@]}"
+for i in 1 2 3; do
+    wssh "$W" "echo up-$i; for i in \$(seq 300); do [ -e /tmp/rel-$RUN ] && break; sleep 0.1; done" > "$T/held-$i" &
+    pids+=($!)
+    bg_pid "$!"
+done
+check "3 sessions are logged in" \
+    wait_until 30 eval 'grep -qx up-1 "$T/held-1" && grep -qx up-2 "$T/held-2" && grep -qx up-3 "$T/held-3"'
+check "a 4th login while 3 sessions run" is "$(wssh "$W" echo in)" in
+check "the 3 sessions were still running" kill -0 "${pids[@]}"
+wssh "$W" "touch /tmp/rel-$RUN"
+f=0; for p in "${pids[@]}"; do wait "$p" || f=$((f + 1)); done
+check "the 3 sessions ran to their end ($f failed)" [ "$f" = 0 ]
+check "their connections have ended" wait_until 10 no_connections
 
-# Three connections that never authenticate fill the cap.
-python3 - "$GW_PORT" > "$T/idle.out" <<'PY' &
-import socket, sys, time
+# Three connections that never authenticate fill the cap. They are held
+# until released (bounded at 60 s).
+python3 - "$GW_PORT" "$T/idle-release" > "$T/idle.out" <<'PY' &
+import os, socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
 print("open", flush=True)
-time.sleep(6)
+end = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.1)
 PY
 idle=$!
-sleep 1.5
-out=$(wssh "$W" echo in 2>&1)
-check "a 4th connection while 3 are still authenticating is dropped" [ "$out" != in ]
-check "the gateway says why in its log" contains "$T/main.log" "max_startups"
-wait $idle
-sleep 1
-check "once they are gone, logins work again" [ "$(wssh "$W" echo in)" = in ]
+bg_pid "$idle"
+# Each accepted connection is a child of the gateway, counted as authenticating.
+check "3 unauthenticated connections are accepted" wait_until 10 eval '[ "$(pgrep -c -P "$GW_PID")" = 3 ]'
+m=$(wc -l < "$T/main.log")
+wssh_info "$W" echo in >"$T/o4" 2>"$T/e4"
+check "a 4th connection while 3 are still authenticating is dropped" eval '[ ! -s "$T/o4" ] && dropped "$T/e4"'
+check "the gateway says why in its log" wait_until 5 eval \
+    'new_log "$T/main.log" "$m" | grep -E "wsgate\[[0-9]+\] warn: dropping connection from 127\.0\.0\.1 port [0-9]+: 3 connections are still authenticating \(max_startups\)$" >/dev/null'
+touch "$T/idle-release"
+wait "$idle"
+check "once they are gone" wait_until 10 no_connections
+check "logins work again" is "$(wssh "$W" echo in)" in
+
+# max_auth_tries: a client offering three keys that are not authorized before
+# the good one. With the default (6) it gets in; with 2 the connection ends
+# after the second refusal, saying why, and the good key is never tried.
+for k in k1 k2 k3; do ssh-keygen -q -t ed25519 -N '' -f "$T/$k" -C "$k"; done
+tries() { timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/k1" -i "$T/k2" -i "$T/k3" -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in; }
+m=$(wc -l < "$T/main.log")
+out=$(tries 2>"$T/tries6.err")
+check "max_auth_tries 6 (default): three refused keys, then the good one logs in" is "$out" in
+check "the gateway refused the three keys first" wait_until 5 eval \
+    '[ "$(new_log "$T/main.log" "$m" | grep -c "refused key SHA256:[^ ]* for $W from 127\.0\.0\.1 port" || true)" = 3 ]'
+gw_start tries "max_auth_tries = 2;"
+out=$(tries 2>"$T/tries2.err"); rc=$?
+check "max_auth_tries 2: the same client is refused, told why (rc $rc)" \
+    eval '[ "$rc" = 255 ] && refused "$out" "$T/tries2.err" "wsgate: too many authentication failures"'
+check "max_auth_tries 2: after two refused keys, and nobody logged in" wait_until 5 eval \
+    '[ "$(grep -c "refused key SHA256:[^ ]* for $W from 127\.0\.0\.1 port" "$T/tries.log" || true)" = 2 ] && lacks "$T/tries.log" "login of account"'
 
 # Per-source penalties: a guessing loop from 127.0.0.3 gets that address
-# refused, while someone at 127.0.0.2 logs in at once.
-gw_start penal "penalty_authfail = 3;" "penalty_min = 5;" "penalty_max = 60;"
-guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true 2>&1; }
-guess >/dev/null; guess >/dev/null
-sleep 0.5
-out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
-check "after failed logins the guessing address is refused, even with a good key" [ "$out" != in ]
-check "the gateway logs the penalty" contains "$T/penal.log" "penalised for failed logins"
+# refused, while someone at 127.0.0.2 logs in at once. One failure (20 s)
+# stays below penalty_min (25 s); two (40 s) are refused until 25 s are left,
+# i.e. for 15 s after the first failure: time enough on a slow machine.
+gw_start penal "penalty_authfail = 20;" "penalty_min = 25;" "penalty_max = 60;"
+t1=$(date +%s%N)
+guess 127.0.0.3 g1; guess 127.0.0.3 g2
+check "the two guesses were refused as logins (not dropped)" \
+    eval 'contains "$T/guess-g1.err" "$D" && contains "$T/guess-g2.err" "$D"'
+# The listener learns of a failure when its connection process ends.
+check "the guessing connections have ended" wait_until 10 no_connections
+m=$(wc -l < "$T/penal.log")
+login_from 127.0.0.3
+check "after failed logins the guessing address is refused, even with a good key" \
+    eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err"'
+check "the gateway logs the penalty" wait_until 5 eval \
+    'new_log "$T/penal.log" "$m" | grep -E "info: refusing 127\.0\.0\.3 port [0-9]+: penalised for failed logins \([0-9]+ s left\)$" >/dev/null'
 t0=$(date +%s%N)
-out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.2 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
+login_from 127.0.0.2
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "another address logs in meanwhile ($ms ms)" [ "$out" = in ]
-sleep 6
-out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.3 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
-check "the penalty runs out" [ "$out" = in ]
+check "another address logs in meanwhile ($ms ms)" eval '[ "$(cat "$T/from.out")" = in ] && [ "$ms" -lt 10000 ]'
+m=$(wc -l < "$T/penal.log")
+login_from 127.0.0.3
+check "and the guessing address is still refused after that" eval \
+    '[ ! -s "$T/from.out" ] && dropped "$T/from.err" && new_log "$T/penal.log" "$m" | grep -F "refusing 127.0.0.3 port" >/dev/null'
+in_from_3() { login_from 127.0.0.3 && [ "$(cat "$T/from.out")" = in ] || { sleep 0.4; false; }; }
+check "the penalty runs out (within 40 s)" wait_until 40 in_from_3
+ms=$(( ($(date +%s%N) - t1) / 1000000 ))
+# Not before its time: 2 x 20 - 25 = 15 s after the first failure (1 s slack).
+check "... not before its time ($ms ms after the first guess, >= 14000)" [ "$ms" -ge 14000 ]
 
 # An exempt address (penalty_exempt) is never penalised.
 gw_start exempt "penalty_authfail = 30;" "penalty_min = 5;" "penalty_exempt = [\"127.0.0.4/32\"];"
-for _ in 1 2; do timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.4 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>&1; done
-for _ in 1 2; do timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.5 -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>&1; done
-sleep 0.5
-out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.4 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
-check "an exempt address that failed logs in at once" [ "$out" = in ]
-out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.5 -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in 2>&1)
-check "while a non-exempt one with the same failures is refused" [ "$out" != in ]
+guess 127.0.0.4 e1; guess 127.0.0.4 e2
+guess 127.0.0.5 n1; guess 127.0.0.5 n2
+check "both addresses failed to log in" eval \
+    'contains "$T/guess-e1.err" "$D" && contains "$T/guess-e2.err" "$D" && contains "$T/guess-n1.err" "$D"'
+check "those connections have ended" wait_until 10 no_connections
+login_from 127.0.0.4
+check "an exempt address that failed logs in at once" is "$(cat "$T/from.out")" in
+check "and is never refused" lacks "$T/exempt.log" "refusing 127.0.0.4 port"
+m=$(wc -l < "$T/exempt.log")
+login_from 127.0.0.5
+check "while a non-exempt one that failed the same way is refused" \
+    eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err" && new_log "$T/exempt.log" "$m" | grep -F "refusing 127.0.0.5 port" >/dev/null'
 finish

@@ -2,61 +2,93 @@
 # What a new workspace gets: credentials (environment and files, global and
 # per account), CPU and memory limits, its own Docker daemon with its data in
 # workspace-NAME-docker, a cloned repository, post-start commands with their
-# output logged; progress lines for people but never in a data stream; and
-# idle stop, after which the next ssh starts it again with its data intact.
+# output logged; progress lines for people but never in a data stream.
+# (Idle stop is t_idle.sh, on a private engine.)
 . "$(dirname "$0")/lib.sh"
 
 printf 'global-secret-%s\n' "$RUN" > "$T/cred-global"
 printf 'tester-secret-%s\n' "$RUN" > "$T/cred-tester"
 mkdir -p "$T/accounts"
-cat > "$T/accounts/tester.conf" <<EOF
+cat > "$T/accounts/tester.conf" <<EOF2
 env = ["ACCOUNT_TOKEN=tok-$RUN"];
 files = ["$T/cred-tester:/home/workspace/.config/tester.txt"];
 memory_mb = 768;
 post_start = ["echo account-post-start-ran"];
-EOF
+EOF2
 gw_start main "env = [\"GLOBAL_TOKEN=glob-$RUN\", \"SPACED=two words\"];" \
     "files = [\"$T/cred-global:/home/workspace/.netrc-test\"];" \
     "cpu_millis = 1500;" "memory_mb = 512;" "accounts_dir = \"$T/accounts\";" \
     "post_start = [\"echo post-start-ran-as-\$(id -un)\"];"
 W=$RUN-prov
+SFTP=(timeout 120 sftp -b - -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+      -o IdentitiesOnly=yes -o BatchMode=yes -i "$T/id" -P "$GW_PORT")
 
 wssh_info "$W" 'echo "$GLOBAL_TOKEN|$SPACED|$ACCOUNT_TOKEN"; cat ~/.netrc-test ~/.config/tester.txt; stat -c %U ~/.config/tester.txt' \
     > "$T/out" 2> "$T/progress"
 check "global environment reaches the session" grep -qx "glob-$RUN|two words|tok-$RUN" "$T/out"
 check "the global credential file is in place" grep -qx "global-secret-$RUN" "$T/out"
 check "the account's credential file too, owned by the user" \
-    bash -c "grep -qx 'tester-secret-$RUN' '$T/out' && tail -1 '$T/out' | grep -qx workspace"
-check "sftp sessions get the environment too" bash -c \
-    "printf 'get .netrc-test $T/netrc\n' | timeout 60 sftp -q -b - -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -i '$T/id' -P '$GW_PORT' '$W@127.0.0.1' >/dev/null && cmp -s '$T/netrc' '$T/cred-global'"
+    eval 'grep -qx "tester-secret-$RUN" "$T/out" && [ "$(tail -1 "$T/out")" = workspace ]'
+
+# sftp: a session held open (its batch comes through a fifo) while the
+# environment of its sftp-server (Debian's, exec'd by sshd for the session)
+# is read from /proc in the workspace. Only sftp-server processes of the
+# user are read: a docker exec shell carries the container's own environment.
+# (sftp starts first, so it does not inherit fd 9; read-write never blocks.)
+mkfifo "$T/sftp.in"
+"${SFTP[@]}" "$W@127.0.0.1" < "$T/sftp.in" > "$T/sftp.out" 2>&1 &
+sp=$!
+bg_pid "$sp"
+exec 9<>"$T/sftp.in"
+printf 'get .netrc-test %s\n' "$T/netrc" >&9
+sftp_env() {
+    docker exec "workspace-$W" sh -c 'for p in $(pgrep -x -u workspace sftp-server); do echo "pid=$p"; tr "\0" "\n" < /proc/$p/environ; done' \
+        > "$T/sftp.env" 2>/dev/null && grep -q '^pid=' "$T/sftp.env" && grep -qx "GLOBAL_TOKEN=glob-$RUN" "$T/sftp.env"
+}
+check "sftp sessions get the environment too (read from the running sftp-server)" wait_until 30 sftp_env ||
+    sed 's/^/#   /' "$T/sftp.env" "$T/sftp.out" 2>/dev/null
+check "... the account's and the spaced value as well" \
+    eval 'grep -qx "ACCOUNT_TOKEN=tok-$RUN" "$T/sftp.env" && grep -qx "SPACED=two words" "$T/sftp.env"'
+exec 9>&-
+wait "$sp"; rc=$?
+check "the sftp session ends cleanly ($rc) and reached the credential file" \
+    eval '[ "$rc" = 0 ] && cmp -s "$T/netrc" "$T/cred-global"'
 check "the account's memory limit wins (768 MiB)" \
-    [ "$(docker inspect -f '{{.HostConfig.Memory}}' "workspace-$W")" = $((768 * 1048576)) ]
+    is "$(docker inspect -f '{{.HostConfig.Memory}}' "workspace-$W")" $((768 * 1048576))
 check "the global CPU limit holds (1.5 CPUs)" \
-    [ "$(docker inspect -f '{{.HostConfig.NanoCpus}}' "workspace-$W")" = 1500000000 ]
-check "sessions do not inherit wsgate's own variables (host key, files)" [ "$(wssh "$W" 'env | grep -c ^WSGATE_')" = 0 ]
+    is "$(docker inspect -f '{{.HostConfig.NanoCpus}}' "workspace-$W")" 1500000000
+check "sessions do not inherit wsgate's own variables (host key, files)" is "$(wssh "$W" 'env | grep -c ^WSGATE_')" 0
 
 # Progress lines: on stderr for people, in order, with the time taken.
 check "progress: creating" contains "$T/progress" "wsgate: creating workspace '$W'"
 check "progress: starting" contains "$T/progress" "wsgate: starting workspace '$W'"
 check "progress: waiting for sshd" contains "$T/progress" "wsgate: waiting for the workspace's sshd"
-check "progress: ready with the time taken" grep -qE "wsgate: workspace '$W' ready in [0-9.]+ s" "$T/progress"
-check "no progress line in the data" bash -c "! grep -q wsgate '$T/out'"
+check "progress: post-start" contains "$T/progress" "wsgate: running post-start commands"
+check "progress: ready with the time taken" grep -qE "^wsgate: workspace '$W' ready in [0-9.]+ s$" "$T/progress"
+order=$(grep -oE "^wsgate: (creating|starting|waiting|running|workspace '$W' ready)" "$T/progress" | tr '\n' '|')
+check "progress lines, in order" is "$order" \
+    "wsgate: creating|wsgate: starting|wsgate: waiting|wsgate: running|wsgate: workspace '$W' ready|"
+check "no progress line in the data" eval '[ -s "$T/out" ] && lacks "$T/out" "wsgate: "'
 check "post-start commands ran as the user, output in the log" contains "$T/main.log" "post-start 1 of $W: post-start-ran-as-workspace"
 check "the account's post-start command ran after the global one" contains "$T/main.log" "post-start 2 of $W: account-post-start-ran"
-wssh_info "$W" true 2> "$T/quiet"
-check "a running workspace logs in silently" bash -c "! grep -q wsgate '$T/quiet'"
+out=$(wssh_info "$W" echo quiet-ok 2> "$T/quiet")
+check "a running workspace logs in silently" eval '[ "$out" = quiet-ok ] && lacks "$T/quiet" "wsgate: "'
 
 # Non-interactive first logins (scp, sftp) to new workspaces: the data is exact.
 head -c 300000 /dev/urandom > "$T/blob"
 timeout 120 scp -q -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes \
     -i "$T/id" -P "$GW_PORT" "$T/blob" "$RUN-scp@127.0.0.1:blob" 2>"$T/scp.err"
-check "scp to a workspace it creates copies exactly" [ "$(wssh "$RUN-scp" sha256sum blob | cut -d' ' -f1)" = "$(sha256sum < "$T/blob" | cut -d' ' -f1)" ]
-printf 'get blob %s\n' "$T/blob2" | timeout 120 sftp -q -b - -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o IdentitiesOnly=yes -i "$T/id" -P "$GW_PORT" "$RUN-scp@127.0.0.1" >/dev/null 2>&1
+check "scp to a workspace it creates copies exactly" \
+    is "$(wssh "$RUN-scp" sha256sum blob | cut -d' ' -f1)" "$(sha256sum < "$T/blob" | cut -d' ' -f1)"
+printf 'get blob %s\n' "$T/blob2" | "${SFTP[@]}" -q "$RUN-scp@127.0.0.1" >/dev/null 2>&1
 check "sftp gets it back exactly" cmp -s "$T/blob" "$T/blob2"
-wssh "$RUN-cat" true >/dev/null 2>&1; docker stop -t 1 "workspace-$RUN-cat" >/dev/null
-wssh "$RUN-cat" 'head -c 1000 /dev/zero' > "$T/zeros" 2>/dev/null
-check "a command's stdout after a start holds only its output" [ "$(wc -c < "$T/zeros")" = 1000 ]
+# A data stream from the login that starts the workspace holds only its data.
+check "a workspace to start" is "$(wssh "$RUN-cat" echo in)" in
+docker stop -t 1 "workspace-$RUN-cat" >/dev/null
+check "... stopped first" is "$(state "$RUN-cat")" exited
+wssh_info "$RUN-cat" 'head -c 1000 /dev/zero' > "$T/zeros" 2>"$T/zeros.err"
+check "the login started it (told on stderr)" contains "$T/zeros.err" "wsgate: starting workspace '$RUN-cat'"
+check "a command's stdout after a start holds only its output" is "$(wc -c < "$T/zeros")" 1000
 
 # Docker-in-Docker: a small image imported inside, and run there.
 wssh "$W" 'set -e; for i in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
@@ -64,8 +96,13 @@ wssh "$W" 'set -e; for i in $(seq 30); do docker info >/dev/null 2>&1 && break; 
     tar -C "$r" -c . | docker import - tiny >/dev/null
     docker run --rm --network none tiny /bin/echo hello-from-dind' > "$T/dind" 2>&1
 check "a container runs inside the workspace's own Docker" grep -qx hello-from-dind "$T/dind" || sed 's/^/#   /' "$T/dind"
+# That Docker is the workspace's, not the host's through a mounted socket:
+# its daemon runs on the workspace's host, and the image is in its volume.
+check "the workspace's docker talks to a daemon on the workspace itself" \
+    is "$(wssh "$W" "docker info -f '{{.Name}}'" 2>/dev/null)" "$W"
 dvol=$(docker volume inspect -f '{{.Mountpoint}}' "workspace-$W-docker")
-check "its Docker data lives in workspace-NAME-docker" bash -c "[ -d '$dvol/image' ] && [ -d '$dvol/containers' ]"
+check "its Docker data lives in workspace-NAME-docker" eval '[ -n "$dvol" ] && [ -d "$dvol/image" ] && [ -d "$dvol/containers" ]'
+check "the imported image is in that volume" eval 'grep -qs "\"tiny:latest\"" "$dvol"/image/*/repositories.json'
 
 # A repository cloned at creation (ws create --clone), served by the test.
 mkdir -p "$T/srv" && git init -q --bare "$T/srv/repo.git"
@@ -76,24 +113,14 @@ git -c init.defaultBranch=main init -q "$T/src" && echo "readme-$RUN" > "$T/src/
 bridge=$(docker network inspect bridge -f '{{ (index .IPAM.Config 0).Gateway }}')
 hport=$(free_port)
 /usr/bin/python3 -m http.server "$hport" --bind "$bridge" --directory "$T/srv" >/dev/null 2>&1 &
-on_exit kill $!
-sleep 1
-check "ws create --clone" timeout 120 "$WS_BIN" -f "$T/main.conf" create "$RUN-clone" --owner tester \
-    --clone "http://$bridge:$hport/repo.git"
-check "the repository is in ~/repo" [ "$(wssh "$RUN-clone" cat repo/README)" = "readme-$RUN" ]
-check "ws status shows where it came from" bash -c "'$WS_BIN' -f '$T/main.conf' status '$RUN-clone' | grep -q 'clone:     http://$bridge:$hport/repo.git'"
+bg_pid "$!"
+check "the test's git server is up" wait_until 10 curl -sf -o /dev/null "http://$bridge:$hport/repo.git/HEAD"
+timeout 120 "$WS_BIN" -f "$T/main.conf" create "$RUN-clone" --owner tester \
+    --clone "http://$bridge:$hport/repo.git" >"$T/clone.out" 2>"$T/clone.err"; rc=$?
+check "ws create --clone ($rc)" [ "$rc" = 0 ] || sed 's/^/#   /' "$T/clone.err"
+# Right after ws create returns: the repository is there.
+check "the repository is in ~/repo" is "$(wssh "$RUN-clone" cat repo/README)" "readme-$RUN"
+ws status "$RUN-clone" > "$T/clone.status"
+check "ws status shows where it came from" grep -qx "clone: *http://$bridge:$hport/repo.git" "$T/clone.status"
 
-# Idle stop: no session for idle_stop seconds stops it; the next ssh starts it.
-gw_start idle "idle_stop = 4;"
-I=$RUN-idle
-wssh "$I" 'echo still-here > ~/mark'
-for _ in $(seq 40); do [ "$(docker inspect -f '{{.State.Status}}' "workspace-$I")" = exited ] && break; sleep 0.5; done
-check "an idle workspace is stopped" [ "$(docker inspect -f '{{.State.Status}}' "workspace-$I")" = exited ]
-check "the gateway logs why" contains "$T/idle.log" "stopped workspace $I: no session for"
-check "the next ssh starts it, data intact" [ "$(wssh "$I" cat mark)" = still-here ]
-wssh "$I" 'sleep 12' &
-busy=$!
-sleep 10
-check "a workspace with a session open is not stopped" [ "$(docker inspect -f '{{.State.Status}}' "workspace-$I")" = running ]
-wait "$busy"
 finish

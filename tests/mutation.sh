@@ -1,0 +1,120 @@
+#!/bin/bash
+# Mutation check: does the suite notice when the gateway is broken on purpose?
+# Each mutant below patches a copy of the source tree in one small way (skip
+# the signature check, drop exit-status, …), the copy is rebuilt, and the
+# integration tests that guard that behaviour run against it. A mutant the
+# tests pass is a hole in the suite: this script then fails.
+#   tests/mutation.sh [MUTANT...]      (default: all; run as root, after setup)
+# A patch that no longer applies to the code fails the script too, so the
+# mutants follow the code instead of silently testing nothing.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+W=$(mktemp -d /tmp/wsgate-mutants.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# name | tests that must fail (ctest -R) | what it breaks
+MUTANTS=(
+    "signature|it_t_security|a key offered without a signature logs in (no proof of the private key)"
+    "exit_status|it_t_basic|it_t_clients|the workspace's exit status never reaches the client"
+    "stderr|it_t_basic|the workspace's stderr is sent as stdout"
+    "owner|it_t_accounts|anyone who logs in may enter any workspace"
+    "max_auth_tries|it_t_limits|max_auth_tries is never enforced"
+    "progress_stdout|it_t_provision|the gateway's progress lines are written into the session's stdout"
+    "ws_progress_stdout|it_t_ws|ws prints its progress lines on stdout"
+    "privsep|it_t_security|a logged-in connection keeps root"
+    "penalty|it_t_limits|it_t_pam|failed logins are never penalised"
+    "leak|it_t_audit|a connection's process leaks memory on every login (LeakSanitizer must see it)"
+)
+
+# apply NAME DIR: the mutant's edits, each an exact text that must occur.
+apply() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+name, root = sys.argv[1], sys.argv[2]
+E = {
+ "signature": [("gateway/login.c",
+    "\tif (signature_state == SSH_PUBLICKEY_STATE_NONE) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");",
+    "\tif (0) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");")],
+ "privsep": [("gateway/privsep.c",
+    "\tif (user[0] == '\\0' || geteuid() != 0)\n\t\treturn WS_OK;",
+    "\tif (1)\n\t\treturn WS_OK;")],
+ "penalty": [("gateway/penalty.c",
+    "\tws_psource(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);",
+    "\tws_psource(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);\n\tif (now > 0)\n\t\treturn 0;")],
+ "exit_status": [("gateway/bridge.c",
+    "ssh_channel_request_send_exit_status(down, b->exit_status);", "(void)0;")],
+ "stderr": [("gateway/bridge.c",
+    "rc = is_stderr ? ssh_channel_write_stderr(dst, data, (uint32_t)n) :",
+    "rc = (is_stderr && 0) ? ssh_channel_write_stderr(dst, data, (uint32_t)n) :")],
+ "owner": [("gateway/reach.c",
+    "return ws_policy_may_enter(a->cfg->access, a->who, a->name, ct->managed ? ct->owner : \"\");",
+    "return 1;")],
+ "max_auth_tries": [("gateway/login.c",
+    "if (++c->failures >= c->ctx->cfg->max_auth_tries) {",
+    "if (++c->failures >= 1000000) {")],
+ "progress_stdout": [
+   ("gateway/reach.c",
+    "static void ws_reach_progress(void *arg, const char *line)\n{\n\tws_tell(arg, \"%s\", line);\n}",
+    "char ws_mut_progress[4096];\nstatic void ws_reach_progress(void *arg, const char *line)\n{\n\t(void)arg;\n"
+    "\tsize_t n = strlen(ws_mut_progress);\n"
+    "\tsnprintf(ws_mut_progress + n, sizeof(ws_mut_progress) - n, \"wsgate: %s\\n\", line);\n}"),
+   ("gateway/bridge.c",
+    "\tws_up_blocking(b->set, 0);\n\treturn rc == SSH_OK ? 0 : -1;",
+    "\tws_up_blocking(b->set, 0);\n"
+    "\t{ extern char ws_mut_progress[]; if (rc == SSH_OK && kind != WS_REQ_ENV && kind != WS_REQ_PTY && ws_mut_progress[0]) {\n"
+    "\t\tssh_channel_write(b->c2w.src, ws_mut_progress, (uint32_t)strlen(ws_mut_progress)); ws_mut_progress[0] = 0; } }\n"
+    "\treturn rc == SSH_OK ? 0 : -1;")],
+ "leak": [("gateway/session.c",
+    "\tc.started = ws_clock_now();",
+    "\tc.started = ws_clock_now();\n\t{ char *leak = strdup(c.name); ws_debug(\"mutant %s\", leak); }")],
+ "ws_progress_stdout": [("backend/cli.c",
+    "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
+}
+if name not in E:
+    sys.exit(f"mutation.sh: no mutant named {name}")
+for path, old, new in E[name]:
+    p = f"{root}/{path}"
+    s = open(p).read()
+    if old not in s:
+        sys.exit(f"mutation.sh: mutant {name} no longer applies to {path}: update it in tests/mutation.sh")
+    open(p, "w").write(s.replace(old, new))
+    print(path)
+PY
+}
+
+echo "==> copying the tree and building it once"
+mkdir -p "$W/src"
+(cd "$top" && git ls-files -co --exclude-standard | grep -v '^build' | tar -cf - -T -) | tar -C "$W/src" -xf -
+# The suite's own build: ASan+UBSan, so that the leak mutant can be seen.
+cmake -S "$W/src" -B "$W/build" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
+cmake --build "$W/build" -j "$(nproc)" >/dev/null || exit 1
+cp -a "$W/src" "$W/pristine"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+want=("$@")
+survived=() killed=()
+for m in "${MUTANTS[@]}"; do
+    IFS='|' read -r -a f <<< "$m"
+    name=${f[0]} what=${f[-1]}
+    tests=$(IFS='|'; echo "${f[*]:1:${#f[@]}-2}")
+    if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then continue; fi
+    echo "==> mutant $name: $what (tests: $tests)"
+    changed=$(apply "$name" "$W/src") || { echo "$changed"; exit 1; }
+    if ! cmake --build "$W/build" -j "$(nproc)" >"$W/build.log" 2>&1; then
+        tail -20 "$W/build.log"; echo "mutation.sh: mutant $name does not build: fix it in tests/mutation.sh"; exit 1
+    fi
+    t0=$(date +%s)
+    if (cd "$W/build" && ctest -R "^($tests)\$" --output-on-failure >"$W/$name.log" 2>&1); then
+        survived+=("$name")
+        echo "    SURVIVED: the tests passed with this mutant ($(( $(date +%s) - t0 )) s)"
+    else
+        killed+=("$name")
+        echo "    killed ($(( $(date +%s) - t0 )) s) by:"
+        grep -E '^not ok' "$W/$name.log" | head -5 | sed 's/^/      /'
+    fi
+    # Back to the pristine text, with a new mtime so that it is rebuilt.
+    for p in $(echo "$changed" | sort -u); do cp "$W/pristine/$p" "$W/src/$p"; done
+done
+echo "mutants killed: ${#killed[@]}${killed:+ (${killed[*]})}; survived: ${#survived[@]}${survived:+ (${survived[*]})}"
+[ ${#survived[@]} -eq 0 ]

@@ -14,15 +14,15 @@ N=100
 . "$(dirname "$0")/lib.sh"
 
 # mem_tree PID: "PSS PRIVATE" in kB over a process and all its descendants.
-descendants() { local p; echo "$1"; for p in $(pgrep -P "$1"); do descendants "$p"; done; }
+# descendants PID: it and all its descendants, from one process listing.
+descendants() {
+    ps -eo pid=,ppid= | awk -v root="$1" '{kids[$2] = kids[$2] " " $1}
+        END {q[1] = root; n = 1; for (i = 1; i <= n; i++) { print q[i]; m = split(kids[q[i]], c, " "); for (j = 1; j <= m; j++) q[++n] = c[j] } }'
+}
 mem_tree() {
-    local p pss=0 priv=0 v
-    for p in $(descendants "$1"); do
-        v=$(awk '/^Pss:/ {s=$2} /^Private_(Clean|Dirty):/ {q+=$2} END {print s+0, q+0}' \
-            "/proc/$p/smaps_rollup" 2>/dev/null) || continue
-        pss=$((pss + ${v% *})); priv=$((priv + ${v#* }))
-    done
-    echo "$pss $priv"
+    # One awk over every process's smaps_rollup (a vanished one is skipped).
+    { descendants "$1" | sed 's|.*|/proc/&/smaps_rollup|' | xargs cat 2>/dev/null || true; } |
+        awk '/^Pss:/ {s += $2} /^Private_(Clean|Dirty):/ {q += $2} END {print s + 0, q + 0}'
 }
 ws_sessions() { docker exec "workspace-$NAME" pgrep -c -f '^sshd: workspace@' || true; }
 
@@ -75,11 +75,11 @@ alive gw "$gw" 1 || { echo "memory.sh: sessions through wsgate died while measur
 close_sessions
 
 read -r base_j_pss base_j_priv <<< "$(mem_tree "$jump")"
-# sshd: a privileged monitor and an unprivileged child per connection.
+# sshd: at least one process per connection.
 open_sessions "$jump" pj -J "root@127.0.0.1:$jport" -p "$wport" workspace@127.0.0.1
-alive pj "$jump" 2 || { echo "memory.sh: not all $N sessions through the jump host are alive; no figure" >&2; exit 1; }
+alive pj "$jump" 1 || { echo "memory.sh: not all $N sessions through the jump host are alive; no figure" >&2; exit 1; }
 read -r j_pss j_priv <<< "$(mem_tree "$jump")"
-alive pj "$jump" 2 || { echo "memory.sh: sessions through the jump host died while measured; no figure" >&2; exit 1; }
+alive pj "$jump" 1 || { echo "memory.sh: sessions through the jump host died while measured; no figure" >&2; exit 1; }
 close_sessions
 
 per() { awk -v a="$1" -v b="$2" -v n="$N" 'BEGIN {printf "%.0f", (a - b) / n}'; }

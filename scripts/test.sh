@@ -2,7 +2,7 @@
 # Sets everything up as scripts/setup.sh does, then builds with gcc and clang
 # (-Werror) and runs the whole suite through ctest on an ASan+UBSan build:
 # unit tests, then integration tests against the real engine and image, then
-# those that stop an engine (on a private one).
+# those that stop an engine (on a private one); then the mutation check.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
@@ -30,5 +30,13 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$top/build-asan"
 # Tests that stop or kill an engine (label "engine", on a private engine) last.
-ctest --output-on-failure -LE engine "$@"
-ctest --output-on-failure -L engine "$@"
+rc=0
+ctest --output-on-failure -LE engine "$@" || rc=1
+ctest --output-on-failure -L engine "$@" || rc=1
+
+# Does the suite notice a broken gateway? (docs/testing.md; WSGATE_MUTATION=0 skips)
+if [ "$rc" = 0 ] && [ "${WSGATE_MUTATION:-1}" != 0 ] && [ $# -eq 0 ]; then
+    echo "==> mutation check: the suite must fail for each mutant"
+    "$top/tests/mutation.sh" || rc=1
+fi
+exit $rc

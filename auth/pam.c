@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "proc.h"
 
 /* Messages are one datagram each: a type byte and text. Helper to network:
@@ -25,7 +26,12 @@
 struct ws_pam {
 	pid_t pid;
 	int fd;
+	int finished;   /* the helper sent its result and is ending by itself */
 };
+
+/* How long a helper that sent its result gets to end on its own (pam_end,
+ * and LeakSanitizer in test builds) before it is killed. */
+#define WS_PAM_EXIT_WAIT_MS 3000
 
 /* In the helper only: the first hidden answer, kept to tell a locked or
  * expired account (see ws_shadow_refusal). */
@@ -256,6 +262,7 @@ ws_err ws_pam_next(struct ws_pam *p, int timeout_ms, struct ws_pam_event *ev)
 			return WS_ERR_IO;
 		ev->kind = WS_PAM_EV_RESULT;
 		ev->result = (enum ws_pam_result)(buf[1] - '0');
+		p->finished = 1;
 		return WS_OK;
 	default:
 		return WS_ERR_IO;
@@ -275,9 +282,20 @@ void ws_pam_free(struct ws_pam *p)
 		return;
 	close(p->fd);
 	if (p->pid > 0) {
-		kill(p->pid, SIGKILL);
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		int waited = 0;
+
+		/* A helper that is done ends by itself at once; one still in the
+		 * middle of a conversation (the client went away) is killed. */
+		while (p->finished && waited < WS_PAM_EXIT_WAIT_MS &&
+		    waitpid(p->pid, NULL, WNOHANG) == 0) {
+			ws_clock_sleep_ms(10);
+			waited += 10;
+		}
+		if (waitpid(p->pid, NULL, WNOHANG) == 0) {
+			kill(p->pid, SIGKILL);
+			while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		}
 	}
 	free(p);
 }

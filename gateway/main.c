@@ -143,7 +143,8 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	struct ws_notice note;
 	pid_t sweeper = 0;
 	double last_sweep = 0;
-	int pipefd[2];
+	int pipefd[2], status;
+	sigset_t term, old;
 
 	/* Children report "authenticated" through a pipe (pid-sized writes are
 	 * atomic), so the listener can count unauthenticated connections. */
@@ -155,6 +156,10 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	}
 	pfd[1].fd = pipefd[0];
 	ctx->notify_fd = pipefd[1];
+	/* SIGTERM is held across fork: a new child takes it only once its own
+	 * handler is in place (ws_session_serve, the idle sweep). */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
 	while (!ws_stop) {
 		struct sockaddr_storage ss = { 0 };
 		double now = ws_clock_now();
@@ -163,7 +168,13 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		int fd, port;
 		pid_t pid;
 
-		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			/* A crash (a sanitizer abort, the stack protector, a kill)
+			 * must not pass unnoticed: normal ends are exit 0 or 1. */
+			if (WIFSIGNALED(status))
+				ws_error("process %ld died of signal %d", (long)pid, WTERMSIG(status));
+			else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
+				ws_error("process %ld ended with status %d", (long)pid, WEXITSTATUS(status));
 			if (pid == sweeper)
 				sweeper = 0;
 			else
@@ -173,14 +184,19 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		if (ctx->cfg->idle_stop > 0 && sweeper == 0 &&
 		    now - last_sweep >= ws_idle_interval(ctx->cfg->idle_stop)) {
 			last_sweep = now;
+			sigprocmask(SIG_BLOCK, &term, &old);
 			if ((sweeper = fork()) == 0) {
 				close(lfd);
 				close(pipefd[0]);
-				signal(SIGTERM, SIG_DFL);
+				/* A sweep is short (docker_timeout bounds it): it ends
+				 * by itself, through ws_proc_exit. */
+				signal(SIGTERM, SIG_IGN);
+				sigprocmask(SIG_SETMASK, &old, NULL);
 				signal(SIGINT, SIG_DFL);
 				ws_log_set_tag("[idle]");
 				ws_proc_exit(ws_idle_sweep(ctx->cfg) >= 0 ? 0 : 1);
 			}
+			sigprocmask(SIG_SETMASK, &old, NULL);
 			if (sweeper < 0)
 				sweeper = 0;
 		}
@@ -214,7 +230,10 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			close(fd);
 			continue;
 		}
+		sigprocmask(SIG_BLOCK, &term, &old);
 		pid = fork();
+		if (pid != 0)
+			sigprocmask(SIG_SETMASK, &old, NULL);
 		if (pid < 0) {
 			ws_warn("fork: %s; dropping connection from %s", strerror(errno), ip);
 			close(fd);

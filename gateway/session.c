@@ -117,6 +117,10 @@ static void ws_session_signals(void)
 	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = ws_on_term;
 	sigaction(SIGTERM, &sa, NULL);
+	/* The listener held SIGTERM across fork; one sent meanwhile lands now. */
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
 }
 
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
@@ -224,6 +228,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		ws_audit("session-end", kv);
 	}
 out:
+	alarm(0);
 	if (!c.authed && c.failures > 0)
 		ws_conn_notify(&c, 'F');
 	if (c.fatal && c.down != NULL) {

@@ -5,24 +5,26 @@
 # those that stop an engine (on a private one); then the mutation check.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+t0=$(date +%s)
+stage() { echo "==> $* ($(( $(date +%s) - t0 )) s so far)"; }
 "$top/scripts/setup.sh"
 
-echo "==> clang build (warnings are errors)"
+stage "clang build (warnings are errors)"
 CC=clang cmake -S "$top" -B "$top/build-clang" >/dev/null
 cmake --build "$top/build-clang" -j "$(nproc)" >/dev/null
 
-echo "==> static analysis (cppcheck, clang-tidy with .clang-tidy): any finding fails"
+stage "static analysis (cppcheck, clang-tidy with .clang-tidy): any finding fails"
 srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c gateway/*.c)
 (cd "$top" && cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
     -I common -I config -I auth -I backend -I gateway $srcs)
 (cd "$top" && clang-tidy -p build-clang --quiet --warnings-as-errors='*' $srcs 2>/dev/null)
 
-echo "==> fuzzing the parsers (libFuzzer, 20 s each)"
+stage "fuzzing the parsers (libFuzzer, 15 s each)"
 CC=clang cmake -S "$top" -B "$top/build-fuzz" -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF >/dev/null
 cmake --build "$top/build-fuzz" -j "$(nproc)" >/dev/null
 (cd "$top/build-fuzz" && ctest -L fuzz --output-on-failure)
 
-echo "==> ASan+UBSan build"
+stage "ASan+UBSan build"
 cmake -S "$top" -B "$top/build-asan" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$top/build-asan" -j "$(nproc)" >/dev/null
 
@@ -31,12 +33,15 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd "$top/build-asan"
 # Tests that stop or kill an engine (label "engine", on a private engine) last.
 rc=0
+stage "ctest: unit and integration tests"
 ctest --output-on-failure -LE engine "$@" || rc=1
+stage "ctest: tests on a private engine"
 ctest --output-on-failure -L engine "$@" || rc=1
 
 # Does the suite notice a broken gateway? (docs/testing.md; WSGATE_MUTATION=0 skips)
 if [ "$rc" = 0 ] && [ "${WSGATE_MUTATION:-1}" != 0 ] && [ $# -eq 0 ]; then
-    echo "==> mutation check: the suite must fail for each mutant"
+    stage "mutation check: the suite must fail for each mutant"
     "$top/tests/mutation.sh" || rc=1
 fi
+stage "done ($([ "$rc" = 0 ] && echo passed || echo FAILED))"
 exit $rc

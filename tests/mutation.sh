@@ -12,18 +12,21 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d /tmp/wsgate-mutants.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
-# name | tests that must fail (ctest -R) | what it breaks
+# name | tests to run (ctest -R) | text of a check that must fail | what it breaks
+# A mutant counts as killed only when that very check fails: a flaky check,
+# a dead engine or a broken test elsewhere is not a kill.
 MUTANTS=(
-    "signature|it_t_security|a key offered without a signature logs in (no proof of the private key)"
-    "exit_status|it_t_basic|it_t_clients|the workspace's exit status never reaches the client"
-    "stderr|it_t_basic|the workspace's stderr is sent as stdout"
-    "owner|it_t_accounts|anyone who logs in may enter any workspace"
-    "max_auth_tries|it_t_limits|max_auth_tries is never enforced"
-    "progress_stdout|it_t_provision|the gateway's progress lines are written into the session's stdout"
-    "ws_progress_stdout|it_t_ws|ws prints its progress lines on stdout"
-    "privsep|it_t_security|a logged-in connection keeps root"
-    "penalty|it_t_limits|it_t_pam|failed logins are never penalised"
-    "leak|it_t_audit|a connection's process leaks memory on every login (LeakSanitizer must see it)"
+    "signature|it_t_security|no-signature: no session without a login|a key offered without a signature logs in (no proof of the private key)"
+    "exit_status|it_t_basic|exit 42 gives 42|the workspace's exit status never reaches the client"
+    "stderr|it_t_basic|stdout carries only stdout|the workspace's stderr is sent as stdout"
+    "owner|it_t_accounts|bob's valid key does not open alice's workspace|anyone who logs in may enter any workspace"
+    "max_auth_tries|it_t_limits|max_auth_tries 2:|max_auth_tries is never enforced"
+    "progress_stdout|it_t_provision|no progress line in the data|the gateway's progress lines are written into the session's stdout"
+    "ws_progress_stdout|it_t_ws|and none of them on stdout|ws prints its progress lines on stdout"
+    "privsep|it_t_security|runs as nobody|a logged-in connection keeps root"
+    "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
+    "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
+    "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
 )
 
 # apply NAME DIR: the mutant's edits, each an exact text that must occur.
@@ -67,6 +70,9 @@ E = {
  "leak": [("gateway/session.c",
     "\tc.started = ws_clock_now();",
     "\tc.started = ws_clock_now();\n\t{ char *leak = strdup(c.name); ws_debug(\"mutant %s\", leak); }")],
+ "pam_leak": [("auth/pam.c",
+    "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
+    "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
  "ws_progress_stdout": [("backend/cli.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }
@@ -89,6 +95,7 @@ mkdir -p "$W/src"
 cmake -S "$W/src" -B "$W/build" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
 cmake --build "$W/build" -j "$(nproc)" >/dev/null || exit 1
 cp -a "$W/src" "$W/pristine"
+pristine_sum=$(sha256sum "$W/build/wsgate" "$W/build/ws")
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -96,22 +103,28 @@ want=("$@")
 survived=() killed=()
 for m in "${MUTANTS[@]}"; do
     IFS='|' read -r -a f <<< "$m"
-    name=${f[0]} what=${f[-1]}
-    tests=$(IFS='|'; echo "${f[*]:1:${#f[@]}-2}")
+    name=${f[0]} what=${f[-1]} expect=${f[-2]}
+    tests=$(IFS='|'; echo "${f[*]:1:${#f[@]}-3}")
     if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then continue; fi
     echo "==> mutant $name: $what (tests: $tests)"
     changed=$(apply "$name" "$W/src") || { echo "$changed"; exit 1; }
     if ! cmake --build "$W/build" -j "$(nproc)" >"$W/build.log" 2>&1; then
         tail -20 "$W/build.log"; echo "mutation.sh: mutant $name does not build: fix it in tests/mutation.sh"; exit 1
     fi
+    # The mutant must be in what runs: a stale build tests nothing.
+    if [ "$(sha256sum "$W/build/wsgate" "$W/build/ws")" = "$pristine_sum" ]; then
+        echo "mutation.sh: mutant $name changed no binary: fix it in tests/mutation.sh"; exit 1
+    fi
     t0=$(date +%s)
-    if (cd "$W/build" && ctest -R "^($tests)\$" --output-on-failure >"$W/$name.log" 2>&1); then
-        survived+=("$name")
-        echo "    SURVIVED: the tests passed with this mutant ($(( $(date +%s) - t0 )) s)"
-    else
+    (cd "$W/build" && ctest -R "^($tests)\$" --output-on-failure >"$W/$name.log" 2>&1)
+    if grep '^not ok - ' "$W/$name.log" | grep -qF -- "$expect"; then
         killed+=("$name")
-        echo "    killed ($(( $(date +%s) - t0 )) s) by:"
+        echo "    killed ($(( $(date +%s) - t0 )) s): '$expect' failed; failing checks:"
         grep -E '^not ok' "$W/$name.log" | head -5 | sed 's/^/      /'
+    else
+        survived+=("$name")
+        echo "    SURVIVED: '$expect' did not fail ($(( $(date +%s) - t0 )) s)"
+        grep -E '^not ok' "$W/$name.log" | head -5 | sed 's/^/      other failure: /'
     fi
     # Back to the pristine text, with a new mtime so that it is rebuilt.
     for p in $(echo "$changed" | sort -u); do cp "$W/pristine/$p" "$W/src/$p"; done

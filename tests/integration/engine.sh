@@ -15,7 +15,14 @@ PE_NET=10.213.77.1/24
 
 pe_docker() { docker -H "unix://$PE_SOCK" "$@"; }
 pe_alive() { pe_docker info >/dev/null 2>&1; }
-pe_pid() { cat "$PE_PIDFILE" 2>/dev/null; }
+# pe_pid: the private dockerd's pid, if the pid file names our dockerd (a
+# stale file's pid may belong to someone else by now).
+pe_pid() {
+    local p
+    p=$(cat "$PE_PIDFILE" 2>/dev/null) || return 0
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "dockerd .*--pidfile $PE_PIDFILE" && echo "$p"
+    return 0
+}
 # pe_gone PID: the process has ended (a zombie has).
 pe_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
@@ -25,7 +32,8 @@ pe_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/
 # a live pid in containerd.pid as a running containerd: the pid file goes.
 pe_reap() {
     local i p left pids
-    pids=$(pgrep -f -- "$PE_EXEC/containerd")
+    # ... and its port proxies, by our bridge's container addresses.
+    pids=$(pgrep -f -- "$PE_EXEC/containerd|docker-proxy .*-container-ip ${PE_NET%.*}\.")
     [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
     for i in $(seq 50); do
         left=
@@ -49,13 +57,13 @@ pe_up() {
             ip link set "$PE_BRIDGE" up
         } || { echo "engine.sh: cannot make bridge $PE_BRIDGE" >&2; return 1; }
         # A previous engine of ours that died hard: end what it left.
-        [ -n "$(pe_pid)" ] && pe_gone "$(pe_pid)" && rm -f "$PE_PIDFILE"
+        [ -n "$(pe_pid)" ] || rm -f "$PE_PIDFILE"
         pe_reap || return 1
         mkdir -p "$PE_DATA" "$PE_EXEC"
         setsid nohup env -u WSGATE_TEST_RUN dockerd --data-root "$PE_DATA" --exec-root "$PE_EXEC" --pidfile "$PE_PIDFILE" \
             -H "unix://$PE_SOCK" --bridge "$PE_BRIDGE" --iptables=false --ip6tables=false \
             --ip-masq=false --storage-driver=overlay2 --cgroup-parent=wsgate-test-engine \
-            >>"$PE_LOG" 2>&1 </dev/null &
+            >>"$PE_LOG" 2>&1 </dev/null 8>&- &
         for i in $(seq 300); do pe_alive && break; sleep 0.2; done
         pe_alive || { echo "engine.sh: the private dockerd did not start; see $PE_LOG" >&2; tail -5 "$PE_LOG" >&2; return 1; }
     fi
@@ -76,8 +84,8 @@ pe_kill() {
     pid=$(pe_pid)
     [ -n "$pid" ] || { echo "engine.sh: no pid file $PE_PIDFILE" >&2; return 1; }
     kill "-$sig" "$pid" 2>/dev/null || return 1
-    for i in $(seq 300); do pe_gone "$pid" && break; sleep 0.1; done
-    pe_gone "$pid" || { echo "engine.sh: dockerd $pid did not end on $sig" >&2; return 1; }
+    for i in $(seq 600); do pe_gone "$pid" && break; sleep 0.1; done
+    pe_gone "$pid" || { echo "engine.sh: dockerd $pid did not end on $sig in 60 s (state $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null), in $(cat "/proc/$pid/wchan" 2>/dev/null))" >&2; return 1; }
     [ "$sig" = KILL ] && { rm -f "$PE_PIDFILE"; pe_reap || return 1; }
     return 0
 }
@@ -85,7 +93,7 @@ pe_kill() {
 # pe_down: stops the private engine and removes its bridge; keeps its images.
 pe_down() {
     if [ -n "$(pe_pid)" ] && ! pe_gone "$(pe_pid)"; then
-        pe_docker ps -aq | xargs -r pe_docker rm -f >/dev/null 2>&1
+        pe_docker ps -aq | xargs -r docker -H "unix://$PE_SOCK" rm -f >/dev/null 2>&1
         pe_kill TERM || pe_kill KILL
     fi
     pe_reap

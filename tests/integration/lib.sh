@@ -5,6 +5,11 @@
 set -uo pipefail
 : "${WSGATE_BIN:?set WSGATE_BIN to the wsgate binary}" "${WSGATE_SRC:?set WSGATE_SRC to the source tree}"
 
+# One integration test at a time on this host, whichever tree runs it: they
+# share the engine, the port range and the private engine's paths.
+exec 8>/run/lock/wsgate-it.lock
+flock -w 1800 8 || { echo "not ok - another wsgate test run held the host for 30 min"; exit 1; }
+
 T=$(mktemp -d /tmp/wsgate-it.XXXXXX)
 RUN=t$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 PASS=0
@@ -18,7 +23,7 @@ export WSGATE_TEST_RUN=$RUN
 # wsgate runs) go to files here, whoever the process runs as by then.
 SAN=$(mktemp -d /tmp/wsgate-san.XXXXXX)
 chmod 1777 "$SAN"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN/asan"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SAN/asan:handle_abort=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SAN/ubsan"
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
@@ -132,7 +137,7 @@ gw_start() {
         case "$*" in *penalty_authfail*) ;; *) echo "penalty_authfail = 0;" ;; esac
         printf '%s\n' "$@"
     } > "$T/$name.conf"
-    "$WSGATE_BIN" -f "$T/$name.conf" > "$T/$name.log" 2>&1 &
+    "$WSGATE_BIN" -f "$T/$name.conf" > "$T/$name.log" 2>&1 8>&- &
     pid=$!
     GW_PIDS+=("$pid")
     GW_LOGS+=("$T/$name.log")
@@ -149,19 +154,26 @@ gw_start() {
     sed 's/^/#   /' "$T/$name.log"
     finish
 }
+# proc_gone PID: the process has ended (a zombie has).
+proc_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 # gw_stop PID: stops one gateway as a service manager would (SIGTERM to it
-# and its connections) and waits for all of them; kills what lingers.
+# and its connections), waits for all of them, and fails unless the listener
+# ended normally (exit 0); kills what lingers.
+GW_STOPPED=" "
+all_gone() { local p; for p in "$@"; do proc_gone "$p" || return 1; done; }
 gw_stop() {
-    local p=$1 kids i
+    local p=$1 kids rc
     kids=$(pgrep -P "$p" | tr '\n' ' ')
+    GW_STOPPED="$GW_STOPPED$p "
     kill "$p" $kids 2>/dev/null
-    for i in $(seq 100); do
-        kill -0 "$p" $kids 2>/dev/null || return 0
-        sleep 0.1
-    done
-    not_ok "gateway $p and its connections end on SIGTERM within 10 s"
-    kill -9 "$p" $kids 2>/dev/null
-    return 1
+    if ! wait_until 10 all_gone "$p" $kids; then
+        not_ok "gateway $p and its connections end on SIGTERM within 10 s"
+        kill -9 "$p" $kids 2>/dev/null
+        wait "$p" 2>/dev/null
+        return 1
+    fi
+    wait "$p" 2>/dev/null; rc=$?
+    [ "$rc" = 0 ] || { not_ok "gateway $p ended normally on SIGTERM (exit $rc)"; return 1; }
 }
 
 SSH_OPTS=(-F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
@@ -182,7 +194,8 @@ fwd() {
         -o ControlMaster=yes -o ControlPath="$T/fwd-$tag" -o ExitOnForwardFailure=yes \
         -E "$T/fwd-$tag.log" -f -N "$@" 127.0.0.1 </dev/null
     rc=$?
-    on_exit "ssh -o ControlPath='$T/fwd-$tag' -O exit x"
+    # (stopping the gateway usually ends it first; a leftover is a stray)
+    on_exit "ssh -o ControlPath='$T/fwd-$tag' -O exit x 2>/dev/null; true"
     return $rc
 }
 # fwd_ctl TAG SSH-ARGS...: ssh -O … on the fwd connection TAG.
@@ -261,12 +274,15 @@ gw_max_rss() {
 EXIT_HOOKS=()
 on_exit() { EXIT_HOOKS+=("$*"); }
 # bg_pid PID: a background process the test started; ended at cleanup.
-bg_pid() { on_exit "kill $1 2>/dev/null; wait $1 2>/dev/null"; }
+bg_pid() { on_exit "kill $1 2>/dev/null; wait $1 2>/dev/null; true"; }
 
 # What the engine held before the test: finish checks nothing new is left.
+# (wsgate's own objects only: anyone else's on a shared engine are not ours)
+ours_containers() { docker ps -aq --no-trunc --filter label=org.wsgate.workspace | sort; }
+ours_volumes() { docker volume ls -q --filter label=org.wsgate.workspace | sort; }
 engine_ok >/dev/null 2>&1 && {
-    docker ps -aq --no-trunc | sort > "$T/containers.before"
-    docker volume ls -q | sort > "$T/volumes.before"
+    ours_containers > "$T/containers.before"
+    ours_volumes > "$T/volumes.before"
 }
 
 remove_ours() {
@@ -303,11 +319,18 @@ PY
 
 CLEANED=0
 cleanup() {
-    local p h
+    local p h rc
     [ "$CLEANED" = 1 ] && return
     CLEANED=1
-    for p in "${GW_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && gw_stop "$p"; done
-    for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1; done
+    for p in "${GW_PIDS[@]}"; do
+        if ! proc_gone "$p"; then
+            gw_stop "$p"
+        elif [[ "$GW_STOPPED" != *" $p "* ]]; then
+            wait "$p" 2>/dev/null; rc=$?
+            not_ok "gateway $p ran until the test stopped it (it ended by itself, status $rc)"
+        fi
+    done
+    for h in "${EXIT_HOOKS[@]}"; do eval "$h" >/dev/null 2>&1 || not_ok "cleanup: $h"; done
     engine_ok >/dev/null 2>&1 && remove_ours
 }
 final_cleanup() {
@@ -320,6 +343,8 @@ final_cleanup() {
     if [ -n "${WS_KEEP:-}" ]; then echo "# kept $T and $SAN (WS_KEEP)"; else rm -rf "$T" "$SAN"; fi
 }
 trap final_cleanup EXIT
+# A timeout (ctest's, or timeout(1) around the test) still cleans up.
+trap 'exit 143' TERM INT
 
 # finish: stops the gateways (their connections end normally, so
 # LeakSanitizer runs in each), ends what the test registered, then fails the
@@ -329,16 +354,22 @@ finish() {
     local log f left
     trap - EXIT
     cleanup
+    # Clients the test ended may take a moment to go.
+    wait_until 5 eval '[ -z "$(strays)" ]'
     left=$(strays)
     if [ -n "$left" ]; then
         not_ok "the test left no process behind"
         echo "$left" | sed 's/^/#   /'
     fi
-    if [ -f "$T/containers.before" ] && engine_ok; then
-        left=$(comm -13 "$T/containers.before" <(docker ps -aq --no-trunc | sort))
-        [ -z "$left" ] || { not_ok "the test left no container behind"; docker ps -a --filter "id=${left%%$'\n'*}" | sed 's/^/#   /'; }
-        left=$(comm -13 "$T/volumes.before" <(docker volume ls -q | sort))
-        [ -z "$left" ] || { not_ok "the test left no volume behind"; echo "$left" | sed 's/^/#   /'; }
+    if [ -f "$T/containers.before" ]; then
+        if engine_ok; then
+            left=$(comm -13 "$T/containers.before" <(ours_containers))
+            [ -z "$left" ] || { not_ok "the test left no container behind"; docker ps -a --filter "id=${left%%$'\n'*}" | sed 's/^/#   /'; }
+            left=$(comm -13 "$T/volumes.before" <(ours_volumes))
+            [ -z "$left" ] || { not_ok "the test left no volume behind"; echo "$left" | sed 's/^/#   /'; }
+        else
+            not_ok "the engine answers at the end (leftovers cannot be checked)"
+        fi
     fi
     for f in "$SAN"/*; do
         [ -e "$f" ] || continue
@@ -349,6 +380,11 @@ finish() {
         if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
             not_ok "no sanitizer report in $(basename "$log")"
             grep -E -A20 'Sanitizer|runtime error' "$log" | head -40 | sed 's/^/#   /'
+        fi
+        # The listener logs a child that crashed or ended abnormally.
+        if grep -qE 'error: process [0-9]+ (died of signal|ended with status)' "$log"; then
+            not_ok "no gateway process crashed ($(basename "$log"))"
+            grep -E 'error: process [0-9]+ (died of signal|ended with status)' "$log" | head -5 | sed 's/^/#   /'
         fi
     done
     echo "$PASS passed, $FAIL failed"

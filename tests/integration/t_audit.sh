@@ -14,6 +14,7 @@ timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/stranger" -p "$GW_PORT"
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l 'Evil result=accepted' 127.0.0.1 true 2>/dev/null
 A="$T/audit.log"
 check "the invalid name's attempt is logged" wait_until 10 grep -q "result=invalid-name" "$A"
+check "the first session's end is logged" wait_until 10 grep -q "event=session-end .* workspace=$W " "$A"
 sed 's/^/#   /' "$A" | head -12
 check "accepted key logged with its fingerprint" grep -q "event=auth src=127.0.0.1 port=[0-9]* account=tester workspace=$W method=publickey key=$fp result=accepted" "$A"
 check "session start logged" grep -q "event=session-start src=127.0.0.1 .* workspace=$W .*key=$fp" "$A"

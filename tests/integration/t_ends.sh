@@ -8,6 +8,7 @@ gw_start main
 W=$RUN-ends
 check "the workspace is up" is "$(wssh "$W" echo in)" in
 gw=$GW_PID
+started=$(docker container inspect -f '{{.State.StartedAt}}' "workspace-$W")
 count_children() { pgrep -P "$gw" | wc -l; }
 # sshd session processes in the workspace: a number, or nothing (and failure).
 ws_sshd() { local n; n=$(docker exec "workspace-$W" pgrep -c -f '^sshd: workspace'); [ -n "$n" ] && echo "$n"; }
@@ -18,8 +19,9 @@ pid=$(docker exec "workspace-$W" cat "/tmp/mid-$RUN")
 check "client killed mid-transfer: it had read 20 MiB ($n) from the command (pid ${pid:-none})" \
     eval '[ "$n" = 20971520 ] && [ -n "$pid" ]'
 # (the workspace's head ends on SIGPIPE/EOF once the gateway closes)
+# (sh -c "! test": 0 only when the process is gone, 125+ when docker fails)
 check "client killed mid-transfer: the workspace command is gone" \
-    wait_until 15 not docker exec "workspace-$W" test -d "/proc/${pid:-1}"
+    wait_until 15 docker exec "workspace-$W" sh -c "! test -d /proc/${pid:-1}"
 head -c 300M /dev/zero | wssh "$W" 'head -c 1M > /dev/null; echo done' > "$T/out"
 rc=${PIPESTATUS[1]}
 check "command exits while the client still sends: output arrives" is "$(cat "$T/out")" done
@@ -38,7 +40,8 @@ check "ssh -f: the backgrounded command ran" wait_until 20 eval '[ "$(docker exe
 # ~. : the client ends at once (not after the 20 s of sleep), and the
 # session's command in the workspace goes with it (its pty hangs up).
 t0=$(date +%s)
-(sleep 2; printf '\n~.') | timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -tt -e '~' -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 \
+# ~. is typed once the session's command has printed its marker.
+( wait_until 30 contains "$T/tilde.out" marker-42; printf '\n~.' ) | timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -tt -e '~' -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 \
     'echo marker-$((6*7)); sleep 20' >"$T/tilde.out" 2>&1
 rc=$? took=$(( $(date +%s) - t0 ))
 check "~.: the session had started" contains "$T/tilde.out" marker-42
@@ -68,4 +71,6 @@ echo "# 500 sessions: gateway fds $fds0 -> $fds1, RSS ${rss0} kB -> ${rss1} kB, 
 check "500 sessions: gateway descriptors flat ($fds0 -> $fds1)" eval '[ -n "$fds0" ] && [ "$fds1" = "$fds0" ]'
 check "500 sessions: gateway memory flat ($rss0 -> $rss1 kB, < 512 kB growth)" eval '[ -n "$rss0" ] && [ -n "$rss1" ] && [ $((rss1 - rss0)) -lt 512 ]'
 check "500 sessions: no sshd session left in the workspace ($sshd0 -> $sshd1)" eval '[ -n "$sshd0" ] && [ "$sshd1" = "$sshd0" ]'
+check "the workspace ran all along (never restarted by a client's end)" \
+    is "$(docker container inspect -f '{{.State.StartedAt}}' "workspace-$W")" "$started"
 finish

@@ -99,7 +99,7 @@ out=$(fetch "$rport"); echo "# $out" | tail -1
 check "ssh -R: the workspace's port leads back to the client" is "$out" hello-from-client
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$W" -o ControlMaster=yes -o ControlPath="$T/fwd-R0" \
     -f -N -o ExitOnForwardFailure=yes -R "0:127.0.0.1:$cport" 127.0.0.1 </dev/null >/dev/null 2>"$T/r0.err"
-on_exit "ssh -o ControlPath='$T/fwd-R0' -O exit x"
+on_exit "ssh -o ControlPath='$T/fwd-R0' -O exit x 2>/dev/null; true"
 aport=$(grep -o 'Allocated port [0-9]*' "$T/r0.err" | awk '{print $3}')
 check "ssh -R 0:...: the chosen port is reported (${aport:-none})" [ -n "$aport" ]
 check "ssh -R 0:...: and it works" is "$(fetch "${aport:-1}")" hello-from-client

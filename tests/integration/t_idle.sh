@@ -10,22 +10,25 @@ I=$RUN-idle
 B=$RUN-busy
 check "a workspace to leave idle" is "$(wssh "$I" 'echo still-here > ~/mark; echo in')" in
 check "a workspace to keep busy" is "$(wssh "$B" 'echo in')" in
-wssh "$B" 'echo session-open; sleep 30' > "$T/busy.out" &
+# The busy session lasts until the test releases it, however slow the machine.
+wssh "$B" "echo session-open; while [ ! -e /tmp/release-$RUN ]; do sleep 0.2; done" > "$T/busy.out" &
 busy=$!
 bg_pid "$busy"
 check "the busy workspace's session is open" wait_until 20 contains "$T/busy.out" session-open
 t0=$(date +%s)
 check "the idle workspace is stopped (within 30 s)" wait_until 30 eval '[ "$(state "$I")" = exited ]'
-check "the gateway logs why" contains "$T/idle.log" "stopped workspace $I: no session for"
+check "the gateway logs why" wait_until 10 contains "$T/idle.log" "stopped workspace $I: no session for"
 # A sweep that looked at the busy workspace once it would have been idle for
 # idle_stop seconds but for its session: then it must still run.
 wait_until 10 eval '[ $(( $(date +%s) - t0 )) -ge 5 ]'
 mark=$(wc -l < "$T/idle.log")
 check "a later sweep looked at the busy workspace" \
-    wait_until 15 eval 'tail -n +$((mark + 1)) "$T/idle.log" | grep -q "\[idle\]: docker GET /containers/workspace-$B/top"'
+    wait_until 15 eval 'tail -n +$((mark + 1)) "$T/idle.log" | grep "\[idle\]: docker GET /containers/workspace-$B/top" >/dev/null'
 check "the workspace with a session open was not stopped" is "$(state "$B")" running
 check "nor was it logged as idle" lacks "$T/idle.log" "stopped workspace $B"
 check "the next ssh starts the idle one, data intact" is "$(wssh "$I" cat mark)" still-here
 check "and its session is still open" kill -0 "$busy"
-kill "$busy" 2>/dev/null; wait "$busy" 2>/dev/null
+docker exec "workspace-$B" touch "/tmp/release-$RUN"
+wait "$busy"; rc=$?
+check "the busy session ends normally when released ($rc)" [ "$rc" = 0 ]
 finish

@@ -101,6 +101,14 @@ m=$(wc -l < "$T/penal.log")
 login_from 127.0.0.3
 check "and the guessing address is still refused after that" eval \
     '[ ! -s "$T/from.out" ] && dropped "$T/from.err" && new_log "$T/penal.log" "$m" | grep -F "refusing 127.0.0.3 port" >/dev/null'
+# Probed at a fixed moment, however slow the steps above were: 12 s after
+# the first guess it must still be refused.
+wait_until 20 eval '[ $(( ($(date +%s%N) - t1) / 1000000 )) -ge 12000 ]'
+m=$(wc -l < "$T/penal.log")
+login_from 127.0.0.3
+ms=$(( ($(date +%s%N) - t1) / 1000000 ))
+check "12 s after the first guess ($ms ms) it is still refused" eval \
+    '[ "$ms" -lt 15000 ] && [ ! -s "$T/from.out" ] && dropped "$T/from.err" && new_log "$T/penal.log" "$m" | grep -F "refusing 127.0.0.3 port" >/dev/null'
 in_from_3() { login_from 127.0.0.3 && [ "$(cat "$T/from.out")" = in ] || { sleep 0.4; false; }; }
 check "the penalty runs out (within 40 s)" wait_until 40 in_from_3
 ms=$(( ($(date +%s%N) - t1) / 1000000 ))

@@ -135,7 +135,7 @@ kill -9 "$sp" 2>/dev/null
 wait "$sp"; rc=$?
 kill "$EVP" 2>/dev/null; wait "$EVP" 2>/dev/null
 check "its client vanished mid-create (ssh ended by SIGKILL: $rc)" [ "$rc" = 137 ]
-check "the gateway is done with that connection" wait_until 120 eval '[ -z "$(pgrep -P "$GW_PID")" ]'
+check "the gateway is done with that connection" wait_until 120 eval 'kill -0 "$GW_PID" && [ -z "$(pgrep -P "$GW_PID")" ]'
 check "the engine has settled" wait_until 60 settled "$n"
 check "a login whose client vanished mid-create: whole or nothing" whole_or_nothing "$n"
 finish

@@ -54,6 +54,7 @@ struct ws_bridge {
 void ws_up_blocking(struct ws_bridges *set, int on)
 {
 	ssh_set_blocking(set->up, on);
+	set->up_busy = on;
 }
 
 static size_t ws_min(size_t a, size_t b)
@@ -74,32 +75,27 @@ static size_t ws_write_some(ssh_channel dst, const char *data, size_t len, int i
 	return rc > 0 ? (size_t)rc : 0;
 }
 
-/* Data callback of both sides: forward what the other side's window takes,
- * leave the rest in libssh's buffer (that holds back our window, which is
- * the flow control), and remember to drain it later. */
+/* Data callback of both sides: the data stays in libssh's buffer (which
+ * holds back our window: the flow control) and the pump moves it from the
+ * top of the loop. Writing to the other session from here would flush it,
+ * and flushing processes its incoming packets inside this callback, while
+ * this session is locked: a request among them that must wait for this
+ * session's answer (a direct-tcpip open, a relayed exec) then waits for its
+ * timeout (seen with 50 -L connections at once). */
 static int ws_on_data(ssh_session session, ssh_channel channel, void *data,
     uint32_t len, int is_stderr, void *userdata)
 {
 	struct ws_bridge *b = userdata;
 	struct ws_flow *f = channel == b->c2w.src ? &b->c2w : &b->w2c;
-	size_t n;
-	int err = is_stderr ? 1 : 0;
 
 	(void)session;
+	(void)data;
 	if (f->dst == NULL || f->closed_in)
 		return (int)len;
 	if (!ssh_channel_is_open(f->dst))
 		return (int)len; /* nobody left to read it */
-	/* Older data waits in the carry or libssh's buffer: keep the order. */
-	if (f->carry[err].len > 0) {
-		f->pending[err] = 1;
-		return 0;
-	}
-	n = ws_write_some(f->dst, data, len, f == &b->w2c && is_stderr);
-	*f->counter += n;
-	if (n < len)
-		f->pending[err] = 1;
-	return (int)n;
+	f->pending[is_stderr ? 1 : 0] = 1;
+	return 0;
 }
 
 static void ws_on_eof(ssh_session session, ssh_channel channel, void *userdata)

@@ -24,6 +24,7 @@ struct ws_bridges {
 	ssh_session down, up;
 	int max_channels, no_pty, no_port_forwarding, no_agent, no_x11, count;
 	int agent_asked, x11_asked;   /* the client asked for these forwardings */
+	int up_busy;                  /* a request is being relayed (ws_up_blocking) */
 	struct ws_rfwd rfwd[WS_MAX_RFWD]; /* ssh -R listeners held on the workspace */
 	int nrfwd;
 	uint64_t bytes_in, bytes_out;  /* client -> workspace, workspace -> client */

@@ -17,6 +17,13 @@ static ssh_channel ws_open_towards_client(struct ws_bridges *set, const char *or
 
 	if (set->count >= set->max_channels)
 		return NULL;
+	/* Inside a request relayed to the workspace the client's session is
+	 * locked by the callback we are in: an open there could not be answered
+	 * until the relay's timeout. Refused; the workspace's tool retries. */
+	if (set->up_busy) {
+		ws_info("refusing the workspace's %s channel while a request is relayed", orig ? "X11" : "agent");
+		return NULL;
+	}
 	if ((down = ssh_channel_new(set->down)) == NULL || (up = ssh_channel_new(set->up)) == NULL)
 		goto fail;
 	ssh_set_blocking(set->down, 1);

@@ -499,7 +499,9 @@ static int ws_bridge_pump(struct ws_bridge *b)
 	if (!b->c2w.closed_in && ssh_channel_is_open(down)) {
 		int out_wait = ws_flow_drain(&b->w2c, 0, 0);
 		out_wait |= ws_flow_drain(&b->w2c, 1, 1);
-		if (out_wait)
+		/* Reading stderr may have taken in packets (stdout data, then EOF
+		 * and CLOSE): look again before EOF, or that data is lost. */
+		if (out_wait || b->w2c.pending[0] || b->w2c.pending[1])
 			return 1;
 		if (b->w2c.eof_in && !b->w2c.eof_out) {
 			ssh_channel_send_eof(down);

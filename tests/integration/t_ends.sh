@@ -55,12 +55,13 @@ sshd0=$(ws_sshd)
 check "no sshd session before the 500 ($sshd0)" is "$sshd0" 0
 for batch in $(seq 50); do
     pids=()
-    for i in $(seq 10); do wssh "$W" "echo ok-$batch-$i" > "$T/s-$batch-$i" 2>&1 & pids+=($!); done
+    for i in $(seq 10); do { wssh "$W" "echo ok-$batch-$i"; echo "rc=$?" >&2; } > "$T/s-$batch-$i" 2>"$T/s-$batch-$i.err" & pids+=($!); done
     wait "${pids[@]}"
 done
 good=0
 for batch in $(seq 50); do for i in $(seq 10); do
-    [ "$(cat "$T/s-$batch-$i")" = "ok-$batch-$i" ] && good=$((good + 1))
+    if [ "$(cat "$T/s-$batch-$i")" = "ok-$batch-$i" ]; then good=$((good + 1));
+    else echo "# session $batch-$i printed:"; sed 's/^/#   /' "$T/s-$batch-$i" "$T/s-$batch-$i.err"; fi
 done; done
 check "500 sessions: all 500 logged in and ran their command ($good)" [ "$good" = 500 ]
 check "500 sessions: no session process left behind" wait_until 10 eval '[ "$(count_children)" = 0 ]'

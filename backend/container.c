@@ -75,6 +75,31 @@ static int ws_port_of(struct json_object *map)
 	return ws_port_parse(ws_json_str(first, "HostPort"));
 }
 
+/* The named volumes mounted at the workspace's two places (Mounts). */
+static void ws_mounts(struct ws_container *c, struct json_object *obj)
+{
+	struct json_object *mounts = NULL, *m;
+	const char *type, *name, *dest;
+	size_t i;
+
+	if (!json_object_object_get_ex(obj, "Mounts", &mounts) ||
+	    !json_object_is_type(mounts, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(mounts); i++) {
+		m = json_object_array_get_idx(mounts, i);
+		type = ws_json_str(m, "Type");
+		name = ws_json_str(m, "Name");
+		dest = ws_json_str(m, "Destination");
+		if (type == NULL || strcmp(type, "volume") != 0 || name == NULL || dest == NULL ||
+		    strlen(name) >= WS_VOLUME_NAME_MAX)
+			continue;
+		if (strcmp(dest, "/home/workspace") == 0)
+			snprintf(c->home_volume, sizeof(c->home_volume), "%s", name);
+		else if (strcmp(dest, "/var/lib/docker") == 0)
+			snprintf(c->docker_volume, sizeof(c->docker_volume), "%s", name);
+	}
+}
+
 ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 {
 	struct ws_container c;
@@ -119,7 +144,39 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 	c.port = ws_port_of(ws_json_obj(ws_json_obj(obj, "NetworkSettings"), "Ports"));
 	if (c.port == 0)
 		c.port = ws_port_of(ws_json_obj(hostcfg, "PortBindings"));
+	ws_mounts(&c, obj);
 	*out = c;
+	return WS_OK;
+}
+
+/* A label value that fits, or "" (an overlong one matches nothing). */
+static void ws_label_copy(struct json_object *labels, const char *key, char *out, size_t outlen)
+{
+	const char *s = ws_json_str(labels, key);
+
+	out[0] = '\0';
+	if (s != NULL && strlen(s) < outlen)
+		snprintf(out, outlen, "%s", s);
+}
+
+ws_err ws_volume_parse(struct json_object *obj, struct ws_volume *out)
+{
+	struct ws_volume v;
+	struct json_object *labels;
+	const char *s;
+
+	memset(&v, 0, sizeof(v));
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+	    (s = ws_json_str(obj, "Name")) == NULL || strlen(s) >= sizeof(v.name))
+		return WS_ERR_INVALID;
+	snprintf(v.name, sizeof(v.name), "%s", s);
+	labels = ws_json_obj(obj, "Labels");
+	v.labelled = ws_json_str(labels, WS_LABEL_WORKSPACE) != NULL;
+	ws_label_copy(labels, WS_LABEL_WORKSPACE, v.workspace, sizeof(v.workspace));
+	ws_label_copy(labels, WS_LABEL_ROLE, v.role, sizeof(v.role));
+	ws_label_copy(labels, WS_LABEL_OWNER, v.owner, sizeof(v.owner));
+	ws_label_copy(labels, WS_LABEL_CLONE, v.clone, sizeof(v.clone));
+	*out = v;
 	return WS_OK;
 }
 

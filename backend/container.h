@@ -1,5 +1,5 @@
-/* container.h — what wsgate reads from Docker's container JSON. Pure parsing:
- * no I/O, so it is unit-tested and fuzzed on recorded replies. */
+/* container.h — what wsgate reads from Docker's container and volume JSON.
+ * Pure parsing: no I/O, so it is unit-tested and fuzzed on recorded replies. */
 #ifndef WSGATE_CONTAINER_H
 #define WSGATE_CONTAINER_H
 
@@ -13,6 +13,10 @@
 #define WS_LABEL_HOSTKEY "org.wsgate.hostkey"
 #define WS_LABEL_OWNER "org.wsgate.owner"
 #define WS_LABEL_CLONE "org.wsgate.clone"
+#define WS_LABEL_ROLE "org.wsgate.role"      /* volumes: "home" or "docker" */
+
+/* Longest engine volume name wsgate uses or accepts. */
+#define WS_VOLUME_NAME_MAX 96
 
 enum ws_cstate {
 	WS_CSTATE_UNKNOWN = 0,
@@ -39,11 +43,30 @@ struct ws_container {
 	char created[40];   /* Created, RFC 3339 */
 	char started[40];   /* State.StartedAt, RFC 3339 ("0001-..." if never) */
 	char error[256];    /* State.Error, "" if none */
+	/* The volumes mounted at /home/workspace and /var/lib/docker, "" if
+	 * none (or a name too long to be wsgate's). */
+	char home_volume[WS_VOLUME_NAME_MAX];
+	char docker_volume[WS_VOLUME_NAME_MAX];
+};
+
+/* What wsgate reads of a volume (GET /volumes/{name}). */
+struct ws_volume {
+	char name[WS_VOLUME_NAME_MAX];
+	int labelled;            /* carries WS_LABEL_WORKSPACE */
+	char workspace[64];      /* WS_LABEL_WORKSPACE, "" if none or overlong */
+	char role[16];           /* WS_LABEL_ROLE, "" if none (made before roles) */
+	char owner[33];          /* WS_LABEL_OWNER, "" if none or overlong */
+	char clone[256];         /* WS_LABEL_CLONE (home volumes), "" if none */
 };
 
 /* Fills *c from the reply of GET /containers/{name}/json. Returns
  * WS_ERR_INVALID when obj is not such a reply; *c is set only on WS_OK. */
 ws_err ws_container_parse(struct json_object *obj, struct ws_container *c);
+
+/* Fills *v from the reply of GET /volumes/{name}. Overlong label values are
+ * taken as absent (they cannot match anything). WS_ERR_INVALID when obj is
+ * not such a reply; *v is set only on WS_OK. */
+ws_err ws_volume_parse(struct json_object *obj, struct ws_volume *v);
 
 /* Returns the name of state ("running", ...). */
 const char *ws_cstate_str(enum ws_cstate state);

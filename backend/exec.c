@@ -48,8 +48,8 @@ void ws_exec_demux(const unsigned char *buf, size_t len, int i, ws_exec_line_fn 
 	}
 }
 
-/* POST /containers/workspace-NAME/exec: returns the exec id in id. */
-static ws_err ws_exec_create(struct ws_docker *d, const char *name, const char *user,
+/* POST /containers/CNAME/exec: returns the exec id in id. */
+static ws_err ws_exec_create(struct ws_docker *d, const char *cname, const char *user,
     const char *cmd, char *id, size_t idlen, char *why, size_t whylen)
 {
 	struct json_object *body = json_object_new_object(), *argv = json_object_new_array();
@@ -71,7 +71,7 @@ static ws_err ws_exec_create(struct ws_docker *d, const char *name, const char *
 	    json_object_object_add(body, "AttachStderr", json_object_new_boolean(1)) != 0 ||
 	    json_object_object_add(body, "WorkingDir", json_object_new_string("/home/workspace")) != 0)
 		goto out;
-	snprintf(path, sizeof(path), "/containers/workspace-%s/exec", name);
+	snprintf(path, sizeof(path), "/containers/%s/exec", cname);
 	rc = ws_docker_request(d, "POST", path,
 	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
 	if (rc != WS_OK) {
@@ -89,7 +89,7 @@ out:
 	return rc;
 }
 
-ws_err ws_exec_run(struct ws_docker *d, const char *name, const char *user, const char *cmd,
+ws_err ws_exec_run(struct ws_docker *d, const char *cname, const char *user, const char *cmd,
     int i, ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen)
 {
 	struct ws_dynbuf *out = NULL;
@@ -98,13 +98,13 @@ ws_err ws_exec_run(struct ws_docker *d, const char *name, const char *user, cons
 	long status = 0;
 	ws_err rc;
 
-	if ((rc = ws_exec_create(d, name, user, cmd, id, sizeof(id), why, whylen)) != WS_OK)
+	if ((rc = ws_exec_create(d, cname, user, cmd, id, sizeof(id), why, whylen)) != WS_OK)
 		return rc;
 	snprintf(path, sizeof(path), "/exec/%s/start", id);
 	rc = ws_docker_request_raw(d, "POST", path, "{\"Detach\":false,\"Tty\":false}",
 	    WS_EXEC_MAX_OUTPUT, &status, &out);
 	if (rc == WS_ERR_TOO_LARGE) {
-		ws_warn("post-start output of workspace %s cut at %zu KiB", name, WS_EXEC_MAX_OUTPUT / 1024);
+		ws_warn("output of a command in %s cut at %zu KiB", cname, WS_EXEC_MAX_OUTPUT / 1024);
 	} else if (rc != WS_OK) {
 		snprintf(why, whylen, "exec did not finish: %s", ws_err_str(rc));
 		goto out;
@@ -124,26 +124,4 @@ out:
 	json_object_put(reply);
 	ws_dynbuf_free(out);
 	return rc;
-}
-
-ws_err ws_exec_post_start(struct ws_docker *d, const char *name, const char *user,
-    char *const *cmds, ws_exec_line_fn fn, void *arg, char *why, size_t whylen)
-{
-	char detail[300];
-	int i, code = 0;
-	ws_err rc, first = WS_OK;
-
-	for (i = 0; cmds != NULL && cmds[i] != NULL; i++) {
-		rc = ws_exec_run(d, name, user, cmds[i], i + 1, fn, arg, &code, detail, sizeof(detail));
-		if (rc == WS_OK && code == 0)
-			continue;
-		if (first == WS_OK) {
-			if (rc != WS_OK)
-				snprintf(why, whylen, "post-start command %d could not run: %s", i + 1, detail);
-			else
-				snprintf(why, whylen, "post-start command %d exited with %d", i + 1, code);
-			first = rc != WS_OK ? rc : WS_ERR_DOCKER;
-		}
-	}
-	return first;
 }

@@ -1,5 +1,6 @@
-/* exec.h — running commands inside a workspace through the engine's exec API
- * (post-start scripts), with their output captured and capped. */
+/* exec.h — running commands inside a container through Docker's exec API
+ * (clone, post-start), with their output captured and capped; and the
+ * engine's multiplexed output stream. */
 #ifndef WSGATE_EXEC_H
 #define WSGATE_EXEC_H
 
@@ -14,17 +15,11 @@
 /* Called once per output line (without its newline) of command index i. */
 typedef void (*ws_exec_line_fn)(void *arg, int i, const char *line);
 
-/* Runs cmd with bash -lc as user inside workspace-NAME and waits for it (d's
- * timeout bounds it). Sets *exit_code; each output line goes to fn. Returns
- * WS_ERR_* with why set when the engine refused or failed. */
-ws_err ws_exec_run(struct ws_docker *d, const char *name, const char *user, const char *cmd,
+/* Runs cmd with bash -lc as user inside the container cname and waits for it
+ * (d's timeout bounds it). Sets *exit_code; each output line goes to fn.
+ * Returns WS_ERR_* with why set when the engine refused or failed. */
+ws_err ws_exec_run(struct ws_docker *d, const char *cname, const char *user, const char *cmd,
     int i, ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen);
-
-/* Runs the post-start commands (NULL-terminated) in order as user, their
- * output lines to fn. Returns WS_OK when all exited 0; otherwise the first
- * failure, with why saying which command and how. Later ones still run. */
-ws_err ws_exec_post_start(struct ws_docker *d, const char *name, const char *user,
-    char *const *cmds, ws_exec_line_fn fn, void *arg, char *why, size_t whylen);
 
 /* Splits the engine's multiplexed stream (8-byte frame headers) of len bytes
  * into lines for fn; a truncated last frame is taken as far as it goes.

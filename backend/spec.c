@@ -143,26 +143,19 @@ out:
 	return rc;
 }
 
-/* A named volume mounted at target, labelled as this workspace's. */
-static int ws_mount(struct json_object *mounts, const char *vol, const char *target,
-    const char *name)
+/* A named volume mounted at target. It exists already, made and checked by
+ * the workspace layer, so no options: they would apply only to a volume the
+ * engine made itself. */
+static int ws_mount(struct json_object *mounts, const char *vol, const char *target)
 {
-	struct json_object *m = json_object_new_object(), *vo = json_object_new_object(),
-	    *labels = json_object_new_object();
-	int bad = m == NULL || vo == NULL || labels == NULL;
+	struct json_object *m = json_object_new_object();
+	int bad = m == NULL;
 
-	if (bad) {
-		json_object_put(m);
-		json_object_put(vo);
-		json_object_put(labels);
+	if (bad)
 		return 1;
-	}
-	bad |= ws_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
-	bad |= ws_add(vo, "Labels", labels);
 	bad |= ws_add(m, "Type", json_object_new_string("volume"));
 	bad |= ws_add(m, "Source", json_object_new_string(vol));
 	bad |= ws_add(m, "Target", json_object_new_string(target));
-	bad |= ws_add(m, "VolumeOptions", vo);
 	bad |= ws_push(mounts, m);
 	return bad;
 }
@@ -196,7 +189,7 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 	    *pb = json_object_new_object(), *binds = json_object_new_array(),
 	    *bind = json_object_new_object(), *mounts = json_object_new_array(),
 	    *exposed = json_object_new_object();
-	char vol[96], dvol[96], portstr[8];
+	char portstr[8];
 	int bad, privileged = s->dind != NULL && strcmp(s->dind, "privileged") == 0;
 	int dind = s->dind != NULL && strcmp(s->dind, "off") != 0;
 	ws_err rc = WS_ERR_NOMEM;
@@ -214,8 +207,6 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 		json_object_put(exposed);
 		goto out;
 	}
-	snprintf(vol, sizeof(vol), "workspace-%s", name);
-	snprintf(dvol, sizeof(dvol), "workspace-%s-docker", name);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	/* Children first, so that each add hands ownership to its parent. */
 	bad |= ws_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
@@ -227,15 +218,14 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 		bad |= ws_add(labels, WS_LABEL_CLONE, json_object_new_string(s->clone_url));
 	bad |= ws_env(env, "WSGATE_HOST_KEY", priv);
 	bad |= ws_env(env, "WSGATE_AUTHORIZED_KEYS", s->gateway_key);
-	bad |= ws_env(env, "WSGATE_CLONE_URL", s->clone_url ? s->clone_url : "");
 	bad |= ws_env(env, "WSGATE_DIND", dind ? "1" : "0");
 	bad |= ws_add(exposed, "22/tcp", json_object_new_object());
 	bad |= ws_add(bind, "HostIp", json_object_new_string(s->publish_address));
 	bad |= ws_add(bind, "HostPort", json_object_new_string(portstr));
 	bad |= ws_push(binds, bind);
 	bad |= ws_add(pb, "22/tcp", binds);
-	bad |= ws_mount(mounts, vol, "/home/workspace", name);
-	bad |= ws_mount(mounts, dvol, "/var/lib/docker", name);
+	bad |= ws_mount(mounts, s->home_volume, "/home/workspace");
+	bad |= ws_mount(mounts, s->docker_volume, "/var/lib/docker");
 	bad |= ws_add(hc, "PortBindings", pb);
 	bad |= ws_add(hc, "Mounts", mounts);
 	bad |= ws_add(hc, "Init", json_object_new_boolean(1));

@@ -1,7 +1,7 @@
-/* spec.h — what a new workspace is made of, as one POST /containers/create
- * body: image, labels, both volumes, sshd port, host key, the gateway's key,
- * credentials (environment and files), limits and privilege. Everything goes
- * into that one call, so a half-made workspace cannot exist. */
+/* spec.h — what a workspace container is made of, as one POST
+ * /containers/create body: image, labels, both volumes (which exist already,
+ * labelled: the workspace layer checks them first), sshd port, host key, the
+ * gateway's key, credentials (environment and files), limits and privilege. */
 #ifndef WSGATE_SPEC_H
 #define WSGATE_SPEC_H
 
@@ -20,7 +20,9 @@ struct ws_spec {
 	const char *publish_address; /* host address the sshd port is published on */
 	const char *gateway_key;     /* "type base64" the workspace's sshd accepts */
 	const char *owner;           /* account recorded as owner, or NULL */
-	const char *clone_url;       /* repository cloned at first start, or NULL */
+	const char *clone_url;       /* repository cloned into ~/repo, or NULL */
+	const char *home_volume;     /* engine volume mounted at /home/workspace */
+	const char *docker_volume;   /* engine volume mounted at /var/lib/docker */
 	char *const *env;            /* "KEY=VALUE" for every session, or NULL */
 	char *const *files;          /* "SOURCE:DEST", or NULL */
 	int cpu_millis;              /* 0 = no limit */
@@ -30,8 +32,9 @@ struct ws_spec {
 
 /* Builds the create body for workspace NAME with sshd on host port, its host
  * key priv (OpenSSH private key text) and pub ("type base64", pinned in a
- * label). Reads the files. On WS_OK *out is the body (json_object_put it);
- * otherwise why (size whylen) says what is wrong, for the user. */
+ * label), mounting s->home_volume and s->docker_volume. Reads the files. On
+ * WS_OK *out is the body (json_object_put it); otherwise why (size whylen)
+ * says what is wrong, for the user. */
 ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const char *priv,
     const char *pub, struct json_object **out, char *why, size_t whylen);
 

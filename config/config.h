@@ -21,7 +21,7 @@ struct ws_config {
 	char **access;          /* NULL-terminated */
 	char **create;          /* NULL-terminated */
 	char **env, **files, **post_start;
-	int cpu_millis, memory_mb, post_start_timeout, idle_stop;
+	int cpu_millis, memory_mb, post_start_timeout, clone_timeout, idle_stop;
 	char *docker_in_docker;
 	char *accounts_dir;
 	char *docker_socket;

@@ -55,6 +55,8 @@ const struct ws_option ws_options[] = {
 	  "Shell commands run inside a workspace (as its user, bash -lc) each time wsgate or ws starts it; output goes to the log.", 1 },
 	{ "post_start_timeout", WS_OPT_INT, OFF(post_start_timeout), 1, 3600, 300, NULL,
 	  "Seconds all post_start commands of one start may take.", 0 },
+	{ "clone_timeout", WS_OPT_INT, OFF(clone_timeout), 1, 3600, 600, NULL,
+	  "Seconds the clone of a workspace's repository (ws create --clone) may take at one start.", 0 },
 	{ "idle_stop", WS_OPT_INT, OFF(idle_stop), 0, 2592000, 0, NULL,
 	  "Stop a running workspace after this many seconds without any session (0 = never).", 0 },
 	{ "accounts_dir", WS_OPT_STRING, OFF(accounts_dir), 1, 4095, 0, "/etc/wsgate/accounts",

@@ -5,6 +5,7 @@
 #include "admin.h"
 #include "log.h"
 #include "strv.h"
+#include "workspace.h"
 
 int ws_idle_interval(int idle_stop)
 {
@@ -15,7 +16,7 @@ int ws_idle_interval(int idle_stop)
 
 int ws_idle_sweep(const struct ws_config *cfg)
 {
-	struct ws_docker *d = ws_docker_new(cfg->docker_socket, cfg->docker_timeout);
+	struct ws_engine *d = ws_workspace_engine(cfg, cfg->docker_timeout);
 	struct ws_admin_info a;
 	char **names = NULL, why[400];
 	size_t i;
@@ -24,7 +25,7 @@ int ws_idle_sweep(const struct ws_config *cfg)
 	if (d == NULL || ws_admin_list(d, &names, why, sizeof(why)) != WS_OK)
 		goto out;
 	for (i = 0; names[i] != NULL; i++) {
-		if (ws_admin_info(d, names[i], &a, why, sizeof(why)) != WS_OK ||
+		if (ws_admin_info(d, names[i], &a, why, sizeof(why)) != WS_OK || a.orphan ||
 		    a.c.state != WS_CSTATE_RUNNING || a.active || a.last_used == 0 ||
 		    time(NULL) - a.last_used < cfg->idle_stop)
 			continue;
@@ -38,6 +39,6 @@ int ws_idle_sweep(const struct ws_config *cfg)
 	}
 out:
 	ws_strv_free(names);
-	ws_docker_free(d);
+	ws_engine_free(d);
 	return stopped;
 }

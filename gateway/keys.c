@@ -34,6 +34,18 @@ static ws_err ws_mkparent(const char *path)
 	return WS_OK;
 }
 
+ws_err ws_key_load(const char *path, ssh_key *key)
+{
+	ssh_key k = NULL;
+
+	if (access(path, F_OK) != 0)
+		return WS_ERR_NOT_FOUND;
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &k) != SSH_OK)
+		return WS_ERR_SSH;
+	*key = k;
+	return WS_OK;
+}
+
 ws_err ws_key_load_or_create(const char *path, ssh_key *key)
 {
 	ssh_key k = NULL;

@@ -14,9 +14,9 @@ CC=clang cmake -S "$top" -B "$top/build-clang" >/dev/null
 cmake --build "$top/build-clang" -j "$(nproc)" >/dev/null
 
 stage "static analysis (cppcheck, clang-tidy with .clang-tidy): any finding fails"
-srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c gateway/*.c)
+srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c workspace/*.c gateway/*.c)
 (cd "$top" && cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-    -I common -I config -I auth -I backend -I gateway $srcs)
+    -I common -I config -I auth -I backend -I workspace -I gateway $srcs)
 (cd "$top" && clang-tidy -p build-clang --quiet --warnings-as-errors='*' $srcs 2>/dev/null)
 
 stage "fuzzing the parsers (libFuzzer, 15 s each)"

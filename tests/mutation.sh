@@ -24,6 +24,8 @@ MUTANTS=(
     "progress_stdout|it_t_provision|no progress line in the data|the gateway's progress lines are written into the session's stdout"
     "ws_progress_stdout|it_t_ws|and none of them on stdout|ws prints its progress lines on stdout"
     "privsep|it_t_security|runs as nobody|a logged-in connection keeps root"
+    "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
+    "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
@@ -50,8 +52,14 @@ E = {
     "rc = is_stderr ? ssh_channel_write_stderr(dst, data, (uint32_t)n) :",
     "rc = (is_stderr && 0) ? ssh_channel_write_stderr(dst, data, (uint32_t)n) :")],
  "owner": [("gateway/reach.c",
-    "return ws_policy_may_enter(a->cfg->access, a->who, a->name, ct->managed ? ct->owner : \"\");",
+    "return ws_policy_may_enter(a->cfg->access, a->who, a->name, owner);",
     "return 1;")],
+ "orphan_owner": [("workspace/workspace.c",
+    "\t\tif (!ws_admitted(r, o.owner))\n\t\t\treturn ws_fail(r, WS_ERR_DENIED);",
+    "\t\tif (0)\n\t\t\treturn ws_fail(r, WS_ERR_DENIED);")],
+ "entrant_settings": [("workspace/workspace.c",
+    "if ((rc = ws_config_for_account(r->p->cfg, owner, &acfg, why, sizeof(why))) != WS_OK) {",
+    "if ((rc = ws_config_for_account(r->p->cfg, r->p->entrant[0] ? r->p->entrant : owner, &acfg, why, sizeof(why))) != WS_OK) {")],
  "max_auth_tries": [("gateway/login.c",
     "if (++c->failures >= c->ctx->cfg->max_auth_tries) {",
     "if (++c->failures >= 1000000) {")],
@@ -73,7 +81,7 @@ E = {
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
- "ws_progress_stdout": [("backend/cli.c",
+ "ws_progress_stdout": [("workspace/cli.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }
 if name not in E:

@@ -5,9 +5,10 @@
 #   WSGATE_AUTHORIZED_KEYS   the gateway's public key
 #   WSGATE_ENV_KEYS          names of variables every session gets (credentials)
 #   WSGATE_FILES, WSGATE_FILE_n   "DEST\nCONTENT" files to write (credentials)
-#   WSGATE_CLONE_URL         repository cloned into ~/repo until it exists
 #   WSGATE_DIND              1: start the workspace's own dockerd (needs CAP_SYS_ADMIN)
 # Each step is idempotent, so an interrupted start is finished by the next one.
+# The repository is cloned by wsgate once sshd answers (its bring-up), so
+# that a clone is awaited and its failure reported.
 # The variables are removed before sshd starts so no session inherits them.
 set -eu
 nl='
@@ -60,19 +61,6 @@ while [ "$i" -le "${WSGATE_FILES:-0}" ]; do
     i=$((i + 1))
 done
 
-# The repository, until one clone has succeeded (a partial one is redone).
-if [ -n "${WSGATE_CLONE_URL:-}" ] && [ ! -d /home/workspace/repo ]; then
-    echo "wsgate: cloning $WSGATE_CLONE_URL into /home/workspace/repo"
-    rm -rf /home/workspace/.repo.partial
-    if runuser -u workspace -- git clone --quiet "$WSGATE_CLONE_URL" /home/workspace/.repo.partial; then
-        mv /home/workspace/.repo.partial /home/workspace/repo
-        echo "wsgate: clone done"
-    else
-        rm -rf /home/workspace/.repo.partial
-        echo "wsgate: clone of $WSGATE_CLONE_URL failed; the next start tries again" >&2
-    fi
-fi
-
 # Docker-in-Docker needs CAP_SYS_ADMIN (wsgate's docker_in_docker = "caps" or
 # "privileged"). Without full privilege the engine mounts the cgroup
 # hierarchies read-only: mount them afresh, writable, and keep the inner
@@ -99,5 +87,5 @@ if [ "${WSGATE_DIND:-0}" = 1 ] && command -v dockerd >/dev/null &&
     echo "wsgate: dockerd started (data in /var/lib/docker)"
 fi
 
-unset WSGATE_HOST_KEY WSGATE_AUTHORIZED_KEYS WSGATE_ENV_KEYS WSGATE_FILES WSGATE_CLONE_URL WSGATE_DIND
+unset WSGATE_HOST_KEY WSGATE_AUTHORIZED_KEYS WSGATE_ENV_KEYS WSGATE_FILES WSGATE_DIND
 exec /usr/sbin/sshd -D -e

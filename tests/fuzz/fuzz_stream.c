@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
+#include "sshdlog.h"
 #include "exec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,6 +22,6 @@ static void on_line(void *arg, int i, const char *line)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ws_exec_demux(data, size, 1, on_line, NULL);
-	(void)ws_admin_last_session(data, size);
+	(void)ws_sshdlog_last_session(data, size);
 	return 0;
 }

@@ -35,6 +35,7 @@ check() {
     local d=$1; shift
     if [ $# -eq 0 ]; then not_ok "$d (the check has no command: a test bug)"; return 1; fi
     if [ "$1" = bash ] && [ "${2:-}" = -c ]; then not_ok "$d (use check_sh, not bash -c: a test bug)"; return 1; fi
+    case $1 in check|check_sh) not_ok "$d (a check inside a check: a test bug)"; return 1 ;; esac
     if "$@"; then ok "$d"; return 0; fi
     not_ok "$d"
     return 1
@@ -220,22 +221,34 @@ WS_BIN=$(dirname "$WSGATE_BIN")/ws
 ws() { timeout 120 "$WS_BIN" -f "$T/main.conf" "$@"; }
 
 # whole_or_nothing NAME: after an interrupted create, workspace-NAME is either
-# whole (labels, both volumes, and it starts and lets tester in) or absent
-# with no volume left. The engine must answer: a dead engine is no verdict.
+# whole (labels, both volumes, and it starts and lets tester in), or absent
+# with no volume left, or an orphan: tester's labelled volumes without a
+# container, which ws list shows as orphaned and ws start makes whole. The
+# engine must answer: a dead engine is no verdict.
 whole_or_nothing() {
     local n=$1
     engine_ok || return 1
     if present container "workspace-$n" 2>/dev/null; then
         [ -n "$(label "$n" org.wsgate.hostkey)" ] &&
         [ "$(ws_owner "$n")" = tester ] &&
-        present volume "workspace-$n" && present volume "workspace-$n-docker" &&
+        present volume "workspace-$n" && present volume "workspace-$n.docker" &&
         ws start "$n" >"$T/won.out" 2>&1 && [ "$(wssh "$n" echo in)" = in ] && { echo "# $n: whole"; return 0; }
         echo "# workspace-$n: $(docker container inspect -f '{{.State.Status}} {{.State.Error}}' "workspace-$n" 2>&1)"
         sed 's/^/#   /' "$T/won.out" 2>/dev/null
         return 1
     fi
-    absent volume "workspace-$n" && absent volume "workspace-$n-docker" && { echo "# $n: nothing"; return 0; }
-    echo "# no workspace-$n, but volumes: $(docker volume ls -q --filter "name=workspace-$n" | tr '\n' ' ')"
+    absent volume "workspace-$n" && absent volume "workspace-$n.docker" && { echo "# $n: nothing"; return 0; }
+    # An orphan: tester's, listed as such, and ws start makes it whole.
+    local o
+    for o in "workspace-$n" "workspace-$n.docker"; do
+        present volume "$o" 2>/dev/null || continue
+        [ "$(docker volume inspect -f '{{ index .Labels "org.wsgate.workspace" }}/{{ index .Labels "org.wsgate.owner" }}' "$o")" = "$n/tester" ] ||
+            { echo "# volume $o is not labelled as tester's $n"; return 1; }
+    done
+    "$WS_BIN" -f "$T/main.conf" list | grep -E "^$n +orphaned +- +tester " >/dev/null || { echo "# ws list does not show $n as orphaned"; return 1; }
+    ws start "$n" >"$T/won.out" 2>&1 && [ "$(ws_owner "$n")" = tester ] && [ "$(wssh "$n" echo in)" = in ] &&
+        { echo "# $n: an orphan, made whole by ws start"; return 0; }
+    echo "# orphan $n could not be made whole:"; sed 's/^/#   /' "$T/won.out"
     return 1
 }
 

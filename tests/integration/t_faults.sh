@@ -36,7 +36,7 @@ expect_line "$GW_PORT" "$RUN-noimg" \
     "wsgate: workspace '$RUN-noimg' could not be created: image wsgate-no-such-image:none not found" "image missing"
 check "image missing leaves no container" absent container "workspace-$RUN-noimg"
 check "image missing leaves no volume" \
-    eval 'absent volume "workspace-$RUN-noimg" && absent volume "workspace-$RUN-noimg-docker"'
+    eval 'absent volume "workspace-$RUN-noimg" && absent volume "workspace-$RUN-noimg.docker"'
 
 # The engine refuses to start it (a device that does not exist): its own
 # error reaches the user.

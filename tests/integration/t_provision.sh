@@ -1,7 +1,7 @@
 #!/bin/bash
 # What a new workspace gets: credentials (environment and files, global and
 # per account), CPU and memory limits, its own Docker daemon with its data in
-# workspace-NAME-docker, a cloned repository, post-start commands with their
+# workspace-NAME.docker, a cloned repository, post-start commands with their
 # output logged; progress lines for people but never in a data stream.
 # (Idle stop is t_idle.sh, on a private engine.)
 . "$(dirname "$0")/lib.sh"
@@ -13,7 +13,7 @@ cat > "$T/accounts/tester.conf" <<EOF2
 env = ["ACCOUNT_TOKEN=tok-$RUN"];
 files = ["$T/cred-tester:/home/workspace/.config/tester.txt"];
 memory_mb = 768;
-post_start = ["echo account-post-start-ran"];
+post_start = ["echo account-post-start-ran", "test -d ~/repo && echo repo-there-before-post-start || true"];
 EOF2
 gw_start main "env = [\"GLOBAL_TOKEN=glob-$RUN\", \"SPACED=two words\"];" \
     "files = [\"$T/cred-global:/home/workspace/.netrc-test\"];" \
@@ -100,8 +100,8 @@ check "a container runs inside the workspace's own Docker" grep -qx hello-from-d
 # its daemon runs on the workspace's host, and the image is in its volume.
 check "the workspace's docker talks to a daemon on the workspace itself" \
     is "$(wssh "$W" "docker info -f '{{.Name}}'" 2>/dev/null)" "$W"
-dvol=$(docker volume inspect -f '{{.Mountpoint}}' "workspace-$W-docker")
-check "its Docker data lives in workspace-NAME-docker" eval '[ -n "$dvol" ] && [ -d "$dvol/image" ] && [ -d "$dvol/containers" ]'
+dvol=$(docker volume inspect -f '{{.Mountpoint}}' "workspace-$W.docker")
+check "its Docker data lives in workspace-NAME.docker" eval '[ -n "$dvol" ] && [ -d "$dvol/image" ] && [ -d "$dvol/containers" ]'
 check "the imported image is in that volume" eval 'grep -qs "\"tiny:latest\"" "$dvol"/image/*/repositories.json'
 
 # A repository cloned at creation (ws create --clone), served by the test.
@@ -122,5 +122,29 @@ check "ws create --clone ($rc)" [ "$rc" = 0 ] || sed 's/^/#   /' "$T/clone.err"
 check "the repository is in ~/repo" is "$(wssh "$RUN-clone" cat repo/README)" "readme-$RUN"
 ws status "$RUN-clone" > "$T/clone.status"
 check "ws status shows where it came from" grep -qx "clone: *http://$bridge:$hport/repo.git" "$T/clone.status"
+# The seed's order: sshd, then the clone (awaited), then post-start.
+line_of() { grep -nF -- "$1" "$T/clone.err" | head -1 | cut -d: -f1; }
+lw=$(line_of "ws: waiting for the workspace's sshd")
+lc=$(line_of "ws: cloning http://$bridge:$hport/repo.git into ~/repo")
+lp=$(line_of "ws: running post-start commands")
+check "ws create waited for sshd ($lw), then cloned ($lc), then ran post-start ($lp)" \
+    eval '[ -n "$lw" ] && [ -n "$lc" ] && [ -n "$lp" ] && [ "$lw" -lt "$lc" ] && [ "$lc" -lt "$lp" ]'
+check "post-start found the repository there" contains "$T/clone.err" "post-start 3 of $RUN-clone: repo-there-before-post-start"
+
+# A clone that fails: ws create says so with git's own line and exits 1; the
+# workspace stays; a later start (here a login) clones it, telling the person.
+B=$RUN-badclone
+timeout 120 "$WS_BIN" -f "$T/main.conf" create "$B" --owner tester \
+    --clone "http://$bridge:$hport/later.git" >"$T/bad.out" 2>"$T/bad.err"; rc=$?
+check "ws create --clone of a missing repository: exit 1 ($rc)" [ "$rc" = 1 ]
+check "with git's own line" contains "$T/bad.err" "fatal: repository 'http://$bridge:$hport/later.git/' not found"
+check "and what happens next" contains "$T/bad.err" "the next start tries again"
+check "the workspace stays" is "$(state "$B")" running
+check "without a repository" is "$(wssh "$B" 'test -e ~/repo && echo there || echo none')" none
+cp -a "$T/srv/repo.git" "$T/srv/later.git"
+check "ws stop" ws stop "$B"
+out=$(wssh_info "$B" cat repo/README 2>"$T/later.err")
+check "the next login clones it, and it is there" is "$out" "readme-$RUN"
+check "the person was told" contains "$T/later.err" "wsgate: cloning http://$bridge:$hport/later.git into ~/repo"
 
 finish

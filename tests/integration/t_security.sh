@@ -131,7 +131,7 @@ check "a key offered without a signature gets PK_OK and no more" grep -q "^no-si
 # its own timeout; OpenSSH answers a failure.)
 for k in wrong-session name-nul name-empty; do
     check "$k: not authenticated" grep -qE "^$k-auth AuthenticationException: Authentication (timeout|failed)" "$T/sec.out"
-    check "$k: and no session on that connection" grep -qE "^$k refused (SSHException: (Unable to open channel|SSH session not active)|EOFError)" "$T/sec.out"
+    check "$k: and no session on that connection" grep -qE "^$k refused (SSHException: (Unable to open channel|SSH session not active)|EOFError|ConnectionResetError)" "$T/sec.out"
 done
 check "name-empty: refused as an invalid name" contains "$T/audit.log" "result=invalid-name"
 check "no hostile attempt was accepted" lacks "$T/audit.log" "result=accepted"

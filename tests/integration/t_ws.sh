@@ -14,7 +14,7 @@ ws create "$A" --owner tester >"$T/out" 2>"$T/err"; rc=$?
 check "ws create makes a workspace ($rc)" [ "$rc" = 0 ] || sed 's/^/#   /' "$T/err"
 check "it is running" is "$(state "$A")" running
 check "owned by the given account" is "$(ws_owner "$A")" tester
-check "with both volumes" eval 'present volume "workspace-$A" && present volume "workspace-$A-docker"'
+check "with both volumes" eval 'present volume "workspace-$A" && present volume "workspace-$A.docker"'
 check "ssh reaches it through the gateway" is "$(wssh "$A" hostname)" "$A"
 ws create "$A" 2>"$T/err"; rc=$?
 check "creating it again: exit 4 ($rc), saying so" eval '[ "$rc" = 4 ] && contains "$T/err" "ws: workspace '\''$A'\'' already exists"'
@@ -41,9 +41,9 @@ check "ws status --json has id, container, volumes, port, image, state" /usr/bin
 import json, sys
 w = json.load(open('$T/status.json'))
 sys.exit(not (len(w['id']) == 64 and w['container'] == 'workspace-$A' and w['image'] == 'workspace:latest'
-              and w['volumes'] == ['workspace-$A', 'workspace-$A-docker'] and w['state'] == 'running'))"
+              and w['volumes'] == ['workspace-$A', 'workspace-$A.docker'] and w['state'] == 'running'))"
 ws status "$A" > "$T/status"; rc=$?
-check "ws status in words ($rc)" eval '[ "$rc" = 0 ] && grep -q "^volumes:   workspace-$A (/home/workspace), workspace-$A-docker" "$T/status"'
+check "ws status in words ($rc)" eval '[ "$rc" = 0 ] && grep -q "^volumes:   workspace-$A (/home/workspace), workspace-$A.docker (/var/lib/docker)" "$T/status"'
 
 check "data written" is "$(wssh "$A" 'echo kept > ~/data; echo ok')" ok
 check "ws stop stops it" ws stop "$A"
@@ -68,11 +68,57 @@ check "delete without --yes and no terminal: exit 5 ($rc)" [ "$rc" = 5 ]
 check "and nothing was deleted" is "$(state "$A")" running
 check "ws delete --yes" ws delete "$A" --yes
 check "no container left" absent container "workspace-$A"
-check "no volumes left" eval 'absent volume "workspace-$A" && absent volume "workspace-$A-docker"'
+check "no volumes left" eval 'absent volume "workspace-$A" && absent volume "workspace-$A.docker"'
 ws delete "$A" --yes 2>"$T/err"; rc=$?
 check "deleting it again: exit 3 ($rc)" eval '[ "$rc" = 3 ] && contains "$T/err" "ws: no workspace '\''$A'\''"'
 check "a new workspace gets the freed port" ws create "$RUN-c" --owner tester
 check "port $portA is reused" eval '[ -n "$portA" ] && [ "$(ws_port "$RUN-c")" = "$portA" ]'
+
+# A workspace-NAME container wsgate did not make is not deleted unless
+# --force (and then only it).
+F=$RUN-foreign
+docker create --name "workspace-$F" --entrypoint /bin/true workspace:latest >/dev/null
+ws delete "$F" --yes 2>"$T/err"; rc=$?
+check "a container wsgate did not make is refused ($rc)" \
+    eval '[ "$rc" = 1 ] && contains "$T/err" "container workspace-$F was not made by wsgate; not deleting it"'
+check "and still there" present container "workspace-$F"
+ws delete "$F" --yes --force >/dev/null 2>"$T/err"; rc=$?
+check "--force deletes it ($rc)" eval '[ "$rc" = 0 ] && absent container "workspace-$F"'
+
+# An orphan (its container gone, its volumes kept): ws create will not make
+# another on them, ws list and status show it, ws start makes it whole.
+O=$RUN-orph
+check "a workspace to orphan" ws create "$O" --owner tester
+check "with data" is "$(wssh "$O" 'echo mine > ~/f; echo in')" in
+docker rm -f "workspace-$O" >/dev/null
+ws create "$O" --owner someone 2>"$T/err"; rc=$?
+check "ws create on an orphan: exit 4, saying whose it is ($rc)" \
+    eval '[ "$rc" = 4 ] && contains "$T/err" "its volumes remain (owner tester)"'
+check_sh "ws list shows it as orphaned" "'$WS_BIN' -f '$C' list | grep -E '^$O +orphaned +- +tester ' >/dev/null"
+ws status "$O" > "$T/ostatus"
+check "ws status says so" contains "$T/ostatus" "state:     orphaned"
+check "ws start makes it whole again" ws start "$O"
+check "with its data, still tester's" eval '[ "$(wssh "$O" cat f)" = mine ] && [ "$(ws_owner "$O")" = tester ]'
+
+# Volumes an older wsgate made (a workspace label only, no owner, the Docker
+# volume named workspace-NAME-docker): refused until an administrator adopts
+# them for an account; then they are used as they are.
+L=$RUN-legacy
+docker volume create --label "org.wsgate.workspace=$L" "workspace-$L" >/dev/null
+docker volume create --label "org.wsgate.workspace=$L" "workspace-$L-docker" >/dev/null
+docker run --rm --entrypoint sh -v "workspace-$L:/h" workspace:latest -c 'echo legacy-data > /h/old; chmod 644 /h/old'
+out=$(wssh_info "$L" cat old 2>"$T/err")
+check "a login to legacy volumes is refused, with what an administrator can do" \
+    refused "$out" "$T/err" "its volumes were made by an older wsgate and record no owner; an administrator can adopt them (ws adopt $L --owner ACCOUNT)"
+check "nothing was made" absent container "workspace-$L"
+ws adopt "$L" 2>"$T/err"; rc=$?
+check "ws adopt needs --owner (exit 2: $rc)" eval '[ "$rc" = 2 ] && contains "$T/err" "ws adopt $L --owner ACCOUNT"'
+check "ws adopt --owner tester" ws adopt "$L" --owner tester
+check "the workspace is tester's, on the old volumes" \
+    eval '[ "$(ws_owner "$L")" = tester ] && [ "$(docker container inspect -f "{{range .Mounts}}{{.Name}} {{end}}" "workspace-$L" | tr " " "\n" | grep . | sort | tr "\n" " ")" = "workspace-$L workspace-$L-docker " ]'
+check "with the old data" is "$(wssh "$L" cat old)" legacy-data
+ws adopt "$L" --owner tester 2>"$T/err"; rc=$?
+check "adopting it again: exit 4 ($rc)" [ "$rc" = 4 ]
 
 # Creates interrupted half way. The kill comes when the engine itself reports
 # a stage for this workspace (docker events; --since replays what happened
@@ -90,7 +136,7 @@ seen() { grep -Eq "^$2 (.* )?workspace-$3( |\$)" "$1"; }
 # engine_view NAME: the engine's containers and volumes of workspace-NAME.
 engine_view() {
     docker ps -a --filter "name=^workspace-$1\$" --format '{{.ID}} {{.State}}' &&
-        docker volume ls -q | { grep -xE "workspace-$1(-docker)?" || true; }
+        docker volume ls -q | { grep -xE "workspace-$1(\.docker)?" || true; }
 }
 # settled NAME: nothing about it changes for a second (a deliberate window).
 settled() { local a b; a=$(engine_view "$1") || return 1; sleep 1; b=$(engine_view "$1") || return 1; [ "$a" = "$b" ]; }

@@ -33,6 +33,65 @@ static void running(void **state)
 	assert_int_equal(strlen(c.id), 64);
 	assert_true(strncmp(c.hostkey, "ssh-ed25519 AAAA", 16) == 0);
 	assert_string_equal(ws_cstate_str(c.state), "running");
+	/* Its volumes, by where they are mounted. */
+	assert_string_equal(c.home_volume, "workspace-demo");
+	assert_string_equal(c.docker_volume, "");
+	json_object_put(o);
+}
+
+static void volumes(void **state)
+{
+	struct json_object *o = load("volume-home.json");
+	struct ws_volume v;
+
+	(void)state;
+	assert_int_equal(ws_volume_parse(o, &v), WS_OK);
+	assert_string_equal(v.name, "workspace-demo");
+	assert_true(v.labelled);
+	assert_string_equal(v.workspace, "demo");
+	assert_string_equal(v.role, "home");
+	assert_string_equal(v.owner, "alice");
+	assert_string_equal(v.clone, "https://example.org/r.git");
+	json_object_put(o);
+	/* As wsgate 0.1 made them: a workspace label only, no role or owner. */
+	o = load("volume-legacy.json");
+	assert_int_equal(ws_volume_parse(o, &v), WS_OK);
+	assert_true(v.labelled);
+	assert_string_equal(v.workspace, "demo");
+	assert_string_equal(v.role, "");
+	assert_string_equal(v.owner, "");
+	json_object_put(o);
+}
+
+static void hostile_volumes(void **state)
+{
+	struct ws_volume v;
+	struct json_object *o;
+	char big[200];
+
+	(void)state;
+	/* An overlong owner is no owner (it could match nothing); no name, or
+	 * not an object, is no volume. */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	o = json_object_new_object();
+	json_object_object_add(o, "Name", json_object_new_string("workspace-x"));
+	{
+		struct json_object *l = json_object_new_object();
+		json_object_object_add(l, "org.wsgate.workspace", json_object_new_string("x"));
+		json_object_object_add(l, "org.wsgate.owner", json_object_new_string(big));
+		json_object_object_add(l, "org.wsgate.role", json_object_new_int(7));
+		json_object_object_add(o, "Labels", l);
+	}
+	assert_int_equal(ws_volume_parse(o, &v), WS_OK);
+	assert_string_equal(v.owner, "");
+	assert_string_equal(v.role, "");
+	json_object_put(o);
+	o = json_object_new_object();
+	assert_int_equal(ws_volume_parse(o, &v), WS_ERR_INVALID);
+	json_object_put(o);
+	o = json_object_new_array();
+	assert_int_equal(ws_volume_parse(o, &v), WS_ERR_INVALID);
 	json_object_put(o);
 }
 
@@ -110,6 +169,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(running),
+		cmocka_unit_test(volumes),
+		cmocka_unit_test(hostile_volumes),
 		cmocka_unit_test(exited_keeps_its_port),
 		cmocka_unit_test(not_a_container),
 		cmocka_unit_test(hostile_fields),

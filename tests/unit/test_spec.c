@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "admin.h"
+#include "sshdlog.h"
 #include "exec.h"
 #include "spec.h"
 
@@ -50,6 +50,8 @@ static void body_carries_everything(void **state)
 	s.gateway_key = "ssh-ed25519 AAAA";
 	s.owner = "alice";
 	s.clone_url = "https://example.org/r.git";
+	s.home_volume = "workspace-demo";
+	s.docker_volume = "workspace-demo.docker";
 	s.env = env;
 	s.files = files;
 	s.cpu_millis = 1500;
@@ -60,7 +62,11 @@ static void body_carries_everything(void **state)
 	assert_string_equal(env_of(b, "WSGATE_ENV_KEYS"), "TOKEN SPACED");
 	assert_string_equal(env_of(b, "WSGATE_FILES"), "1");
 	assert_string_equal(env_of(b, "WSGATE_FILE_1"), "/home/workspace/.cred\nsecret\nline2\n");
-	assert_string_equal(env_of(b, "WSGATE_CLONE_URL"), "https://example.org/r.git");
+	/* The clone is the bring-up's step now, not the entrypoint's: only a label. */
+	assert_null(env_of(b, "WSGATE_CLONE_URL"));
+	assert_true(json_object_object_get_ex(b, "Labels", &labels));
+	assert_true(json_object_object_get_ex(labels, "org.wsgate.clone", &v));
+	assert_string_equal(json_object_get_string(v), "https://example.org/r.git");
 	assert_string_equal(env_of(b, "WSGATE_DIND"), "1");
 	assert_true(json_object_object_get_ex(b, "Labels", &labels));
 	assert_true(json_object_object_get_ex(labels, "org.wsgate.owner", &v));
@@ -75,7 +81,11 @@ static void body_carries_everything(void **state)
 	assert_true(json_object_object_get_ex(hc, "CapAdd", &v));
 	assert_true(json_object_object_get_ex(hc, "Mounts", &v));
 	assert_int_equal(json_object_array_length(v), 2);
-	assert_non_null(strstr(json_object_to_json_string(v), "workspace-demo-docker"));
+	/* The volumes given, mounted as they are: no options that would make
+	 * an unlabelled one if they went missing. */
+	assert_non_null(strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "\"Source\":\"workspace-demo.docker\""));
+	assert_non_null(strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "\"Source\":\"workspace-demo\""));
+	assert_null(strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN), "VolumeOptions"));
 	json_object_put(b);
 
 	/* Off: no capabilities, no dockerd; privileged: the engine's own mode. */
@@ -128,15 +138,15 @@ static void demux_and_times(void **state)
 	ws_exec_demux(stream, 5, 1, on_line, NULL); /* shorter than a header */
 	assert_int_equal(lines_seen, 3);
 
-	assert_int_equal(ws_admin_parse_time("2026-11-29T03:07:30.1Z"), 1795921650);
-	assert_int_equal(ws_admin_parse_time("0001-01-01T00:00:00Z"), 0);
-	assert_int_equal(ws_admin_parse_time("garbage"), 0);
+	assert_int_equal(ws_sshdlog_time("2026-11-29T03:07:30.1Z"), 1795921650);
+	assert_int_equal(ws_sshdlog_time("0001-01-01T00:00:00Z"), 0);
+	assert_int_equal(ws_sshdlog_time("garbage"), 0);
 	memset(logbuf, 0, 8);
 	logbuf[0] = 2;
 	logbuf[6] = (unsigned char)(n >> 8);
 	logbuf[7] = (unsigned char)(n & 0xff);
 	memcpy(logbuf + 8, log_text, n);
-	assert_int_equal(ws_admin_last_session(logbuf, n + 8), 1795921650);
+	assert_int_equal(ws_sshdlog_last_session(logbuf, n + 8), 1795921650);
 }
 
 int main(void)

@@ -1,0 +1,146 @@
+/* engine.h — the one seam between wsgate and the container engine that holds
+ * workspaces. Everything the workspace layer asks of an engine goes through
+ * these calls, named by workspace and object kind; the engine's own names
+ * ("workspace-NAME", "workspace-NAME.docker") and API paths are built here
+ * and in the engine's implementation, nowhere else. Docker is the one
+ * implementation today (engine_docker.c); another engine is another
+ * struct ws_engine_ops. */
+#ifndef WSGATE_ENGINE_H
+#define WSGATE_ENGINE_H
+
+#include <stddef.h>
+
+#include "container.h"
+#include "exec.h"
+#include "spec.h"
+#include "wserr.h"
+
+/* The objects of workspace NAME on the engine. */
+enum ws_obj {
+	WS_OBJ_CONTAINER,   /* workspace-NAME: the workspace itself */
+	WS_OBJ_REMAKE,      /* workspace-NAME.remake: a replacement being made */
+	WS_OBJ_HOME,        /* workspace-NAME: volume at /home/workspace */
+	WS_OBJ_DOCKER,      /* workspace-NAME.docker: volume at /var/lib/docker */
+	WS_OBJ_LEGACY_DOCKER, /* workspace-NAME-docker: the same, as wsgate 0.1 named it
+	                         (which a workspace "NAME-docker" can also have as home) */
+};
+
+/* Longest engine object name (a workspace name is at most 63). */
+#define WS_OBJ_NAME_MAX WS_VOLUME_NAME_MAX
+
+/* Volume roles, as labelled (WS_LABEL_ROLE). */
+#define WS_ROLE_HOME "home"
+#define WS_ROLE_DOCKER "docker"
+
+/* Writes the engine's name for NAME's object kind into out. Workspace names
+ * hold only [a-z0-9-], so names with a '.' can never be another workspace's
+ * (workspace-proj.docker is never the home of a workspace "proj.docker"). */
+void ws_obj_name(enum ws_obj kind, const char *name, char *out, size_t outlen);
+
+/* A workspace-related object found by ws_engine_list(). */
+struct ws_listed {
+	char workspace[64];
+	int is_volume;           /* 0: a container */
+	char object[WS_OBJ_NAME_MAX];
+	char owner[33];
+};
+
+struct ws_engine;
+
+/* Opens a handle on the engine of kind ("docker") at where (its socket),
+ * whose calls give up after timeout_s. NULL for an unknown kind or no memory.
+ * Free with ws_engine_free. */
+struct ws_engine *ws_engine_new(const char *kind, const char *where, int timeout_s);
+
+/* Frees e; accepts NULL. */
+void ws_engine_free(struct ws_engine *e);
+
+/* Fills *c for NAME's container of kind (WS_OBJ_CONTAINER or WS_OBJ_REMAKE).
+ * WS_ERR_NOT_FOUND when absent; WS_ERR_DOCKER_DOWN/WS_ERR_DOCKER with why. */
+ws_err ws_engine_inspect(struct ws_engine *e, const char *name, enum ws_obj kind,
+    struct ws_container *c, char *why, size_t whylen);
+
+/* Creates NAME's container of kind from spec (its volumes must exist), with
+ * sshd published on port, host key priv/pub. WS_ERR_CONFLICT when the name is
+ * taken, WS_ERR_IMAGE_MISSING, or another error with why set. */
+ws_err ws_engine_create(struct ws_engine *e, const char *name, enum ws_obj kind,
+    const struct ws_spec *spec, int port, const char *priv, const char *pub,
+    char *why, size_t whylen);
+
+/* Runs action ("start", "stop", "unpause") on NAME's container of kind.
+ * Already so is WS_OK; WS_ERR_NOT_FOUND when absent; otherwise why. */
+ws_err ws_engine_action(struct ws_engine *e, const char *name, enum ws_obj kind,
+    const char *action, char *why, size_t whylen);
+
+/* Removes NAME's container of kind (forced, its volumes kept). Absent is
+ * WS_OK with *found 0 (found may be NULL). */
+ws_err ws_engine_remove(struct ws_engine *e, const char *name, enum ws_obj kind,
+    int *found, char *why, size_t whylen);
+
+/* Renames NAME's replacement container to NAME's container. */
+ws_err ws_engine_promote(struct ws_engine *e, const char *name, char *why, size_t whylen);
+
+/* Fills *v for the volume called vname. WS_ERR_NOT_FOUND when absent. */
+ws_err ws_engine_volume(struct ws_engine *e, const char *vname, struct ws_volume *v,
+    char *why, size_t whylen);
+
+/* Creates NAME's volume of kind (WS_OBJ_HOME or WS_OBJ_DOCKER), labelled with
+ * the workspace, its role and owner (and clone, a repository URL or NULL, so
+ * that a workspace made again on it keeps it). An existing volume of that
+ * name is left as it is (check it with ws_engine_volume). */
+ws_err ws_engine_volume_create(struct ws_engine *e, const char *name, enum ws_obj kind,
+    const char *owner, const char *clone, char *why, size_t whylen);
+
+/* Removes the volume vname. Absent is WS_OK with *found 0. */
+ws_err ws_engine_volume_remove(struct ws_engine *e, const char *vname, int *found,
+    char *why, size_t whylen);
+
+/* Lists wsgate's containers and volumes (those labelled with a workspace),
+ * in *out (n in *count; free with free()). */
+ws_err ws_engine_list(struct ws_engine *e, struct ws_listed **out, size_t *count,
+    char *why, size_t whylen);
+
+/* Marks in used[] (port - port_min) every host port in [port_min, port_max]
+ * a container publishes or a wsgate label reserves. */
+ws_err ws_engine_ports_in_use(struct ws_engine *e, int port_min, int port_max,
+    unsigned char *used, char *why, size_t whylen);
+
+/* Runs cmd (bash -lc) as user in NAME's container; output lines to fn (with
+ * index i); sets *exit_code. The handle's timeout bounds it. */
+ws_err ws_engine_exec(struct ws_engine *e, const char *name, const char *user, const char *cmd,
+    int i, ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen);
+
+/* 1 when sshd session processes run in NAME's container (or it cannot tell). */
+int ws_engine_sessions_open(struct ws_engine *e, const char *name);
+
+/* The time of the last sshd session line in NAME's container log; 0 if none. */
+long ws_engine_last_session(struct ws_engine *e, const char *name);
+
+/* What an engine implements. Object names come ready-made (ws_obj_name). */
+struct ws_engine_ops {
+	const char *kind;
+	void *(*open)(const char *where, int timeout_s);
+	void (*close)(void *impl);
+	ws_err (*inspect)(void *impl, const char *cname, struct ws_container *c, char *why, size_t whylen);
+	ws_err (*create)(void *impl, const char *cname, const struct ws_spec *spec, const char *name,
+	    int port, const char *priv, const char *pub, char *why, size_t whylen);
+	ws_err (*action)(void *impl, const char *cname, const char *action, char *why, size_t whylen);
+	ws_err (*remove)(void *impl, const char *cname, int *found, char *why, size_t whylen);
+	ws_err (*rename)(void *impl, const char *from, const char *to, char *why, size_t whylen);
+	ws_err (*volume)(void *impl, const char *vname, struct ws_volume *v, char *why, size_t whylen);
+	ws_err (*volume_create)(void *impl, const char *vname, const char *name, const char *role,
+	    const char *owner, const char *clone, char *why, size_t whylen);
+	ws_err (*volume_remove)(void *impl, const char *vname, int *found, char *why, size_t whylen);
+	ws_err (*list)(void *impl, struct ws_listed **out, size_t *count, char *why, size_t whylen);
+	ws_err (*ports)(void *impl, int port_min, int port_max, unsigned char *used, char *why,
+	    size_t whylen);
+	ws_err (*exec)(void *impl, const char *cname, const char *user, const char *cmd, int i,
+	    ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen);
+	int (*sessions_open)(void *impl, const char *cname);
+	long (*last_session)(void *impl, const char *cname);
+};
+
+/* The Docker Engine API implementation (engine_docker.c). */
+extern const struct ws_engine_ops ws_engine_docker;
+
+#endif

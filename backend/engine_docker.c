@@ -1,0 +1,409 @@
+/* engine_docker.c — the Docker Engine API behind engine.h. Every Docker path
+ * wsgate uses is written here. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker.h"
+#include "dynbuf.h"
+#include "engine.h"
+#include "log.h"
+#include "sshdlog.h"
+
+/* filters={"label":["org.wsgate.workspace"]}: wsgate's objects only. */
+#define WS_D_LABEL_FILTER "filters=%7B%22label%22%3A%5B%22" WS_LABEL_WORKSPACE "%22%5D%7D"
+
+/* Largest container log read to find the last session (its tail). */
+#define WS_DOCKER_MAX_LOG ((size_t)256 * 1024)
+
+static void *ws_d_open(const char *where, int timeout_s)
+{
+	return ws_docker_new(where, timeout_s);
+}
+
+static void ws_d_close(void *impl)
+{
+	ws_docker_free(impl);
+}
+
+/* The line for an engine that did not answer. */
+static void ws_down(ws_err rc, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+}
+
+static ws_err ws_d_inspect(void *impl, const char *cname, struct ws_container *c, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", cname);
+	if ((rc = ws_docker_request(impl, "GET", path, NULL, &status, &reply)) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine did not answer (%s); is dockerd running?",
+		    ws_err_str(rc));
+		rc = rc == WS_ERR_DOCKER_DOWN ? rc : WS_ERR_DOCKER;
+	} else if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status != 200) {
+		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	} else if ((rc = ws_container_parse(reply, c)) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_create(void *impl, const char *cname, const struct ws_spec *spec,
+    const char *name, int port, const char *priv, const char *pub, char *why, size_t whylen)
+{
+	struct json_object *body = NULL, *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	if ((rc = ws_spec_body(spec, name, port, priv, pub, &body, why, whylen)) != WS_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/containers/create?name=%s", cname);
+	rc = ws_docker_request(impl, "POST", path,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status == 409) {
+		rc = WS_ERR_CONFLICT;
+	} else if (status == 404) {
+		snprintf(why, whylen, "image %s not found (build it: packaging/image/build.sh)",
+		    spec->image);
+		rc = WS_ERR_IMAGE_MISSING;
+	} else if (status != 201) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(body);
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_action(void *impl, const char *cname, const char *action, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	/* sshd gets 10 s to end its sessions before it is killed. */
+	snprintf(path, sizeof(path), "/containers/%s/%s", cname,
+	    strcmp(action, "stop") == 0 ? "stop?t=10" : action);
+	rc = ws_docker_request(impl, "POST", path, NULL, &status, &reply);
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status != 204 && status != 304) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+/* DELETE path: 204/200 found, 404 not there. */
+static ws_err ws_d_delete(void *impl, const char *path, int *found, char *why, size_t whylen)
+{
+	struct json_object *reply = NULL;
+	long status = 0;
+	ws_err rc = ws_docker_request(impl, "DELETE", path, NULL, &status, &reply);
+
+	*found = 0;
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status == 204 || status == 200) {
+		*found = 1;
+	} else if (status == 409) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_CONFLICT;
+	} else if (status != 404) {
+		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_remove(void *impl, const char *cname, int *found, char *why, size_t whylen)
+{
+	char path[160];
+
+	/* v=0: volumes are the user's data; they go only by name, on purpose. */
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=0", cname);
+	return ws_d_delete(impl, path, found, why, whylen);
+}
+
+static ws_err ws_d_rename(void *impl, const char *from, const char *to, char *why, size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[260];
+	long status = 0;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/%s/rename?name=%s", from, to);
+	rc = ws_docker_request(impl, "POST", path, NULL, &status, &reply);
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status == 409) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_CONFLICT;
+	} else if (status != 204) {
+		snprintf(why, whylen, "%s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_volume(void *impl, const char *vname, struct ws_volume *v, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[160];
+	long status = 0;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/volumes/%s", vname);
+	if ((rc = ws_docker_request(impl, "GET", path, NULL, &status, &reply)) != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status == 404) {
+		rc = WS_ERR_NOT_FOUND;
+	} else if (status != 200) {
+		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	} else if ((rc = ws_volume_parse(reply, v)) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_volume_create(void *impl, const char *vname, const char *name,
+    const char *role, const char *owner, const char *clone, char *why, size_t whylen)
+{
+	struct json_object *body = json_object_new_object(), *labels = json_object_new_object();
+	struct json_object *reply = NULL;
+	long status = 0;
+	ws_err rc = WS_ERR_NOMEM;
+
+	if (body == NULL || labels == NULL ||
+	    json_object_object_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name)) != 0 ||
+	    json_object_object_add(labels, WS_LABEL_ROLE, json_object_new_string(role)) != 0 ||
+	    json_object_object_add(labels, WS_LABEL_OWNER, json_object_new_string(owner)) != 0 ||
+	    (clone != NULL && clone[0] != '\0' &&
+	    json_object_object_add(labels, WS_LABEL_CLONE, json_object_new_string(clone)) != 0) ||
+	    json_object_object_add(body, "Name", json_object_new_string(vname)) != 0) {
+		json_object_put(labels);
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (json_object_object_add(body, "Labels", labels) != 0) {
+		json_object_put(labels);
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	rc = ws_docker_request(impl, "POST", "/volumes/create",
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+	} else if (status != 201 && status != 200) {
+		snprintf(why, whylen, "volume %s: %s", vname, ws_docker_message(reply));
+		rc = WS_ERR_DOCKER;
+	}
+out:
+	json_object_put(body);
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_volume_remove(void *impl, const char *vname, int *found, char *why,
+    size_t whylen)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "/volumes/%s", vname);
+	return ws_d_delete(impl, path, found, why, whylen);
+}
+
+/* Appends to *out what a list reply holds: containers (names from their
+ * label) or volumes. */
+static ws_err ws_d_collect(struct json_object *arr, int volumes, struct ws_listed **out,
+    size_t *count)
+{
+	struct json_object *item, *labels, *names, *v;
+	struct ws_listed *grown, *l;
+	const char *ws, *obj;
+	size_t i, n = json_object_array_length(arr);
+
+	if ((grown = realloc(*out, (*count + n + 1) * sizeof(**out))) == NULL)
+		return WS_ERR_NOMEM;
+	*out = grown;
+	for (i = 0; i < n; i++) {
+		item = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(item, "Labels", &labels) ||
+		    !json_object_object_get_ex(labels, WS_LABEL_WORKSPACE, &v) ||
+		    (ws = json_object_get_string(v)) == NULL || strlen(ws) >= sizeof(grown->workspace))
+			continue;
+		obj = NULL;
+		if (volumes && json_object_object_get_ex(item, "Name", &v))
+			obj = json_object_get_string(v);
+		else if (!volumes && json_object_object_get_ex(item, "Names", &names) &&
+		    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+			obj = json_object_get_string(json_object_array_get_idx(names, 0));
+		if (obj == NULL)
+			continue;
+		obj += obj[0] == '/';   /* container names come as "/name" */
+		l = &grown[(*count)++];
+		memset(l, 0, sizeof(*l));
+		l->is_volume = volumes;
+		snprintf(l->workspace, sizeof(l->workspace), "%s", ws);
+		snprintf(l->object, sizeof(l->object), "%.*s", (int)sizeof(l->object) - 1, obj);
+		if (json_object_object_get_ex(labels, WS_LABEL_OWNER, &v) &&
+		    json_object_get_string(v) != NULL && strlen(json_object_get_string(v)) < sizeof(l->owner))
+			snprintf(l->owner, sizeof(l->owner), "%s", json_object_get_string(v));
+	}
+	return WS_OK;
+}
+
+static ws_err ws_d_list(void *impl, struct ws_listed **out, size_t *count, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL, *vols;
+	struct ws_listed *list = NULL;
+	size_t n = 0;
+	long status = 0;
+	ws_err rc;
+
+	rc = ws_docker_request(impl, "GET", "/containers/json?all=1&" WS_D_LABEL_FILTER, NULL,
+	    &status, &reply);
+	if (rc == WS_OK && (status != 200 || !json_object_is_type(reply, json_type_array)))
+		rc = WS_ERR_DOCKER;
+	if (rc == WS_OK)
+		rc = ws_d_collect(reply, 0, &list, &n);
+	json_object_put(reply);
+	reply = NULL;
+	if (rc == WS_OK)
+		rc = ws_docker_request(impl, "GET", "/volumes?" WS_D_LABEL_FILTER, NULL, &status, &reply);
+	if (rc == WS_OK && (status != 200 || !json_object_object_get_ex(reply, "Volumes", &vols) ||
+	    !json_object_is_type(vols, json_type_array)))
+		rc = WS_ERR_DOCKER;
+	if (rc == WS_OK)
+		rc = ws_d_collect(vols, 1, &list, &n);
+	if (rc != WS_OK) {
+		snprintf(why, whylen, "the Docker engine did not list workspaces (%s)", ws_err_str(rc));
+		free(list);
+	} else {
+		*out = list;
+		*count = n;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_ports(void *impl, int port_min, int port_max, unsigned char *used, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL;
+	long status = 0;
+	ws_err rc = ws_docker_request(impl, "GET", "/containers/json?all=1", NULL, &status, &reply);
+
+	if (rc == WS_OK && status != 200)
+		rc = WS_ERR_DOCKER;
+	if (rc == WS_OK)
+		rc = ws_container_ports_in_use(reply, port_min, port_max, used);
+	if (rc != WS_OK)
+		snprintf(why, whylen, "the Docker engine did not list containers (%s)", ws_err_str(rc));
+	json_object_put(reply);
+	return rc;
+}
+
+static ws_err ws_d_exec(void *impl, const char *cname, const char *user, const char *cmd, int i,
+    ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen)
+{
+	return ws_exec_run(impl, cname, user, cmd, i, fn, arg, exit_code, why, whylen);
+}
+
+/* Are sshd session processes running in it (docker top)? */
+static int ws_d_sessions_open(void *impl, const char *cname)
+{
+	struct json_object *reply = NULL, *procs, *titles, *row, *cmd;
+	char path[200];
+	long status = 0;
+	size_t i, col = 1;
+	int open = 0;
+
+	/* The engine needs a PID column to match processes to the container. */
+	snprintf(path, sizeof(path), "/containers/%s/top?ps_args=-eo%%20pid,args", cname);
+	if (ws_docker_request(impl, "GET", path, NULL, &status, &reply) != WS_OK || status != 200 ||
+	    !json_object_object_get_ex(reply, "Processes", &procs) ||
+	    !json_object_is_type(procs, json_type_array)) {
+		ws_warn("cannot list the processes of %s; taking it as in use", cname);
+		open = 1;
+		goto out;
+	}
+	if (json_object_object_get_ex(reply, "Titles", &titles) &&
+	    json_object_is_type(titles, json_type_array))
+		for (i = 0; i < json_object_array_length(titles); i++) {
+			const char *t = json_object_get_string(json_object_array_get_idx(titles, i));
+			if (t != NULL && strcmp(t, "COMMAND") == 0)
+				col = i;
+		}
+	for (i = 0; i < json_object_array_length(procs) && !open; i++) {
+		row = json_object_array_get_idx(procs, i);
+		cmd = json_object_is_type(row, json_type_array) ? json_object_array_get_idx(row, col) : NULL;
+		if (cmd != NULL && json_object_is_type(cmd, json_type_string) &&
+		    strncmp(json_object_get_string(cmd), "sshd: workspace", 15) == 0)
+			open = 1;
+	}
+out:
+	json_object_put(reply);
+	return open;
+}
+
+static long ws_d_last_session(void *impl, const char *cname)
+{
+	struct ws_dynbuf *buf = NULL;
+	char path[200];
+	long status = 0, t = 0;
+
+	snprintf(path, sizeof(path),
+	    "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&tail=200", cname);
+	if (ws_docker_request_raw(impl, "GET", path, NULL, WS_DOCKER_MAX_LOG, &status, &buf) == WS_OK &&
+	    status == 200)
+		t = (long)ws_sshdlog_last_session((const unsigned char *)ws_dynbuf_ptr(buf), ws_dynbuf_len(buf));
+	ws_dynbuf_free(buf);
+	return t;
+}
+
+const struct ws_engine_ops ws_engine_docker = {
+	.kind = "docker",
+	.open = ws_d_open,
+	.close = ws_d_close,
+	.inspect = ws_d_inspect,
+	.create = ws_d_create,
+	.action = ws_d_action,
+	.remove = ws_d_remove,
+	.rename = ws_d_rename,
+	.volume = ws_d_volume,
+	.volume_create = ws_d_volume_create,
+	.volume_remove = ws_d_volume_remove,
+	.list = ws_d_list,
+	.ports = ws_d_ports,
+	.exec = ws_d_exec,
+	.sessions_open = ws_d_sessions_open,
+	.last_session = ws_d_last_session,
+};

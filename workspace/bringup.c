@@ -1,0 +1,233 @@
+/* bringup.c — ws_workspace_bring_up(): the one way a workspace comes up, for
+ * the gateway and for ws alike, in the order it was designed to:
+ *
+ *   container  ws_workspace_ensure: made (volumes, owner, credentials) or
+ *              started, on checked volumes, with the owner's settings
+ *   sshd       answers on its port with the pinned host key and lets the
+ *              gateway's key in (the caller's connect)
+ *   clone      the repository into ~/repo, awaited, once (a failure is told
+ *              and retried at the next start)
+ *   post-start the owner's commands, after the clone
+ *
+ * The last three run only when this bring-up created or started it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "workspace.h"
+
+static void ws_say(const struct ws_bringup *p, const char *line)
+{
+	if (p->progress != NULL)
+		p->progress(p->progress_arg, line);
+}
+
+/* The line for a workspace that stopped while we waited for it. */
+static ws_err ws_still_running(struct ws_engine *e, const char *name, char *why, size_t whylen)
+{
+	struct ws_container c;
+	ws_err rc = ws_engine_inspect(e, name, WS_OBJ_CONTAINER, &c, why, whylen);
+
+	if (rc == WS_ERR_NOT_FOUND) {
+		snprintf(why, whylen, "workspace '%s' was removed while starting", name);
+		return rc;
+	}
+	if (rc != WS_OK || c.state == WS_CSTATE_RUNNING || c.state == WS_CSTATE_RESTARTING)
+		return rc;
+	if (c.error[0] != '\0')
+		snprintf(why, whylen, "workspace '%s' could not be started: %s", name, c.error);
+	else
+		snprintf(why, whylen,
+		    "workspace '%s' could not be started: it is %s (exit code %d); see docker logs workspace-%s",
+		    name, ws_cstate_str(c.state), c.exit_code, name);
+	return WS_ERR_DOCKER;
+}
+
+/* sshd: logs in until it answers, the workspace stops, or time is up. */
+static ws_err ws_wait_sshd(struct ws_engine *e, const struct ws_bringup *p, const char *name,
+    const struct ws_brought *t, int timeout_s, double start, char *why, size_t whylen)
+{
+	double last_check = ws_clock_now();
+	char detail[400];
+	ws_err rc;
+
+	for (;;) {
+		rc = p->connect(p->connect_arg, t->port, t->hostkey, detail, sizeof(detail));
+		if (rc == WS_OK)
+			return WS_OK;
+		if (rc != WS_ERR_IO) {
+			snprintf(why, whylen, "workspace '%s': %s", name, detail);
+			return rc;
+		}
+		if (ws_clock_now() - start > timeout_s) {
+			snprintf(why, whylen,
+			    "workspace '%s' did not answer within %d s: its sshd sent no SSH banner on port %d",
+			    name, timeout_s, t->port);
+			return WS_ERR_TIMEOUT;
+		}
+		if (ws_clock_now() - last_check > 1.0) {
+			last_check = ws_clock_now();
+			if ((rc = ws_still_running(e, name, why, whylen)) != WS_OK)
+				return rc;
+		}
+		ws_clock_sleep_ms(100);
+	}
+}
+
+/* Output of a command: to the caller, and its last line kept (git's error). */
+struct ws_out {
+	const struct ws_bringup *p;
+	char last[300];
+};
+
+static void ws_out_line(void *arg, int i, const char *line)
+{
+	struct ws_out *o = arg;
+
+	if (line[0] != '\0')
+		snprintf(o->last, sizeof(o->last), "%s", line);
+	if (o->p->output != NULL)
+		o->p->output(o->p->output_arg, i, line);
+}
+
+/* Writes s single-quoted for sh into out; 0 when it does not fit. */
+static int ws_shell_quote(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	if (outlen < 3)
+		return 0;
+	out[n++] = '\'';
+	for (; *s != '\0'; s++) {
+		const char *piece = *s == '\'' ? "'\\''" : NULL;
+		size_t k = piece != NULL ? 4 : 1;
+
+		if (n + k + 2 > outlen)
+			return 0;
+		if (piece != NULL)
+			memcpy(out + n, piece, k);
+		else
+			out[n] = *s;
+		n += k;
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+	return 1;
+}
+
+/* clone: the repository into ~/repo when it is not there yet, awaited. A
+ * partial clone is redone; a failure is a note, and the next start retries. */
+static void ws_clone(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
+    const char *url, struct ws_brought *t)
+{
+	struct ws_engine *x = ws_workspace_engine(acfg, acfg->clone_timeout);
+	struct ws_out o = { p, "" };
+	char q[600], cmd[1400], why[300], line[400];
+	int code = 1;
+	ws_err rc;
+
+	if (x == NULL)
+		return;
+	rc = ws_engine_exec(x, name, acfg->workspace_user, "test -d ~/repo", 0, ws_out_line, &o, &code,
+	    why, sizeof(why));
+	if (rc == WS_OK && code == 0)
+		goto out;
+	if (!ws_shell_quote(url, q, sizeof(q))) {
+		snprintf(t->note, sizeof(t->note), "the repository URL of workspace '%s' is too long", name);
+		t->clone_failed = 1;
+		goto out;
+	}
+	snprintf(line, sizeof(line), "cloning %s into ~/repo", url);
+	ws_say(p, line);
+	snprintf(cmd, sizeof(cmd),
+	    "rm -rf ~/.repo.partial && git clone --quiet -- %s ~/.repo.partial && mv ~/.repo.partial ~/repo", q);
+	rc = ws_engine_exec(x, name, acfg->workspace_user, cmd, 0, ws_out_line, &o, &code, why, sizeof(why));
+	if (rc == WS_OK && code == 0) {
+		ws_info("workspace %s: cloned %s into ~/repo", name, url);
+		goto out;
+	}
+	t->clone_failed = 1;
+	snprintf(t->note, sizeof(t->note), "the clone of %.180s into ~/repo failed: %.250s; the next start tries again",
+	    url, rc != WS_OK ? why : o.last[0] ? o.last : "git gave no reason");
+	ws_warn("workspace %s: %s", name, t->note);
+out:
+	ws_engine_free(x);
+}
+
+/* post-start: the owner's commands, in order; a failure is a note. */
+static void ws_post_start(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
+    struct ws_brought *t)
+{
+	struct ws_engine *x = NULL;
+	struct ws_out o = { p, "" };
+	char why[300];
+	int i, code = 0;
+	ws_err rc;
+
+	if (acfg->post_start == NULL || acfg->post_start[0] == NULL)
+		return;
+	ws_say(p, "running post-start commands");
+	if ((x = ws_workspace_engine(acfg, acfg->post_start_timeout)) == NULL)
+		return;
+	for (i = 0; acfg->post_start[i] != NULL; i++) {
+		rc = ws_engine_exec(x, name, acfg->workspace_user, acfg->post_start[i], i + 1, ws_out_line,
+		    &o, &code, why, sizeof(why));
+		if ((rc == WS_OK && code == 0) || t->note[0] != '\0')
+			continue;
+		if (rc != WS_OK)
+			snprintf(t->note, sizeof(t->note), "post-start command %d could not run: %s", i + 1, why);
+		else
+			snprintf(t->note, sizeof(t->note), "post-start command %d exited with %d", i + 1, code);
+		ws_warn("workspace %s: %s", name, t->note);
+	}
+	ws_engine_free(x);
+}
+
+ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
+    struct ws_brought *out, char *why, size_t whylen)
+{
+	struct ws_engine *e = NULL;
+	struct ws_config *acfg = NULL;
+	struct ws_brought t;
+	char line[200], detail[300];
+	double start = ws_clock_now();
+	ws_err rc;
+
+	memset(&t, 0, sizeof(t));
+	if ((e = ws_workspace_engine(p->cfg, p->cfg->docker_timeout)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return WS_ERR_NOMEM;
+	}
+	if ((rc = ws_workspace_ensure(e, p, name, &t, why, whylen)) != WS_OK) {
+		if (rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT)
+			snprintf(why, whylen,
+			    "workspace '%s' could not be started: the Docker engine is not answering at %s",
+			    name, p->cfg->docker_socket);
+		goto out;
+	}
+	/* From here on, the owner's settings: it is the owner's workspace. */
+	if ((rc = ws_config_for_account(p->cfg, t.owner, &acfg, detail, sizeof(detail))) != WS_OK) {
+		ws_error("account %s: %s", t.owner, detail);
+		snprintf(why, whylen, "the settings of account '%s' are invalid; ask an administrator", t.owner);
+		goto out;
+	}
+	if (t.created || t.started)
+		ws_say(p, "waiting for the workspace's sshd");
+	if ((rc = ws_wait_sshd(e, p, name, &t, acfg->sshd_wait_timeout, start, why, whylen)) != WS_OK)
+		goto out;
+	if (t.created || t.started) {
+		if (t.clone[0] != '\0')
+			ws_clone(p, acfg, name, t.clone, &t);
+		ws_post_start(p, acfg, name, &t);
+		snprintf(line, sizeof(line), "workspace '%s' ready in %.1f s", name, ws_clock_now() - start);
+		ws_say(p, line);
+	}
+	*out = t;
+out:
+	ws_config_free(acfg);
+	ws_engine_free(e);
+	return rc;
+}

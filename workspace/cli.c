@@ -1,0 +1,434 @@
+/* ws — manage workspaces with the gateway's own workspace layer and settings.
+ *
+ *   ws [-f CONF] create NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]
+ *   ws [-f CONF] start NAME | stop NAME | delete NAME [--yes] [--force]
+ *   ws [-f CONF] list [--json] | status NAME [--json]
+ *   ws [-f CONF] adopt NAME --owner ACCOUNT
+ *
+ * Exit codes (for scripts): 0 done, 1 engine or other failure, 2 usage,
+ * 3 no such workspace, 4 it already exists, 5 deletion not confirmed. */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admin.h"
+#include "clock.h"
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "strv.h"
+#include "names.h"
+#include "sshdlog.h"
+#include "upstream.h"
+#include "workspace.h"
+
+enum { WS_EXIT_OK, WS_EXIT_FAIL, WS_EXIT_USAGE, WS_EXIT_MISSING, WS_EXIT_EXISTS, WS_EXIT_UNCONFIRMED };
+
+struct ws_cli {
+	struct ws_config *cfg;
+	struct ws_engine *e;
+	ssh_key key;             /* the gateway's client key (loaded when needed) */
+	char pub[1024];          /* its "type base64" */
+	int json, yes, force;
+	const char *clone, *image, *owner;
+};
+
+static int ws_usage(void)
+{
+	fprintf(stderr,
+	    "usage: ws [-f CONF] create NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]\n"
+	    "       ws [-f CONF] start NAME | stop NAME | delete NAME [--yes] [--force]\n"
+	    "       ws [-f CONF] list [--json] | status NAME [--json]\n"
+	    "       ws [-f CONF] adopt NAME --owner ACCOUNT\n");
+	return WS_EXIT_USAGE;
+}
+
+/* Maps a backend result to an exit code, saying what went wrong. */
+static int ws_fail(ws_err rc, const char *name, const char *why)
+{
+	if (rc == WS_ERR_NOT_FOUND) {
+		fprintf(stderr, "ws: no workspace '%s'\n", name);
+		return WS_EXIT_MISSING;
+	}
+	fprintf(stderr, "ws: %s\n", why[0] ? why : ws_err_str(rc));
+	return WS_EXIT_FAIL;
+}
+
+static void ws_time_str(time_t t, char *out, size_t outlen)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, outlen, "-");
+	else
+		strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void ws_progress_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "ws: %s\n", line);
+}
+
+static void ws_output_line(void *arg, int i, const char *line)
+{
+	if (i == 0)
+		fprintf(stderr, "ws: clone of %s: %s\n", (const char *)arg, line);
+	else
+		fprintf(stderr, "ws: post-start %d of %s: %s\n", i, (const char *)arg, line);
+}
+
+/* Checks that the workspace's sshd answers with its pinned host key and
+ * lets the gateway's key in, as the gateway will; then lets go. */
+static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why, size_t whylen)
+{
+	struct ws_cli *w = arg;
+	struct ws_upstream_params up;
+	ssh_session s = NULL;
+	ws_err rc;
+
+	memset(&up, 0, sizeof(up));
+	up.address = w->cfg->publish_address;
+	up.port = port;
+	up.user = w->cfg->workspace_user;
+	up.hostkey = hostkey;
+	up.client_key = w->key;
+	up.timeout_s = w->cfg->docker_timeout;
+	if ((rc = ws_upstream_connect(&up, &s, why, whylen)) == WS_OK) {
+		ssh_disconnect(s);
+		ssh_free(s);
+	}
+	return rc;
+}
+
+/* The gateway's client key: made by the gateway, never by ws. */
+static int ws_cli_key(struct ws_cli *w)
+{
+	ws_err rc = ws_key_load(w->cfg->client_key, &w->key);
+
+	if (rc == WS_OK && ws_key_public_line(w->key, w->pub, sizeof(w->pub)) == WS_OK)
+		return 0;
+	if (rc == WS_ERR_NOT_FOUND)
+		fprintf(stderr, "ws: the gateway's client key %s does not exist yet: start wsgate once (it makes it)\n",
+		    w->cfg->client_key);
+	else
+		fprintf(stderr, "ws: cannot read the gateway's client key %s\n", w->cfg->client_key);
+	return -1;
+}
+
+/* create, start and adopt: the workspace layer's one bring-up. */
+static int ws_bring_up(struct ws_cli *w, const char *name, const char *cmd)
+{
+	struct ws_bringup b;
+	struct ws_brought t;
+	struct ws_admin_info info;
+	char why[600] = "", owner_buf[64];
+	const char *owner = w->owner;
+	double start = ws_clock_now();
+	int create = strcmp(cmd, "create") == 0, adopt = strcmp(cmd, "adopt") == 0;
+	ws_err rc;
+
+	rc = ws_admin_info(w->e, name, &info, why, sizeof(why));
+	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
+		return ws_fail(rc, name, why);
+	if ((create || adopt) && rc == WS_OK && !(adopt && info.orphan && info.owner[0] == '\0')) {
+		if (info.orphan && info.owner[0] != '\0')
+			fprintf(stderr, "ws: workspace '%s' has no container, but its volumes remain (owner %s): "
+			    "ws start %s makes it again, ws delete %s removes them\n", name, info.owner, name, name);
+		else if (info.orphan)
+			fprintf(stderr, "ws: workspace '%s' has volumes from an older wsgate: ws adopt %s --owner ACCOUNT\n",
+			    name, name);
+		else
+			fprintf(stderr, "ws: workspace '%s' already exists\n", name);
+		return WS_EXIT_EXISTS;
+	}
+	if (adopt && rc == WS_ERR_NOT_FOUND)
+		return ws_fail(rc, name, why);
+	if (adopt && owner == NULL) {
+		fprintf(stderr, "ws: adopt needs the owner: ws adopt %s --owner ACCOUNT\n", name);
+		return WS_EXIT_USAGE;
+	}
+	/* The default owner is who runs ws, for creating; start keeps its own. */
+	if (owner == NULL && create) {
+		const char *su = getenv("SUDO_USER");
+		struct passwd *pw = getpwuid(getuid());
+		snprintf(owner_buf, sizeof(owner_buf), "%s", su && *su ? su : pw ? pw->pw_name : "root");
+		owner = owner_buf;
+	}
+	if (owner != NULL && ws_account_check(owner, why, sizeof(why)) != WS_OK) {
+		fprintf(stderr, "ws: owner '%s': %s\n", owner, why);
+		return WS_EXIT_USAGE;
+	}
+	if (ws_cli_key(w) != 0)
+		return WS_EXIT_FAIL;
+	memset(&b, 0, sizeof(b));
+	b.cfg = w->cfg;
+	b.gateway_key = w->pub;
+	b.entrant = owner != NULL ? owner : "";
+	b.may_create = create;
+	b.clone_url = w->clone;
+	b.image = w->image;
+	b.adopt_owner = adopt ? owner : NULL;
+	b.progress = ws_progress_line;
+	b.output = ws_output_line;
+	b.output_arg = (void *)name;
+	b.connect = ws_cli_connect;
+	b.connect_arg = w;
+	if ((rc = ws_workspace_bring_up(&b, name, &t, why, sizeof(why))) != WS_OK)
+		return ws_fail(rc, name, why);
+	printf("%s workspace %s (port %d) in %.1f s\n", t.created ? (create ? "created" : adopt ? "adopted" : "made again") :
+	    t.started ? "started" : "already running:", name, t.port, ws_clock_now() - start);
+	if (t.note[0] != '\0') {
+		fprintf(stderr, "ws: %s\n", t.note);
+		return WS_EXIT_FAIL;
+	}
+	return WS_EXIT_OK;
+}
+
+static int ws_confirm(const char *name, const struct ws_admin_info *a)
+{
+	char line[16];
+	FILE *tty = fopen("/dev/tty", "r+");
+
+	if (tty == NULL) {
+		fprintf(stderr, "ws: not deleting '%s' without --yes (no terminal to ask)\n", name);
+		return 0;
+	}
+	fprintf(tty, "Delete workspace '%s', its container and volumes %s%s%s? [y/N] ", name,
+	    a->home_volume[0] ? a->home_volume : "", a->home_volume[0] && a->docker_volume[0] ? " and " : "",
+	    a->docker_volume);
+	fflush(tty);
+	if (fgets(line, sizeof(line), tty) == NULL)
+		line[0] = '\0';
+	fclose(tty);
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void ws_json_print(struct json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* The state shown for a workspace: its container's, or "orphaned". */
+static const char *ws_state_str(const struct ws_admin_info *a)
+{
+	return a->orphan ? "orphaned" : ws_cstate_str(a->c.state);
+}
+
+/* One workspace as JSON (list and status share it). */
+static struct json_object *ws_info_json(const char *name, const struct ws_admin_info *a)
+{
+	struct json_object *o = json_object_new_object(), *vols = json_object_new_array();
+	char created[32], used[32], cname[WS_OBJ_NAME_MAX];
+
+	if (o == NULL || vols == NULL) {
+		json_object_put(o);
+		json_object_put(vols);
+		return NULL;
+	}
+	ws_time_str(ws_sshdlog_time(a->c.created), created, sizeof(created));
+	ws_time_str(a->last_used, used, sizeof(used));
+	ws_obj_name(WS_OBJ_CONTAINER, name, cname, sizeof(cname));
+	if (a->home_volume[0] != '\0')
+		json_object_array_add(vols, json_object_new_string(a->home_volume));
+	if (a->docker_volume[0] != '\0')
+		json_object_array_add(vols, json_object_new_string(a->docker_volume));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "container", a->orphan ? NULL : json_object_new_string(cname));
+	json_object_object_add(o, "id", json_object_new_string(a->c.id));
+	json_object_object_add(o, "state", json_object_new_string(ws_state_str(a)));
+	json_object_object_add(o, "port", json_object_new_int(a->c.port));
+	json_object_object_add(o, "owner", json_object_new_string(a->owner));
+	json_object_object_add(o, "image", json_object_new_string(a->c.image));
+	json_object_object_add(o, "clone", json_object_new_string(a->c.clone));
+	json_object_object_add(o, "created", json_object_new_string(created));
+	json_object_object_add(o, "last_used", json_object_new_string(used));
+	json_object_object_add(o, "sessions_open", json_object_new_boolean(a->active));
+	json_object_object_add(o, "volumes", vols);
+	return o;
+}
+
+static int ws_cmd_status(struct ws_cli *w, const char *name)
+{
+	struct ws_admin_info a;
+	struct json_object *o;
+	char why[400] = "", created[32], used[32];
+	ws_err rc;
+
+	if ((rc = ws_admin_info(w->e, name, &a, why, sizeof(why))) != WS_OK)
+		return ws_fail(rc, name, why);
+	if (w->json) {
+		if ((o = ws_info_json(name, &a)) == NULL)
+			return WS_EXIT_FAIL;
+		ws_json_print(o);
+		json_object_put(o);
+		return WS_EXIT_OK;
+	}
+	ws_time_str(ws_sshdlog_time(a.c.created), created, sizeof(created));
+	ws_time_str(a.last_used, used, sizeof(used));
+	if (a.orphan) {
+		printf("name:      %s\nstate:     orphaned (no container; ws start %s makes it again)\n"
+		    "volumes:   %s (/home/workspace), %s (/var/lib/docker)\nowner:     %s\n",
+		    name, name, a.home_volume[0] ? a.home_volume : "-",
+		    a.docker_volume[0] ? a.docker_volume : "-", a.owner[0] ? a.owner : "- (ws adopt)");
+		return WS_EXIT_OK;
+	}
+	printf("name:      %s\ncontainer: workspace-%s (%.12s)\nstate:     %s\nport:      %d\n"
+	    "image:     %s\nvolumes:   %s (/home/workspace), %s (/var/lib/docker)\n"
+	    "owner:     %s\nclone:     %s\ncreated:   %s\nlast used: %s%s\n",
+	    name, name, a.c.id, ws_cstate_str(a.c.state), a.c.port, a.c.image,
+	    a.home_volume[0] ? a.home_volume : "-", a.docker_volume[0] ? a.docker_volume : "-",
+	    a.owner[0] ? a.owner : "-", a.c.clone[0] ? a.c.clone : "-", created, used,
+	    a.active ? " (sessions open)" : "");
+	return WS_EXIT_OK;
+}
+
+static int ws_cmd_list(struct ws_cli *w)
+{
+	struct json_object *arr = w->json ? json_object_new_array() : NULL;
+	struct ws_admin_info a;
+	char **names = NULL, why[400] = "", created[32], used[32], port[8];
+	size_t i;
+	ws_err rc;
+
+	if ((rc = ws_admin_list(w->e, &names, why, sizeof(why))) != WS_OK) {
+		json_object_put(arr);
+		return ws_fail(rc, "", why);
+	}
+	if (!w->json)
+		printf("%-24s %-10s %-5s %-12s %-20s %s\n", "NAME", "STATE", "PORT", "OWNER", "CREATED",
+		    "LAST USED");
+	for (i = 0; names[i] != NULL; i++) {
+		if (ws_admin_info(w->e, names[i], &a, why, sizeof(why)) != WS_OK)
+			continue; /* removed meanwhile */
+		if (arr != NULL) {
+			json_object_array_add(arr, ws_info_json(names[i], &a));
+			continue;
+		}
+		ws_time_str(ws_sshdlog_time(a.c.created), created, sizeof(created));
+		ws_time_str(a.last_used, used, sizeof(used));
+		snprintf(port, sizeof(port), a.orphan ? "-" : "%d", a.c.port);
+		printf("%-24s %-10s %-5s %-12s %-20s %s\n", names[i], ws_state_str(&a), port,
+		    a.owner[0] ? a.owner : "-", created, a.active ? "now" : used);
+	}
+	if (arr != NULL)
+		ws_json_print(arr);
+	json_object_put(arr);
+	ws_strv_free(names);
+	return WS_EXIT_OK;
+}
+
+static int ws_cmd_delete(struct ws_cli *w, const char *name)
+{
+	struct ws_admin_info a;
+	char why[400] = "";
+	ws_err rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = ws_admin_info(w->e, name, &a, why, sizeof(why));
+	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
+		return ws_fail(rc, name, why);
+	if (rc == WS_OK && !w->yes && !ws_confirm(name, &a))
+		return WS_EXIT_UNCONFIRMED;
+	if ((rc = ws_admin_delete(w->e, name, w->force, why, sizeof(why))) != WS_OK)
+		return ws_fail(rc, name, why);
+	if (a.orphan || a.c.port == 0)
+		printf("deleted workspace %s (volumes)\n", name);
+	else
+		printf("deleted workspace %s (container, volumes and port %d)\n", name, a.c.port);
+	return WS_EXIT_OK;
+}
+
+static int ws_run(struct ws_cli *w, const char *cmd, const char *name)
+{
+	char why[400] = "";
+	ws_err rc;
+
+	if (strcmp(cmd, "list") == 0)
+		return ws_cmd_list(w);
+	if (strcmp(cmd, "status") == 0)
+		return ws_cmd_status(w, name);
+	if (strcmp(cmd, "create") == 0 || strcmp(cmd, "start") == 0 || strcmp(cmd, "adopt") == 0)
+		return ws_bring_up(w, name, cmd);
+	if (strcmp(cmd, "stop") == 0) {
+		if ((rc = ws_admin_stop(w->e, name, why, sizeof(why))) != WS_OK)
+			return ws_fail(rc, name, why);
+		printf("stopped workspace %s\n", name);
+		return WS_EXIT_OK;
+	}
+	if (strcmp(cmd, "delete") == 0)
+		return ws_cmd_delete(w, name);
+	fprintf(stderr, "ws: unknown command '%.32s'\n", cmd);
+	return ws_usage();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "yes", no_argument, NULL, 'y' },
+		{ "clone", required_argument, NULL, 'c' }, { "image", required_argument, NULL, 'i' },
+		{ "owner", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ws_cli w;
+	const char *conf = "/etc/wsgate/wsgate.conf", *cmd, *name = NULL;
+	char err[600], why[200];
+	int opt, ret = WS_EXIT_FAIL, needs_name;
+
+	memset(&w, 0, sizeof(w));
+	while ((opt = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': conf = optarg; break;
+		case 'j': w.json = 1; break;
+		case 'y': w.yes = 1; break;
+		case 'c': w.clone = optarg; break;
+		case 'i': w.image = optarg; break;
+		case 'o': w.owner = optarg; break;
+		case 'F': w.force = 1; break;
+		default: return ws_usage();
+		}
+	}
+	if (optind >= argc)
+		return ws_usage();
+	cmd = argv[optind++];
+	needs_name = strcmp(cmd, "list") != 0;
+	if (needs_name) {
+		if (optind >= argc)
+			return ws_usage();
+		name = argv[optind++];
+		if (ws_name_check(name, why, sizeof(why)) != WS_OK) {
+			fprintf(stderr, "ws: '%.64s': %s\n", name, why);
+			return WS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return ws_usage();
+	if ((w.cfg = ws_config_new()) == NULL)
+		return WS_EXIT_FAIL;
+	if (ws_config_load(w.cfg, conf, 1, err, sizeof(err)) != WS_OK ||
+	    ws_config_check(w.cfg, err, sizeof(err)) != WS_OK) {
+		fprintf(stderr, "ws: %s\n", err);
+		ret = WS_EXIT_USAGE;
+		goto out;
+	}
+	/* The command speaks for itself; the log only adds warnings. */
+	ws_log_set_level(WS_LOG_WARN);
+	if ((w.e = ws_workspace_engine(w.cfg, w.cfg->docker_timeout)) == NULL)
+		goto out;
+	ret = ws_run(&w, cmd, name);
+out:
+	ssh_key_free(w.key);
+	ws_engine_free(w.e);
+	ws_config_free(w.cfg);
+	return ret;
+}

@@ -32,25 +32,43 @@ static void ws_down(ws_err rc, char *why, size_t whylen)
 	snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
 }
 
+/* One API call and what its status means: ok (or ok2) is WS_OK with the
+ * reply in *reply (when asked for; the caller puts it), 404 WS_ERR_NOT_FOUND,
+ * 409 WS_ERR_CONFLICT, anything else WS_ERR_DOCKER; the engine's message, or
+ * why it did not answer, goes to why. */
+static ws_err ws_d_call(void *impl, const char *method, const char *path, const char *body,
+    long ok, long ok2, struct json_object **reply, char *why, size_t whylen)
+{
+	struct json_object *r = NULL;
+	long status = 0;
+	ws_err rc = ws_docker_request(impl, method, path, body, &status, &r);
+
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+		rc = rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT ? rc : WS_ERR_DOCKER;
+	} else if (status == ok || status == ok2) {
+		if (reply != NULL) {
+			*reply = r;
+			r = NULL;
+		}
+	} else {
+		snprintf(why, whylen, "%s", ws_docker_message(r));
+		rc = status == 404 ? WS_ERR_NOT_FOUND : status == 409 ? WS_ERR_CONFLICT : WS_ERR_DOCKER;
+	}
+	json_object_put(r);
+	return rc;
+}
+
 static ws_err ws_d_inspect(void *impl, const char *cname, struct ws_container *c, char *why,
     size_t whylen)
 {
 	struct json_object *reply = NULL;
 	char path[160];
-	long status = 0;
 	ws_err rc;
 
 	snprintf(path, sizeof(path), "/containers/%s/json", cname);
-	if ((rc = ws_docker_request(impl, "GET", path, NULL, &status, &reply)) != WS_OK) {
-		snprintf(why, whylen, "the Docker engine did not answer (%s); is dockerd running?",
-		    ws_err_str(rc));
-		rc = rc == WS_ERR_DOCKER_DOWN ? rc : WS_ERR_DOCKER;
-	} else if (status == 404) {
-		rc = WS_ERR_NOT_FOUND;
-	} else if (status != 200) {
-		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	} else if ((rc = ws_container_parse(reply, c)) != WS_OK) {
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, &reply, why, whylen)) == WS_OK &&
+	    ws_container_parse(reply, c) != WS_OK) {
 		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
 		rc = WS_ERR_DOCKER;
 	}
@@ -61,78 +79,42 @@ static ws_err ws_d_inspect(void *impl, const char *cname, struct ws_container *c
 static ws_err ws_d_create(void *impl, const char *cname, const struct ws_spec *spec,
     const char *name, int port, const char *priv, const char *pub, char *why, size_t whylen)
 {
-	struct json_object *body = NULL, *reply = NULL;
+	struct json_object *body = NULL;
 	char path[160];
-	long status = 0;
 	ws_err rc;
 
 	if ((rc = ws_spec_body(spec, name, port, priv, pub, &body, why, whylen)) != WS_OK)
 		return rc;
 	snprintf(path, sizeof(path), "/containers/create?name=%s", cname);
-	rc = ws_docker_request(impl, "POST", path,
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
-	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status == 409) {
-		rc = WS_ERR_CONFLICT;
-	} else if (status == 404) {
+	rc = ws_d_call(impl, "POST", path, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
+	    201, 201, NULL, why, whylen);
+	if (rc == WS_ERR_NOT_FOUND) {
 		snprintf(why, whylen, "image %s not found (build it: packaging/image/build.sh)",
 		    spec->image);
 		rc = WS_ERR_IMAGE_MISSING;
-	} else if (status != 201) {
-		snprintf(why, whylen, "%s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
 	}
 	json_object_put(body);
-	json_object_put(reply);
 	return rc;
 }
 
 static ws_err ws_d_action(void *impl, const char *cname, const char *action, char *why,
     size_t whylen)
 {
-	struct json_object *reply = NULL;
 	char path[160];
-	long status = 0;
-	ws_err rc;
 
 	/* sshd gets 10 s to end its sessions before it is killed. */
 	snprintf(path, sizeof(path), "/containers/%s/%s", cname,
 	    strcmp(action, "stop") == 0 ? "stop?t=10" : action);
-	rc = ws_docker_request(impl, "POST", path, NULL, &status, &reply);
-	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status == 404) {
-		rc = WS_ERR_NOT_FOUND;
-	} else if (status != 204 && status != 304) {
-		snprintf(why, whylen, "%s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
-	json_object_put(reply);
-	return rc;
+	return ws_d_call(impl, "POST", path, NULL, 204, 304, NULL, why, whylen);
 }
 
-/* DELETE path: 204/200 found, 404 not there. */
+/* DELETE path: found (204/200), or not there (404). */
 static ws_err ws_d_delete(void *impl, const char *path, int *found, char *why, size_t whylen)
 {
-	struct json_object *reply = NULL;
-	long status = 0;
-	ws_err rc = ws_docker_request(impl, "DELETE", path, NULL, &status, &reply);
+	ws_err rc = ws_d_call(impl, "DELETE", path, NULL, 204, 200, NULL, why, whylen);
 
-	*found = 0;
-	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status == 204 || status == 200) {
-		*found = 1;
-	} else if (status == 409) {
-		snprintf(why, whylen, "%s", ws_docker_message(reply));
-		rc = WS_ERR_CONFLICT;
-	} else if (status != 404) {
-		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
-	json_object_put(reply);
-	return rc;
+	*found = rc == WS_OK;
+	return rc == WS_ERR_NOT_FOUND ? WS_OK : rc;
 }
 
 static ws_err ws_d_remove(void *impl, const char *cname, int *found, char *why, size_t whylen)
@@ -146,26 +128,10 @@ static ws_err ws_d_remove(void *impl, const char *cname, int *found, char *why, 
 
 static ws_err ws_d_rename(void *impl, const char *from, const char *to, char *why, size_t whylen)
 {
-	struct json_object *reply = NULL;
 	char path[260];
-	long status = 0;
-	ws_err rc;
 
 	snprintf(path, sizeof(path), "/containers/%s/rename?name=%s", from, to);
-	rc = ws_docker_request(impl, "POST", path, NULL, &status, &reply);
-	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status == 404) {
-		rc = WS_ERR_NOT_FOUND;
-	} else if (status == 409) {
-		snprintf(why, whylen, "%s", ws_docker_message(reply));
-		rc = WS_ERR_CONFLICT;
-	} else if (status != 204) {
-		snprintf(why, whylen, "%s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
-	json_object_put(reply);
-	return rc;
+	return ws_d_call(impl, "POST", path, NULL, 204, 204, NULL, why, whylen);
 }
 
 static ws_err ws_d_volume(void *impl, const char *vname, struct ws_volume *v, char *why,
@@ -173,18 +139,11 @@ static ws_err ws_d_volume(void *impl, const char *vname, struct ws_volume *v, ch
 {
 	struct json_object *reply = NULL;
 	char path[160];
-	long status = 0;
 	ws_err rc;
 
 	snprintf(path, sizeof(path), "/volumes/%s", vname);
-	if ((rc = ws_docker_request(impl, "GET", path, NULL, &status, &reply)) != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status == 404) {
-		rc = WS_ERR_NOT_FOUND;
-	} else if (status != 200) {
-		snprintf(why, whylen, "Docker engine error: %s", ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	} else if ((rc = ws_volume_parse(reply, v)) != WS_OK) {
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, &reply, why, whylen)) == WS_OK &&
+	    ws_volume_parse(reply, v) != WS_OK) {
 		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
 		rc = WS_ERR_DOCKER;
 	}
@@ -196,8 +155,6 @@ static ws_err ws_d_volume_create(void *impl, const char *vname, const char *name
     const char *role, const char *owner, const char *clone, char *why, size_t whylen)
 {
 	struct json_object *body = json_object_new_object(), *labels = json_object_new_object();
-	struct json_object *reply = NULL;
-	long status = 0;
 	ws_err rc = WS_ERR_NOMEM;
 
 	if (body == NULL || labels == NULL ||
@@ -216,17 +173,10 @@ static ws_err ws_d_volume_create(void *impl, const char *vname, const char *name
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	rc = ws_docker_request(impl, "POST", "/volumes/create",
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
-	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-	} else if (status != 201 && status != 200) {
-		snprintf(why, whylen, "volume %s: %s", vname, ws_docker_message(reply));
-		rc = WS_ERR_DOCKER;
-	}
+	rc = ws_d_call(impl, "POST", "/volumes/create",
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), 201, 200, NULL, why, whylen);
 out:
 	json_object_put(body);
-	json_object_put(reply);
 	return rc;
 }
 

@@ -11,7 +11,7 @@ cleanup() {
     pkill -f "$T/ssh_config" 2>/dev/null || true
     for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
     docker rm -f "workspace-$NAME" >/dev/null 2>&1 || true
-    docker volume rm -f "workspace-$NAME" "workspace-$NAME-docker" >/dev/null 2>&1 || true
+    docker volume rm -f "workspace-$NAME" "workspace-$NAME.docker" >/dev/null 2>&1 || true
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -77,5 +77,5 @@ CONF
 
     S=(ssh -F "$T/ssh_config")
     "${S[@]}" -p "$gport" "$NAME@127.0.0.1" true   # creates and starts the workspace
-    wport=$(docker inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$NAME")
+    wport=$(docker container inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$NAME")
 }

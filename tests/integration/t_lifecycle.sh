@@ -13,7 +13,7 @@ check "first login creates the workspace and lands in it" [ "$out" = "$(printf '
 port=$(ws_port "$W")
 check "sshd port from 2200-2400 ($port)" test "$port" -ge 2200 -a "$port" -le 2400
 check "port published on 127.0.0.1:$port" [ "$(docker port "workspace-$W" 22/tcp | head -1)" = "127.0.0.1:$port" ]
-mount=$(docker inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }};{{ end }}' "workspace-$W" |
+mount=$(docker container inspect -f '{{ range .Mounts }}{{ .Type }} {{ .Name }} {{ .Destination }};{{ end }}' "workspace-$W" |
     tr ';' '\n' | sort | tr '\n' ';')
 check "volumes workspace-$W at /home/workspace and workspace-$W.docker at /var/lib/docker ($mount)" \
     [ "$mount" = ";volume workspace-$W /home/workspace;volume workspace-$W.docker /var/lib/docker;" ]
@@ -21,8 +21,8 @@ check "volumes workspace-$W at /home/workspace and workspace-$W.docker at /var/l
 vlabels() { docker volume inspect -f '{{ index .Labels "org.wsgate.workspace" }}/{{ index .Labels "org.wsgate.role" }}/{{ index .Labels "org.wsgate.owner" }}' "$1"; }
 check "the home volume is labelled as $W's, home, tester's" is "$(vlabels "workspace-$W")" "$W/home/tester"
 check "the Docker volume is labelled as $W's, docker, tester's" is "$(vlabels "workspace-$W.docker")" "$W/docker/tester"
-check "image is workspace:latest" [ "$(docker inspect -f '{{ .Config.Image }}' "workspace-$W")" = workspace:latest ]
-check "container labelled as wsgate's" [ "$(docker inspect -f '{{ index .Config.Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]
+check "image is workspace:latest" [ "$(docker container inspect -f '{{ .Config.Image }}' "workspace-$W")" = workspace:latest ]
+check "container labelled as wsgate's" [ "$(docker container inspect -f '{{ index .Config.Labels "org.wsgate.workspace" }}' "workspace-$W")" = "$W" ]
 
 docker stop -t 2 "workspace-$W" >/dev/null
 check "stopped" is "$(state "$W")" exited

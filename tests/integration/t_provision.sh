@@ -54,9 +54,9 @@ wait "$sp"; rc=$?
 check "the sftp session ends cleanly ($rc) and reached the credential file" \
     eval '[ "$rc" = 0 ] && cmp -s "$T/netrc" "$T/cred-global"'
 check "the account's memory limit wins (768 MiB)" \
-    is "$(docker inspect -f '{{.HostConfig.Memory}}' "workspace-$W")" $((768 * 1048576))
+    is "$(docker container inspect -f '{{.HostConfig.Memory}}' "workspace-$W")" $((768 * 1048576))
 check "the global CPU limit holds (1.5 CPUs)" \
-    is "$(docker inspect -f '{{.HostConfig.NanoCpus}}' "workspace-$W")" 1500000000
+    is "$(docker container inspect -f '{{.HostConfig.NanoCpus}}' "workspace-$W")" 1500000000
 check "sessions do not inherit wsgate's own variables (host key, files)" is "$(wssh "$W" 'env | grep -c ^WSGATE_')" 0
 
 # Progress lines: on stderr for people, in order, with the time taken.

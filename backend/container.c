@@ -131,8 +131,9 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 	/* Overlong values are cut: they are shown, never compared. */
 	if ((s = ws_json_str(labels, WS_LABEL_WORKSPACE)) != NULL)
 		snprintf(c.name, sizeof(c.name), "%.63s", s);
-	if ((s = ws_json_str(labels, WS_LABEL_CLONE)) != NULL)
-		snprintf(c.clone, sizeof(c.clone), "%.255s", s);
+	/* An overlong repository is none: cut, it would clone another one. */
+	if ((s = ws_json_str(labels, WS_LABEL_CLONE)) != NULL && strlen(s) < sizeof(c.clone))
+		snprintf(c.clone, sizeof(c.clone), "%s", s);
 	if ((s = ws_json_str(config, "Image")) != NULL)
 		snprintf(c.image, sizeof(c.image), "%.255s", s);
 	if ((s = ws_json_str(obj, "Created")) != NULL)

@@ -125,6 +125,17 @@ ws_err ws_engine_volume_remove(struct ws_engine *e, const char *vname, int *foun
 	return e->ops->volume_remove(e->impl, vname, found != NULL ? found : &dummy, why, whylen);
 }
 
+ws_err ws_engine_network(struct ws_engine *e, char *why, size_t whylen)
+{
+	return e->ops->network(e->impl, WS_NETWORK, why, whylen);
+}
+
+ws_err ws_engine_volume_users(struct ws_engine *e, const char *vname, char *users, size_t len,
+    char *why, size_t whylen)
+{
+	return e->ops->volume_users(e->impl, vname, users, len, why, whylen);
+}
+
 ws_err ws_engine_list(struct ws_engine *e, struct ws_listed **out, size_t *count,
     char *why, size_t whylen)
 {

@@ -25,6 +25,11 @@ enum ws_obj {
 	                         (which a workspace "NAME-docker" can also have as home) */
 };
 
+/* The network every workspace is on: a bridge whose members cannot reach
+ * each other (inter-container traffic off), so one workspace's services are
+ * never another's to connect to. */
+#define WS_NETWORK "wsgate-workspaces"
+
 /* Longest engine object name (a workspace name is at most 63). */
 #define WS_OBJ_NAME_MAX WS_VOLUME_NAME_MAX
 
@@ -95,6 +100,15 @@ ws_err ws_engine_volume_create(struct ws_engine *e, const char *name, enum ws_ob
 ws_err ws_engine_volume_remove(struct ws_engine *e, const char *vname, int *found,
     char *why, size_t whylen);
 
+/* Makes sure the network WS_NETWORK exists (made with inter-container
+ * traffic off when missing). */
+ws_err ws_engine_network(struct ws_engine *e, char *why, size_t whylen);
+
+/* Writes into users (size len) the names of the containers that mount the
+ * volume vname, space-separated ("" when none). */
+ws_err ws_engine_volume_users(struct ws_engine *e, const char *vname, char *users, size_t len,
+    char *why, size_t whylen);
+
 /* Lists wsgate's containers and volumes (those labelled with a workspace),
  * in *out (n in *count; free with free()). */
 ws_err ws_engine_list(struct ws_engine *e, struct ws_listed **out, size_t *count,
@@ -131,6 +145,9 @@ struct ws_engine_ops {
 	ws_err (*volume_create)(void *impl, const char *vname, const char *name, const char *role,
 	    const char *owner, const char *clone, char *why, size_t whylen);
 	ws_err (*volume_remove)(void *impl, const char *vname, int *found, char *why, size_t whylen);
+	ws_err (*network)(void *impl, const char *net, char *why, size_t whylen);
+	ws_err (*volume_users)(void *impl, const char *vname, char *users, size_t len, char *why,
+	    size_t whylen);
 	ws_err (*list)(void *impl, struct ws_listed **out, size_t *count, char *why, size_t whylen);
 	ws_err (*ports)(void *impl, int port_min, int port_max, unsigned char *used, char *why,
 	    size_t whylen);

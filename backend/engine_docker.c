@@ -189,6 +189,55 @@ static ws_err ws_d_volume_remove(void *impl, const char *vname, int *found, char
 	return ws_d_delete(impl, path, found, why, whylen);
 }
 
+static ws_err ws_d_network(void *impl, const char *net, char *why, size_t whylen)
+{
+	char path[160];
+	const char *body;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/networks/%s", net);
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, NULL, why, whylen)) != WS_ERR_NOT_FOUND)
+		return rc;
+	body = "{\"Name\":\"" WS_NETWORK "\",\"Driver\":\"bridge\",\"CheckDuplicate\":true,"
+	    "\"Options\":{\"com.docker.network.bridge.enable_icc\":\"false\"},"
+	    "\"Labels\":{\"org.wsgate.network\":\"workspaces\"}}";
+	rc = ws_d_call(impl, "POST", "/networks/create", body, 201, 201, NULL, why, whylen);
+	return rc == WS_ERR_CONFLICT ? WS_OK : rc;   /* made by someone else meanwhile */
+}
+
+static ws_err ws_d_volume_users(void *impl, const char *vname, char *users, size_t len,
+    char *why, size_t whylen)
+{
+	struct json_object *reply = NULL, *names;
+	char path[300], *esc = ws_docker_escape(vname);
+	size_t i, n = 0;
+	ws_err rc;
+
+	if (esc == NULL)
+		return WS_ERR_NOMEM;
+	/* filters={"volume":["VNAME"]} */
+	snprintf(path, sizeof(path), "/containers/json?all=1&filters=%%7B%%22volume%%22%%3A%%5B%%22%s%%22%%5D%%7D", esc);
+	free(esc);
+	users[0] = '\0';
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, &reply, why, whylen)) != WS_OK)
+		return rc;
+	for (i = 0; json_object_is_type(reply, json_type_array) && i < json_object_array_length(reply); i++) {
+		const char *c = NULL;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(reply, i), "Names", &names) &&
+		    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0)
+			c = json_object_get_string(json_object_array_get_idx(names, 0));
+		if (c == NULL)
+			continue;
+		c += c[0] == '/';
+		n += (size_t)snprintf(users + n, n < len ? len - n : 0, "%s%s", n ? " " : "", c);
+		if (n >= len)
+			break;
+	}
+	json_object_put(reply);
+	return WS_OK;
+}
+
 /* Appends to *out what a list reply holds: containers (names from their
  * label) or volumes. */
 static ws_err ws_d_collect(struct json_object *arr, int volumes, struct ws_listed **out,
@@ -351,6 +400,8 @@ const struct ws_engine_ops ws_engine_docker = {
 	.volume = ws_d_volume,
 	.volume_create = ws_d_volume_create,
 	.volume_remove = ws_d_volume_remove,
+	.network = ws_d_network,
+	.volume_users = ws_d_volume_users,
 	.list = ws_d_list,
 	.ports = ws_d_ports,
 	.exec = ws_d_exec,

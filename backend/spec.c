@@ -229,6 +229,8 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 	bad |= ws_add(hc, "PortBindings", pb);
 	bad |= ws_add(hc, "Mounts", mounts);
 	bad |= ws_add(hc, "Init", json_object_new_boolean(1));
+	if (s->network != NULL)
+		bad |= ws_add(hc, "NetworkMode", json_object_new_string(s->network));
 	bad |= ws_add(hc, "Privileged", json_object_new_boolean(privileged));
 	if (dind && !privileged)
 		bad |= ws_dind_caps(hc);

@@ -23,6 +23,7 @@ struct ws_spec {
 	const char *clone_url;       /* repository cloned into ~/repo, or NULL */
 	const char *home_volume;     /* engine volume mounted at /home/workspace */
 	const char *docker_volume;   /* engine volume mounted at /var/lib/docker */
+	const char *network;         /* the engine network it is on, or NULL (the default) */
 	char *const *env;            /* "KEY=VALUE" for every session, or NULL */
 	char *const *files;          /* "SOURCE:DEST", or NULL */
 	int cpu_millis;              /* 0 = no limit */

@@ -19,6 +19,7 @@ static const char *const ws_err_text[WS_ERR__COUNT] = {
 	[WS_ERR_HOSTKEY] = "workspace host key does not match its pinned key",
 	[WS_ERR_DENIED] = "permission denied",
 	[WS_ERR_CONFIG] = "invalid configuration",
+	[WS_ERR_FOREIGN] = "not this workspace's own",
 };
 
 const char *ws_err_str(ws_err err)

@@ -19,6 +19,7 @@ typedef enum {
 	WS_ERR_HOSTKEY,         /* workspace host key does not match its pin */
 	WS_ERR_DENIED,          /* authentication or authorization refused */
 	WS_ERR_CONFIG,          /* configuration is invalid */
+	WS_ERR_FOREIGN,         /* an object is not this workspace's or this owner's */
 	WS_ERR__COUNT
 } ws_err;
 

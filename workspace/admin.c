@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "names.h"
 #include "sshdlog.h"
 #include "strv.h"
 
@@ -100,9 +101,14 @@ ws_err ws_admin_list(struct ws_engine *e, char ***names, char *why, size_t whyle
 	rc = WS_ERR_NOMEM;
 	if ((list = calloc(n + 1, sizeof(*list))) == NULL)
 		goto out;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		char why2[200];
+		/* A label anyone with the engine wrote: only real names go on. */
+		if (ws_name_check(l[i].workspace, why2, sizeof(why2)) != WS_OK)
+			continue;
 		if ((list[k++] = strdup(l[i].workspace)) == NULL)
 			goto out;
+	}
 	qsort(list, k, sizeof(*list), ws_cmp);
 	/* A workspace shows up once, whatever objects it has. */
 	for (i = 0, n = 0; i < k; i++) {
@@ -155,9 +161,11 @@ ws_err ws_admin_delete(struct ws_engine *e, const char *name, int force, char *w
 			return rc;
 		found |= gone;
 	}
-	if ((rc = ws_engine_remove(e, name, WS_OBJ_REMAKE, &gone, why, whylen)) != WS_OK)
-		return rc;
-	found |= gone;
+	if (ws_engine_inspect(e, name, WS_OBJ_REMAKE, &c, why, whylen) == WS_OK && (c.managed || force)) {
+		if ((rc = ws_engine_remove(e, name, WS_OBJ_REMAKE, &gone, why, whylen)) != WS_OK)
+			return rc;
+		found |= gone;
+	}
 	/* Only volumes whose labels say they are NAME's. */
 	for (i = 0; i < sizeof(ws_volume_kinds) / sizeof(ws_volume_kinds[0]); i++) {
 		ws_obj_name(ws_volume_kinds[i], name, vname, sizeof(vname));

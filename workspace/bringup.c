@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "names.h"
 #include "workspace.h"
 
 static void ws_say(const struct ws_bringup *p, const char *line)
@@ -86,11 +87,18 @@ struct ws_out {
 static void ws_out_line(void *arg, int i, const char *line)
 {
 	struct ws_out *o = arg;
+	char clean[1024];
+	size_t k;
 
-	if (line[0] != '\0')
-		snprintf(o->last, sizeof(o->last), "%s", line);
+	/* The workspace wrote it: no control characters reach a log line, an
+	 * administrator's terminal or a banner (which they could forge). */
+	for (k = 0; k < sizeof(clean) - 1 && line[k] != '\0'; k++)
+		clean[k] = (unsigned char)line[k] < 0x20 || line[k] == 0x7f ? '?' : line[k];
+	clean[k] = '\0';
+	if (clean[0] != '\0')
+		snprintf(o->last, sizeof(o->last), "%.299s", clean);
 	if (o->p->output != NULL)
-		o->p->output(o->p->output_arg, i, line);
+		o->p->output(o->p->output_arg, i, clean);
 }
 
 /* Writes s single-quoted for sh into out; 0 when it does not fit. */
@@ -209,7 +217,9 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 		goto out;
 	}
 	/* From here on, the owner's settings: it is the owner's workspace. */
-	if ((rc = ws_config_for_account(p->cfg, t.owner, &acfg, detail, sizeof(detail))) != WS_OK) {
+	if (ws_account_check(t.owner, detail, sizeof(detail)) != WS_OK ||
+	    ws_config_for_account(p->cfg, t.owner, &acfg, detail, sizeof(detail)) != WS_OK) {
+		rc = WS_ERR_CONFIG;
 		ws_error("account %s: %s", t.owner, detail);
 		snprintf(why, whylen, "the settings of account '%s' are invalid; ask an administrator", t.owner);
 		goto out;

@@ -24,6 +24,8 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "names.h"
+#include "volumes.h"
 
 /* Rounds of look-then-act; each makes progress unless someone races us. */
 #define WS_ENSURE_ROUNDS 8
@@ -73,120 +75,20 @@ static int ws_admitted(struct ws_run *r, const char *owner)
 	return r->p->admit == NULL || r->p->admit(r->p->admit_arg, owner);
 }
 
-/* Checks that volume vname is NAME's volume of role and owner's. One made
- * before volumes carried roles and owners (an older wsgate) passes only when
- * legacy_ok (the container being replaced mounted it). */
-static ws_err ws_volume_check(struct ws_run *r, const char *vname, const char *role,
-    const char *owner, int legacy_ok, struct ws_volume *out)
+/* A refusal over volumes. The person gets one line naming the volume (its
+ * name comes from the workspace's) but nothing of anyone else's; the ws
+ * command (an administrator) and the log get the detail. */
+static enum ws_next ws_refuse_volumes(struct ws_run *r, const char *detail)
 {
-	struct ws_volume v;
-	ws_err rc;
-
-	if ((rc = ws_engine_volume(r->e, vname, &v, r->why, r->whylen)) != WS_OK)
-		return rc;
-	if (!v.labelled || strcmp(v.workspace, r->name) != 0) {
+	ws_warn("workspace %s: %s", r->name, detail);
+	if (r->p->admit == NULL)
+		snprintf(r->why, r->whylen, "workspace '%s': %s; an administrator must move it away first",
+		    r->name, detail);
+	else
 		snprintf(r->why, r->whylen,
-		    "workspace '%s' cannot be made: volume %s is not its own (%s%s%s); an administrator must move it away first",
-		    r->name, vname, v.labelled ? "it belongs to workspace '" : "wsgate did not make it",
-		    v.labelled ? v.workspace : "", v.labelled ? "'" : "");
-		return WS_ERR_CONFLICT;
-	}
-	if (v.role[0] == '\0' && !legacy_ok) {
-		snprintf(r->why, r->whylen,
-		    "workspace '%s': volume %s was made by an older wsgate and records no owner; an administrator can adopt it (ws adopt %s --owner ACCOUNT)",
-		    r->name, vname, r->name);
-		return WS_ERR_CONFLICT;
-	}
-	if (v.role[0] != '\0' && (strcmp(v.role, role) != 0 || strcmp(v.owner, owner) != 0)) {
-		snprintf(r->why, r->whylen,
-		    "workspace '%s': volume %s is the %s volume of account '%s', not the %s volume of '%s'; ask an administrator",
-		    r->name, vname, v.role, v.owner, role, owner);
-		return WS_ERR_CONFLICT;
-	}
-	if (out != NULL)
-		*out = v;
-	return WS_OK;
-}
-
-/* What the volumes of a workspace with no container say. */
-struct ws_orphan {
-	enum { WS_ORPHAN_NONE, WS_ORPHAN_OWNED, WS_ORPHAN_LEGACY } kind;
-	char owner[33];                  /* OWNED: whose */
-	char clone[256];                 /* OWNED: the repository they record */
-	char home[WS_OBJ_NAME_MAX];      /* LEGACY: the volumes to adopt */
-	char docker[WS_OBJ_NAME_MAX];
-};
-
-/* Reads NAME's volumes when it has no container: none (a new workspace),
- * owned (labelled with an owner: that owner's orphan), or legacy (made by
- * an older wsgate: workspace label only, adopted by an administrator).
- * Anything else is refused with a line in why. */
-static ws_err ws_orphan_read(struct ws_run *r, struct ws_orphan *o)
-{
-	static const enum ws_obj kinds[] = { WS_OBJ_HOME, WS_OBJ_DOCKER, WS_OBJ_LEGACY_DOCKER };
-	char vname[WS_OBJ_NAME_MAX], why[300];
-	struct ws_volume v;
-	size_t i;
-	ws_err rc;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		ws_obj_name(kinds[i], r->name, vname, sizeof(vname));
-		rc = ws_engine_volume(r->e, vname, &v, why, sizeof(why));
-		if (rc == WS_ERR_NOT_FOUND)
-			continue;
-		if (rc != WS_OK) {
-			snprintf(r->why, r->whylen, "%s", why);
-			return rc;
-		}
-		if (!v.labelled || strcmp(v.workspace, r->name) != 0) {
-			/* workspace-NAME-docker may well be workspace NAME-docker's
-			 * home volume: only its own labels make it NAME's. */
-			if (kinds[i] == WS_OBJ_LEGACY_DOCKER)
-				continue;
-			return ws_volume_check(r, vname, WS_ROLE_HOME, "", 0, NULL);
-		}
-		if (v.role[0] == '\0' || v.owner[0] == '\0') {
-			o->kind = WS_ORPHAN_LEGACY;
-			snprintf(kinds[i] == WS_OBJ_HOME ? o->home : o->docker, WS_OBJ_NAME_MAX, "%s", vname);
-			continue;
-		}
-		if (o->kind == WS_ORPHAN_LEGACY || (o->owner[0] != '\0' && strcmp(o->owner, v.owner) != 0)) {
-			snprintf(r->why, r->whylen,
-			    "workspace '%s': its volumes disagree about their owner; ask an administrator", r->name);
-			return WS_ERR_CONFLICT;
-		}
-		o->kind = WS_ORPHAN_OWNED;
-		snprintf(o->owner, sizeof(o->owner), "%s", v.owner);
-		if (o->clone[0] == '\0')
-			snprintf(o->clone, sizeof(o->clone), "%s", v.clone);
-	}
-	return WS_OK;
-}
-
-/* Makes (when missing) and checks NAME's two volumes for owner. *fresh
- * tells whether there were none before (a new workspace). */
-static ws_err ws_volumes_ready(struct ws_run *r, const char *owner, const char *clone,
-    char *home, char *docker, size_t len, int *fresh)
-{
-	struct ws_volume v;
-	char why[200];
-	ws_err rc;
-
-	ws_obj_name(WS_OBJ_HOME, r->name, home, len);
-	ws_obj_name(WS_OBJ_DOCKER, r->name, docker, len);
-	*fresh = ws_engine_volume(r->e, home, &v, why, sizeof(why)) == WS_ERR_NOT_FOUND &&
-	    ws_engine_volume(r->e, docker, &v, why, sizeof(why)) == WS_ERR_NOT_FOUND;
-	if ((rc = ws_engine_volume_create(r->e, r->name, WS_OBJ_HOME, owner, clone, r->why,
-	    r->whylen)) != WS_OK ||
-	    (rc = ws_engine_volume_create(r->e, r->name, WS_OBJ_DOCKER, owner, NULL, r->why,
-	    r->whylen)) != WS_OK)
-		return rc;
-	/* Made now or long ago, by us or a racing gateway: the labels decide. */
-	if ((rc = ws_volume_check(r, home, WS_ROLE_HOME, owner, 0, NULL)) != WS_OK ||
-	    (rc = ws_volume_check(r, docker, WS_ROLE_DOCKER, owner, 0, NULL)) != WS_OK)
-		return rc;
-	return WS_OK;
+		    "workspace '%s' cannot be used: a volume of its name is not its own; ask an administrator (the gateway log says which)",
+		    r->name);
+	return ws_fail(r, WS_ERR_FOREIGN);
 }
 
 /* Returns 1 when nothing on this host listens on addr:port (a quick bind
@@ -272,8 +174,11 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 	int port = 0;
 	ws_err rc;
 
-	/* The owner's settings, whoever triggered this: never the entrant's. */
-	if ((rc = ws_config_for_account(r->p->cfg, owner, &acfg, why, sizeof(why))) != WS_OK) {
+	/* The owner's settings, whoever triggered this: never the entrant's.
+	 * An owner label that is no account name is no owner. */
+	if (ws_account_check(owner, why, sizeof(why)) != WS_OK ||
+	    ws_config_for_account(r->p->cfg, owner, &acfg, why, sizeof(why)) != WS_OK) {
+		rc = WS_ERR_CONFIG;
 		ws_error("account %s: %s", owner, why);
 		snprintf(r->why, r->whylen, "the settings of account '%s' are invalid; ask an administrator",
 		    owner);
@@ -287,12 +192,14 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 	spec.clone_url = clone != NULL && clone[0] != '\0' ? clone : NULL;
 	spec.home_volume = home;
 	spec.docker_volume = docker;
+	spec.network = WS_NETWORK;
 	spec.env = acfg->env;
 	spec.files = acfg->files;
 	spec.cpu_millis = acfg->cpu_millis;
 	spec.memory_mb = acfg->memory_mb;
 	spec.dind = acfg->docker_in_docker;
-	if ((rc = ws_pick_port(r, acfg, &port)) != WS_OK)
+	if ((rc = ws_pick_port(r, acfg, &port)) != WS_OK ||
+	    (rc = ws_engine_network(r->e, r->why, r->whylen)) != WS_OK)
 		goto out;
 	if ((rc = ws_make_hostkey(&priv, pub, sizeof(pub))) != WS_OK) {
 		snprintf(r->why, r->whylen, "could not make a host key for it");
@@ -311,8 +218,35 @@ out:
 	return rc;
 }
 
+/* The container just made mounts exactly the volumes checked, and they
+ * still say what they said (a volume removed meanwhile is made again by the
+ * engine, unlabelled): otherwise it goes. */
+static ws_err ws_verify(struct ws_run *r, enum ws_obj kind, const char *owner, const char *home,
+    const char *docker, int legacy_ok, char *detail, size_t len)
+{
+	struct ws_container c;
+	char why[300];
+	ws_err rc;
+
+	if ((rc = ws_engine_inspect(r->e, r->name, kind, &c, why, sizeof(why))) != WS_OK) {
+		snprintf(detail, len, "%s", why);
+		return rc;
+	}
+	if (strcmp(c.home_volume, home) != 0 || strcmp(c.docker_volume, docker) != 0) {
+		snprintf(detail, len, "the container mounts %s and %s, not %s and %s", c.home_volume,
+		    c.docker_volume, home, docker);
+		rc = WS_ERR_FOREIGN;
+	} else if ((rc = ws_vols_check(r->e, r->name, home, WS_ROLE_HOME, owner, legacy_ok, detail, len)) == WS_OK) {
+		rc = ws_vols_check(r->e, r->name, docker, WS_ROLE_DOCKER, owner, legacy_ok, detail, len);
+	}
+	if (rc != WS_OK)
+		ws_engine_remove(r->e, r->name, kind, NULL, why, sizeof(why));
+	return rc;
+}
+
 /* find: the container as it is now. A replacement left by a remake cut
- * short (the old one gone, the new not yet renamed) is finished first. */
+ * short (the old one gone, the new not yet renamed) is finished first, for
+ * an entrant its owner admits. */
 static enum ws_next ws_step_find(struct ws_run *r, int *present)
 {
 	struct ws_container rc_c;
@@ -327,6 +261,8 @@ static enum ws_next ws_step_find(struct ws_run *r, int *present)
 		return ws_fail(r, rc);
 	if (ws_engine_inspect(r->e, r->name, WS_OBJ_REMAKE, &rc_c, why, sizeof(why)) == WS_OK &&
 	    rc_c.managed) {
+		if (!ws_admitted(r, rc_c.owner))
+			return ws_fail(r, WS_ERR_DENIED);
 		ws_warn("workspace %s: finishing a replacement left half done", r->name);
 		if ((rc = ws_engine_promote(r->e, r->name, r->why, r->whylen)) != WS_OK &&
 		    rc != WS_ERR_CONFLICT && rc != WS_ERR_NOT_FOUND)
@@ -336,22 +272,22 @@ static enum ws_next ws_step_find(struct ws_run *r, int *present)
 	return WS_NEXT_AGAIN;
 }
 
-/* make: no container. A new workspace for the entrant, or its owner's
- * orphaned volumes made whole again, or (an administrator's ws adopt)
- * volumes an older wsgate made; never someone else's volumes. */
+/* make: no container. A new workspace for the entrant, its owner's orphan
+ * made whole again, or (an administrator's ws adopt) wsgate 0.1's volumes;
+ * never on anyone else's volumes. Admission comes first, so someone who may
+ * not enter learns nothing of what is there. */
 static enum ws_next ws_step_make(struct ws_run *r)
 {
-	char owner[33], home[WS_OBJ_NAME_MAX], docker[WS_OBJ_NAME_MAX], msg[512];
+	char owner[33], msg[512], detail[300];
 	const char *clone = NULL;
-	struct ws_orphan o;
+	struct ws_vols v;
 	int fresh = 0;
 	ws_err rc;
 
-	if ((rc = ws_orphan_read(r, &o)) != WS_OK)
+	if ((rc = ws_vols_read(r->e, r->name, &v, r->why, r->whylen)) != WS_OK)
 		return ws_fail(r, rc);
-	switch (o.kind) {
-	case WS_ORPHAN_NONE:
-		/* Nothing there: a new workspace, if this entrant may make one. */
+	switch (v.state) {
+	case WS_VOLS_NONE:
 		if (!r->p->may_create)
 			return ws_fail(r, WS_ERR_NOT_FOUND);
 		if (!ws_admitted(r, NULL))
@@ -359,45 +295,50 @@ static enum ws_next ws_step_make(struct ws_run *r)
 		snprintf(owner, sizeof(owner), "%s", r->p->adopt_owner ? r->p->adopt_owner : r->p->entrant);
 		clone = r->p->clone_url;
 		break;
-	case WS_ORPHAN_OWNED:
+	case WS_VOLS_OWNED:
 		/* An orphan: its owner's, whoever asks, if they may enter it. */
-		if (!ws_admitted(r, o.owner))
+		if (!ws_admitted(r, v.owner))
 			return ws_fail(r, WS_ERR_DENIED);
-		snprintf(owner, sizeof(owner), "%s", o.owner);
-		clone = o.clone;
+		snprintf(owner, sizeof(owner), "%s", v.owner);
+		clone = v.clone;
 		ws_info("workspace %s has no container; making it again for its owner %s", r->name, owner);
 		break;
-	case WS_ORPHAN_LEGACY:
+	case WS_VOLS_LEGACY:
+		if (!ws_admitted(r, ""))
+			return ws_fail(r, WS_ERR_DENIED);
 		if (r->p->adopt_owner == NULL) {
 			snprintf(r->why, r->whylen,
 			    "workspace '%s': its volumes were made by an older wsgate and record no owner; an administrator can adopt them (ws adopt %s --owner ACCOUNT)",
 			    r->name, r->name);
-			return ws_fail(r, WS_ERR_CONFLICT);
+			return ws_fail(r, WS_ERR_FOREIGN);
 		}
 		snprintf(owner, sizeof(owner), "%s", r->p->adopt_owner);
 		break;
+	default:
+		if (!ws_admitted(r, ""))
+			return ws_fail(r, WS_ERR_DENIED);
+		return ws_refuse_volumes(r, v.detail);
 	}
 	ws_progress(r, "creating");
-	if (o.kind == WS_ORPHAN_LEGACY) {
-		/* The container records the owner of volumes that cannot. */
-		if (o.home[0] == '\0')
-			ws_obj_name(WS_OBJ_HOME, r->name, o.home, sizeof(o.home));
-		if (o.docker[0] == '\0') {
-			ws_obj_name(WS_OBJ_DOCKER, r->name, o.docker, sizeof(o.docker));
-			if ((rc = ws_engine_volume_create(r->e, r->name, WS_OBJ_DOCKER, owner, NULL, r->why,
-			    r->whylen)) != WS_OK)
-				return ws_fail(r, rc);
-		}
-		snprintf(home, sizeof(home), "%s", o.home);
-		snprintf(docker, sizeof(docker), "%s", o.docker);
-	} else if ((rc = ws_volumes_ready(r, owner, clone, home, docker, sizeof(home), &fresh)) != WS_OK) {
+	rc = ws_vols_make(r->e, r->name, owner, clone, &v, &fresh, detail, sizeof(detail));
+	if (rc == WS_ERR_FOREIGN && fresh)
+		return WS_NEXT_AGAIN;   /* someone else claimed the name first: look again */
+	if (rc == WS_ERR_FOREIGN)
+		return ws_refuse_volumes(r, detail);
+	if (rc != WS_OK) {
+		snprintf(r->why, r->whylen, "workspace '%s' could not be created: %s", r->name, detail);
 		return ws_fail(r, rc);
 	}
-	rc = ws_create(r, WS_OBJ_CONTAINER, owner, clone, home, docker);
+	rc = ws_create(r, WS_OBJ_CONTAINER, owner, clone, v.home, v.docker);
+	if (rc == WS_OK)
+		rc = ws_verify(r, WS_OBJ_CONTAINER, owner, v.home, v.docker, v.state == WS_VOLS_LEGACY,
+		    detail, sizeof(detail));
 	if (rc == WS_OK) {
 		r->t.created = 1;
 		return WS_NEXT_AGAIN;
 	}
+	if (rc == WS_ERR_FOREIGN)
+		return ws_refuse_volumes(r, detail);
 	if (rc == WS_ERR_CONFLICT && r->waits < WS_CREATE_WAITS) {
 		/* Someone else made it first; the engine answers 404 to inspect
 		 * until that is done. Wait, without using up a round. */
@@ -411,8 +352,8 @@ static enum ws_next ws_step_make(struct ws_run *r)
 	 * orphan's volumes, or ones someone else made meanwhile, stay). */
 	if (fresh && rc != WS_ERR_CONFLICT) {
 		char why[200];
-		ws_engine_volume_remove(r->e, home, NULL, why, sizeof(why));
-		ws_engine_volume_remove(r->e, docker, NULL, why, sizeof(why));
+		ws_engine_volume_remove(r->e, v.home, NULL, why, sizeof(why));
+		ws_engine_volume_remove(r->e, v.docker, NULL, why, sizeof(why));
 	}
 	snprintf(msg, sizeof(msg), "%s", r->why);
 	snprintf(r->why, r->whylen, "workspace '%s' could not be created: %s", r->name, msg);
@@ -456,19 +397,22 @@ static enum ws_next ws_step_remake(struct ws_run *r, const char *msg)
 		goto cannot;
 	/* Port 0 is never picked; it only counts the remakes. */
 	r->excluded[r->nexcluded++] = ws_port_conflict(msg) ? r->c.port : 0;
-	if (r->c.home_volume[0] == '\0' || r->c.docker_volume[0] == '\0' ||
-	    ws_volume_check(r, r->c.home_volume, WS_ROLE_HOME, r->c.owner, 1, NULL) != WS_OK ||
-	    ws_volume_check(r, r->c.docker_volume, WS_ROLE_DOCKER, r->c.owner, 1, NULL) != WS_OK) {
-		if (r->c.home_volume[0] == '\0' || r->c.docker_volume[0] == '\0')
-			snprintf(r->why, r->whylen, "workspace '%s' has no volumes to make it again on", r->name);
+	if (r->c.home_volume[0] == '\0' || r->c.docker_volume[0] == '\0') {
+		snprintf(r->why, r->whylen, "workspace '%s' could not be started (%s) and has no volumes to make it again on",
+		    r->name, msg);
 		return ws_fail(r, WS_ERR_CONFLICT);
 	}
+	/* (its volumes were checked when it was let in: ws_step_run) */
 	/* A replacement left by an earlier attempt goes first. */
 	if (ws_engine_remove(r->e, r->name, WS_OBJ_REMAKE, NULL, why, sizeof(why)) != WS_OK)
 		goto cannot;
 	rc = ws_create(r, WS_OBJ_REMAKE, r->c.owner, r->c.clone, r->c.home_volume, r->c.docker_volume);
 	if (rc == WS_ERR_CONFLICT)
 		return WS_NEXT_AGAIN;   /* someone else is remaking it */
+	if (rc == WS_OK &&
+	    (rc = ws_verify(r, WS_OBJ_REMAKE, r->c.owner, r->c.home_volume, r->c.docker_volume, 1, why,
+	    sizeof(why))) == WS_ERR_FOREIGN)
+		return ws_refuse_volumes(r, why);
 	if (rc != WS_OK) {
 		snprintf(why, sizeof(why), "%s", r->why);
 		snprintf(r->why, r->whylen, "workspace '%s' could not be started (%s) nor made again: %s",
@@ -525,19 +469,27 @@ static enum ws_next ws_step_start(struct ws_run *r)
 	return ws_fail(r, rc);
 }
 
-/* run: a container is there. Admit on its owner, then act on its state. */
+/* run: a container is there. Admission first (on its owner; one wsgate did
+ * not make has none), then what it mounts must be this workspace's and its
+ * owner's (wsgate 0.1's volumes pass), then act on its state. */
 static enum ws_next ws_step_run(struct ws_run *r)
 {
-	char msg[512];
+	char msg[512], detail[300];
 	ws_err rc;
 
+	if (!r->t.created && !ws_admitted(r, r->c.managed ? r->c.owner : ""))
+		return ws_fail(r, WS_ERR_DENIED);
 	if (!r->c.managed) {
 		snprintf(r->why, r->whylen, "container workspace-%s was not made by wsgate; ask an administrator",
 		    r->name);
 		return ws_fail(r, WS_ERR_CONFLICT);
 	}
-	if (!r->t.created && !ws_admitted(r, r->c.owner))
-		return ws_fail(r, WS_ERR_DENIED);
+	if (!r->t.created &&
+	    ((r->c.home_volume[0] != '\0' && ws_vols_check(r->e, r->name, r->c.home_volume, WS_ROLE_HOME,
+	    r->c.owner, 1, detail, sizeof(detail)) == WS_ERR_FOREIGN) ||
+	    (r->c.docker_volume[0] != '\0' && ws_vols_check(r->e, r->name, r->c.docker_volume, WS_ROLE_DOCKER,
+	    r->c.owner, 1, detail, sizeof(detail)) == WS_ERR_FOREIGN)))
+		return ws_refuse_volumes(r, detail);
 	switch (r->c.state) {
 	case WS_CSTATE_RUNNING:
 		if (r->c.port == 0 || r->c.hostkey[0] == '\0') {

@@ -23,8 +23,19 @@ pe_pid() {
     tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "dockerd .*--pidfile $PE_PIDFILE" && echo "$p"
     return 0
 }
-# pe_gone PID: the process has ended (a zombie has).
-pe_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+# pe_start PID: when the process started (jiffies since boot), or nothing.
+pe_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $20}'; }
+# pe_gone PID [START]: the process has ended: no such pid, a zombie, or (pids
+# get reused on a busy machine) another process that started at another time.
+pe_gone() {
+    local st
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ -n "$st" ] || return 0
+    set -- "$1" "${2:-}" $st
+    [ "$3" = Z ] && return 0
+    [ -n "$2" ] && [ "${22}" != "$2" ] && return 0
+    return 1
+}
 
 # Our containerd and its shims carry our exec root in their command lines:
 # they are ended by that path, never by name across the host. A killed one
@@ -80,12 +91,13 @@ pe_up() {
 # gone (bounded); after SIGKILL also ends its containerd and shims, as a
 # machine whose engine crashed would have them end.
 pe_kill() {
-    local sig=$1 pid i
+    local sig=$1 pid i start
     pid=$(pe_pid)
     [ -n "$pid" ] || { echo "engine.sh: no pid file $PE_PIDFILE" >&2; return 1; }
+    start=$(pe_start "$pid")
     kill "-$sig" "$pid" 2>/dev/null || return 1
-    for i in $(seq 600); do pe_gone "$pid" && break; sleep 0.1; done
-    pe_gone "$pid" || { echo "engine.sh: dockerd $pid did not end on $sig in 60 s (state $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null), in $(cat "/proc/$pid/wchan" 2>/dev/null))" >&2; return 1; }
+    for i in $(seq 600); do pe_gone "$pid" "$start" && break; sleep 0.1; done
+    pe_gone "$pid" "$start" || { echo "engine.sh: dockerd $pid did not end on $sig in 60 s (state $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null), in $(cat "/proc/$pid/wchan" 2>/dev/null))" >&2; return 1; }
     [ "$sig" = KILL ] && { rm -f "$PE_PIDFILE"; pe_reap || return 1; }
     return 0
 }

@@ -110,7 +110,8 @@ git -c init.defaultBranch=main init -q "$T/src" && echo "readme-$RUN" > "$T/src/
     git -C "$T/src" add README && git -C "$T/src" -c user.email=t@t -c user.name=t commit -qm init &&
     git -C "$T/src" push -q "$T/srv/repo.git" HEAD:refs/heads/main && git -C "$T/srv/repo.git" symbolic-ref HEAD refs/heads/main &&
     git -C "$T/srv/repo.git" update-server-info
-bridge=$(docker network inspect bridge -f '{{ (index .IPAM.Config 0).Gateway }}')
+# (the host as the workspaces' network sees it)
+bridge=$(docker network inspect wsgate-workspaces -f '{{ (index .IPAM.Config 0).Gateway }}')
 hport=$(free_port)
 /usr/bin/python3 -m http.server "$hport" --bind "$bridge" --directory "$T/srv" >/dev/null 2>&1 &
 bg_pid "$!"

@@ -38,13 +38,28 @@ check "proj-docker's home volume is proj-docker's, bob's" is "$(vlabels "workspa
 check "the two containers share no volume ($(mounts "$P")| $(mounts "$P-docker"))" \
     eval '[ -z "$(comm -12 <(mounts "$P" | tr " " "\n" | grep .) <(mounts "$P-docker" | tr " " "\n" | grep .))" ]'
 
+# Workspaces cannot reach each other over the network: bob's cannot connect
+# to a server in alice's (which alice's own reaches).
+out=$(kssh "$T/alice" "$P" 'setsid nohup python3 -m http.server 8777 >/dev/null 2>&1 < /dev/null &
+    for i in $(seq 50); do python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 8777))" 2>/dev/null && break; sleep 0.1; done; echo up' 2>/dev/null)
+aip=$(docker container inspect -f '{{ (index .NetworkSettings.Networks "wsgate-workspaces").IPAddress }}' "workspace-$P")
+probe='python3 -c "import socket,sys; socket.create_connection((sys.argv[1], 8777), timeout=3); print(\"reached\")" '
+check "alice's server is up on $aip" eval '[ "$out" = up ] && [ -n "$aip" ]'
+check "alice's workspace reaches it at its address" is "$(kssh "$T/alice" "$P" "$probe $aip" 2>/dev/null)" reached
+out=$(kssh "$T/bob" "$P-docker" "$probe $aip 2>&1 | tail -1" 2>/dev/null)
+check "bob's workspace cannot ($out)" eval '[ -n "$out" ] && [ "$out" != reached ] && grep -qE "timed out|refused|unreachable" <<< "$out"'
+
 # 2. A Docker volume as wsgate 0.1 named it (workspace-old-docker, labelled
 #    for workspace old) is never taken as workspace old-docker's home.
 O=$RUN-old
 docker volume create --label "org.wsgate.workspace=$O" "workspace-$O-docker" >/dev/null
 out=$(kssh "$T/bob" "$O-docker" echo in 2>"$T/err")
-check "bob cannot make workspace old-docker on old's legacy Docker volume" \
-    refused "$out" "$T/err" "wsgate: workspace '$O-docker' cannot be made: volume workspace-$O-docker is not its own (it belongs to workspace '$O')"
+check "bob cannot make workspace old-docker on old's legacy Docker volume: the same denial as anywhere" \
+    denied "$out" "$T/err" "$O-docker"
+check "the line names nothing of old's" lacks "$T/err" "'$O'"
+"$WS_BIN" -f "$T/main.conf" create "$O-docker" --owner bob >/dev/null 2>"$T/err"; rc=$?
+check "an administrator's ws create is refused too ($rc)" [ "$rc" = 1 ]
+check "told which volume and whose" contains "$T/err" "volume workspace-$O-docker belongs to workspace '$O'"
 check "and no container was made" absent container "workspace-$O-docker"
 check "the volume is as it was" is "$(vlabels "workspace-$O-docker")" "$O//"
 

@@ -108,8 +108,11 @@ docker volume create --label "org.wsgate.workspace=$L" "workspace-$L" >/dev/null
 docker volume create --label "org.wsgate.workspace=$L" "workspace-$L-docker" >/dev/null
 docker run --rm --entrypoint sh -v "workspace-$L:/h" workspace:latest -c 'echo legacy-data > /h/old; chmod 644 /h/old'
 out=$(wssh_info "$L" cat old 2>"$T/err")
-check "a login to legacy volumes is refused, with what an administrator can do" \
-    refused "$out" "$T/err" "its volumes were made by an older wsgate and record no owner; an administrator can adopt them (ws adopt $L --owner ACCOUNT)"
+check "a login to volumes that record no owner is denied, as anywhere" \
+    refused "$out" "$T/err" "wsgate: permission denied: account 'tester' may not enter workspace '$L'"
+ws start "$L" 2>"$T/err"; rc=$?
+check "ws start fails ($rc)" [ "$rc" = 1 ]
+check "saying what an administrator can do" contains "$T/err" "its volumes were made by an older wsgate and record no owner; an administrator can adopt them (ws adopt $L --owner ACCOUNT)"
 check "nothing was made" absent container "workspace-$L"
 ws adopt "$L" 2>"$T/err"; rc=$?
 check "ws adopt needs --owner (exit 2: $rc)" eval '[ "$rc" = 2 ] && contains "$T/err" "ws adopt $L --owner ACCOUNT"'

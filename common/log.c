@@ -33,9 +33,36 @@ void ws_log_set_tag(const char *tag)
 		snprintf(ws_log_tag, sizeof(ws_log_tag), "%s", tag);
 }
 
+size_t ws_log_escape(char *dst, size_t cap, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (cap == 0)
+		return 0;
+	for (; *src != '\0'; src++) {
+		unsigned char ch = (unsigned char)*src;
+		size_t need = (ch < 0x20 || ch == 0x7f) ? 4 : ch == '\\' ? 2 : 1;
+		if (n + need >= cap)
+			break;
+		if (need == 4) {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[ch >> 4];
+			dst[n++] = hex[ch & 15];
+		} else {
+			if (need == 2)
+				dst[n++] = '\\';
+			dst[n++] = (char)ch;
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 void ws_log(enum ws_log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], msg[1024];
 	char stamp[32];
 	struct timespec ts;
 	struct tm tm;
@@ -53,8 +80,9 @@ void ws_log(enum ws_log_level level, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
+	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
+	ws_log_escape(line + n, sizeof(line) - (size_t)n, msg);
 	/* One write per line keeps lines of concurrent processes apart. */
 	n = (int)strnlen(line, sizeof(line) - 2);
 	line[n++] = '\n';

@@ -2,6 +2,8 @@
 #ifndef WSGATE_LOG_H
 #define WSGATE_LOG_H
 
+#include <stddef.h>
+
 enum ws_log_level { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
 
 /* Sets the most verbose level that is printed. */
@@ -14,7 +16,14 @@ int ws_log_level_parse(const char *name);
  * The string is copied. */
 void ws_log_set_tag(const char *tag);
 
-/* Prints one line at level; fmt is printf-style, no trailing newline needed. */
+/* Copies src into dst (cap bytes, always terminated) with every control
+ * character and DEL written as \xNN and a backslash as \\, so that text from
+ * a peer can neither end a log line nor forge one. Returns strlen(dst). */
+size_t ws_log_escape(char *dst, size_t cap, const char *src);
+
+/* Prints one line at level; fmt is printf-style, no trailing newline needed.
+ * What fmt produces is escaped with ws_log_escape(): peers' strings are safe
+ * to pass. */
 void ws_log(enum ws_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

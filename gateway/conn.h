@@ -24,7 +24,6 @@ struct ws_kbd {
 struct ws_conn {
 	const struct ws_session_ctx *ctx;
 	ssh_session down, up;
-	struct ssh_server_callbacks_struct scb;
 	struct ws_bridges *bridges;
 	struct ws_authkey_restrict restr;
 	const char *peer_ip;
@@ -45,12 +44,12 @@ struct ws_conn {
  * 'F' ended after failed logins. */
 void ws_conn_notify(struct ws_conn *c, char kind);
 
-/* Installs the authentication callbacks and methods on c->down. */
+/* Sets the authentication methods offered on c->down. */
 void ws_login_install(struct ws_conn *c);
 
-/* Handles an authentication message libssh passes on (keyboard-interactive).
- * Returns 0 when handled (replied), 1 when it is not one. */
-int ws_login_message(struct ws_conn *c, ssh_message msg);
+/* Answers one message that arrived before login: authentication attempts
+ * by their method, anything else refused. The caller frees msg. */
+void ws_login_message(struct ws_conn *c, ssh_message msg);
 
 /* Frees login state (a PAM helper still running); accepts a fresh c. */
 void ws_login_cleanup(struct ws_conn *c);

@@ -1,166 +1,351 @@
-/* forward.c — channels beyond sessions: ssh -L/-D/-W (direct-tcpip from the
- * workspace's sshd), ssh -R (listeners on the workspace, forwarded-tcpip back),
- * and the agent and X11 channels the workspace opens towards the client. */
-#include <libssh/server.h>
+/* forward.c — channel opens and global requests, relayed without holding
+ * the connection. The client opens sessions and direct-tcpip channels
+ * (ssh -L/-D/-W); the workspace opens agent and X11 channels and
+ * forwarded-tcpip ones for ssh -R, each only when the client asked for it.
+ * An open waits here, its message kept, until the far side answers. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bridge_int.h"
 #include "log.h"
 
-/* The workspace opens a channel towards the client (agent or X11): open its
- * twin on the client connection, then hand libssh the workspace side. */
-static ssh_channel ws_open_towards_client(struct ws_bridges *set, const char *orig, int oport)
+/* An open on its way: its twin is being opened on the far side. */
+struct ws_open {
+	const struct ws_open_kind *kind;
+	ssh_message msg;       /* the open to answer (client's or workspace's) */
+	ssh_channel twin;      /* being opened on the other session */
+	int rfwd;              /* forwarded-tcpip: index of the listener */
+	struct ws_open *next;
+};
+
+/* Opens the twin (again, until answered): SSH_OK, SSH_AGAIN, SSH_ERROR. */
+typedef int (*ws_open_fn)(struct ws_bridges *set, struct ws_open *o);
+
+struct ws_open_kind {
+	const char *name;
+	int subtype;           /* SSH_CHANNEL_* */
+	int from_workspace;    /* the workspace opens it (twin on the client) */
+	ws_open_fn open;
+};
+
+/* A global request on its way (one at a time: libssh holds one). */
+struct ws_global {
+	ssh_message msg;
+	struct ws_global *next;
+};
+
+static int ws_open_session(struct ws_bridges *set, struct ws_open *o)
 {
-	ssh_channel down = NULL, up = NULL;
+	(void)set;
+	return ssh_channel_open_session(o->twin);
+}
+
+/* Opened by the workspace's sshd, so "localhost" is the workspace. */
+static int ws_open_direct(struct ws_bridges *set, struct ws_open *o)
+{
+	const char *orig = ssh_message_channel_request_open_originator(o->msg);
+
+	(void)set;
+	return ssh_channel_open_forward(o->twin, ssh_message_channel_request_open_destination(o->msg),
+	    ssh_message_channel_request_open_destination_port(o->msg), orig ? orig : "127.0.0.1",
+	    ssh_message_channel_request_open_originator_port(o->msg));
+}
+
+static int ws_open_agent(struct ws_bridges *set, struct ws_open *o)
+{
 	int rc;
 
-	if (set->count >= set->max_channels)
-		return NULL;
-	/* Inside a request relayed to the workspace the client's session is
-	 * locked by the callback we are in: an open there could not be answered
-	 * until the relay's timeout. Refused; the workspace's tool retries. */
-	if (set->up_busy) {
-		ws_info("refusing the workspace's %s channel while a request is relayed", orig ? "X11" : "agent");
-		return NULL;
-	}
-	if ((down = ssh_channel_new(set->down)) == NULL || (up = ssh_channel_new(set->up)) == NULL)
-		goto fail;
-	ssh_set_blocking(set->down, 1);
-	rc = orig ? ssh_channel_open_x11(down, orig, oport) : ssh_channel_open_auth_agent(down);
-	ssh_set_blocking(set->down, 0);
-	if (rc != SSH_OK || ws_bridge_attach(set, down, up, 0) != 0)
-		goto fail;
-	return up;
-fail:
-	ssh_channel_free(down);
-	ssh_channel_free(up);
+	ws_down_nonblocking(set, 1);
+	rc = ssh_channel_open_auth_agent(o->twin);
+	ws_down_nonblocking(set, 0);
+	return rc;
+}
+
+static int ws_open_x11(struct ws_bridges *set, struct ws_open *o)
+{
+	const char *orig = ssh_message_channel_request_open_originator(o->msg);
+	int rc;
+
+	ws_down_nonblocking(set, 1);
+	rc = ssh_channel_open_x11(o->twin, orig ? orig : "127.0.0.1",
+	    ssh_message_channel_request_open_originator_port(o->msg));
+	ws_down_nonblocking(set, 0);
+	return rc;
+}
+
+/* Named by the listener the client asked for, as OpenSSH's sshd would. */
+static int ws_open_reverse(struct ws_bridges *set, struct ws_open *o)
+{
+	const char *orig = ssh_message_channel_request_open_originator(o->msg);
+	int rc;
+
+	ws_down_nonblocking(set, 1);
+	rc = ssh_channel_open_reverse_forward(o->twin, set->rfwd[o->rfwd].addr,
+	    set->rfwd[o->rfwd].bound, orig ? orig : "127.0.0.1",
+	    ssh_message_channel_request_open_originator_port(o->msg));
+	ws_down_nonblocking(set, 0);
+	return rc;
+}
+
+static const struct ws_open_kind ws_open_kinds[] = {
+	{ "session", SSH_CHANNEL_SESSION, 0, ws_open_session },
+	{ "direct-tcpip", SSH_CHANNEL_DIRECT_TCPIP, 0, ws_open_direct },
+	{ "auth-agent", SSH_CHANNEL_AUTH_AGENT, 1, ws_open_agent },
+	{ "x11", SSH_CHANNEL_X11, 1, ws_open_x11 },
+	{ "forwarded-tcpip", SSH_CHANNEL_FORWARDED_TCPIP, 1, ws_open_reverse },
+};
+
+static const struct ws_open_kind *ws_open_kind_of(ssh_message msg, int from_workspace)
+{
+	int sub = ssh_message_subtype(msg);
+	size_t i;
+
+	for (i = 0; i < sizeof(ws_open_kinds) / sizeof(ws_open_kinds[0]); i++)
+		if (ws_open_kinds[i].subtype == sub && ws_open_kinds[i].from_workspace == from_workspace)
+			return &ws_open_kinds[i];
 	return NULL;
 }
 
-ssh_channel ws_on_agent_open(ssh_session session, void *userdata)
+/* Returns the listener a forwarded-tcpip open is for, or -1. */
+static int ws_rfwd_of(struct ws_bridges *set, ssh_message msg)
 {
-	struct ws_bridges *set = userdata;
+	int port = ssh_message_channel_request_open_destination_port(msg), i;
 
-	(void)session;
-	return set->agent_asked ? ws_open_towards_client(set, NULL, 0) : NULL;
+	for (i = 0; i < set->nrfwd; i++)
+		if (set->rfwd[i].bound == port)
+			return i;
+	return -1;
 }
 
-ssh_channel ws_on_x11_open(ssh_session session, const char *orig, int oport,
-    void *userdata)
+/* Whether the client asked for what the workspace opens. */
+static int ws_open_wanted(struct ws_bridges *set, const struct ws_open_kind *k, ssh_message msg)
 {
-	struct ws_bridges *set = userdata;
-
-	(void)session;
-	return set->x11_asked ? ws_open_towards_client(set, orig ? orig : "127.0.0.1", oport) : NULL;
+	switch (k->subtype) {
+	case SSH_CHANNEL_SESSION:
+		return 1;
+	case SSH_CHANNEL_DIRECT_TCPIP:
+		return !set->no_port_forwarding &&
+		    ssh_message_channel_request_open_destination(msg) != NULL;
+	case SSH_CHANNEL_AUTH_AGENT:
+		return set->agent_asked;
+	case SSH_CHANNEL_X11:
+		return set->x11_asked;
+	case SSH_CHANNEL_FORWARDED_TCPIP:
+		return ws_rfwd_of(set, msg) >= 0;
+	default:
+		return 0;
+	}
 }
 
-int ws_bridges_open_direct(struct ws_bridges *set, ssh_message msg)
+static void ws_refuse(ssh_message msg)
 {
-	const char *host = ssh_message_channel_request_open_destination(msg);
-	const char *orig = ssh_message_channel_request_open_originator(msg);
-	int port = ssh_message_channel_request_open_destination_port(msg);
-	int oport = ssh_message_channel_request_open_originator_port(msg);
-	ssh_channel down = NULL, up = NULL;
-	int rc;
+	ssh_message_reply_default(msg);
+	ssh_message_free(msg);
+}
 
-	if (set->no_port_forwarding || set->count >= set->max_channels || host == NULL)
-		return 1;
-	if ((up = ssh_channel_new(set->up)) == NULL)
-		return 1;
-	/* Opened by the workspace's sshd, so "localhost" is the workspace. */
-	ws_up_blocking(set, 1);
-	rc = ssh_channel_open_forward(up, host, port, orig ? orig : "127.0.0.1", oport);
-	ws_up_blocking(set, 0);
-	if (rc != SSH_OK) {
-		ws_debug("direct-tcpip to %s:%d refused by the workspace", host, port);
-		ssh_channel_free(up);
-		return 1;
+static void ws_open_start(struct ws_bridges *set, ssh_message msg, int from_workspace)
+{
+	const struct ws_open_kind *k = ws_open_kind_of(msg, from_workspace);
+	const char *who = from_workspace ? "workspace" : "client";
+	struct ws_open *o = NULL;
+
+	if (k == NULL || !ws_open_wanted(set, k, msg)) {
+		ws_info("refusing a %s channel the %s opened (type %d): not asked for",
+		    k ? k->name : "kind of", who, ssh_message_subtype(msg));
+		ws_refuse(msg);
+		return;
 	}
-	if ((down = ssh_message_channel_request_open_reply_accept(msg)) == NULL) {
-		ssh_channel_free(up);
-		return 0; /* the client is gone; nothing to answer */
+	if (set->count + set->nopens >= set->max_channels) {
+		ws_warn("refusing a %s channel from the %s: %d open or opening", k->name, who,
+		    set->count + set->nopens);
+		ws_refuse(msg);
+		return;
 	}
-	if (ws_bridge_attach(set, down, up, 0) != 0) {
-		ssh_channel_close(down);
-		ssh_channel_free(down);
-		ssh_channel_free(up);
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->twin = ssh_channel_new(from_workspace ? set->down : set->up)) == NULL) {
+		free(o);
+		ws_refuse(msg);
+		return;
+	}
+	o->kind = k;
+	o->msg = msg;
+	o->rfwd = k->subtype == SSH_CHANNEL_FORWARDED_TCPIP ? ws_rfwd_of(set, msg) : -1;
+	o->next = set->opens;
+	set->opens = o;
+	set->nopens++;
+}
+
+void ws_open_from_client(struct ws_bridges *set, ssh_message msg)
+{
+	ws_open_start(set, msg, 0);
+}
+
+void ws_open_from_workspace(struct ws_bridges *set, ssh_message msg)
+{
+	ws_open_start(set, msg, 1);
+}
+
+/* The far side answered: accept the opener's channel and pair the two, or
+ * refuse it. */
+static void ws_open_finish(struct ws_bridges *set, struct ws_open *o, int ok)
+{
+	ssh_channel mine = NULL;
+	struct ws_bridge *b;
+	int from_ws = o->kind->from_workspace;
+
+	if (ok)
+		mine = ssh_message_channel_request_open_reply_accept(o->msg);
+	else if (o->kind->subtype == SSH_CHANNEL_DIRECT_TCPIP) {
+		ws_debug("direct-tcpip to %s:%d refused by the workspace",
+		    ssh_message_channel_request_open_destination(o->msg),
+		    ssh_message_channel_request_open_destination_port(o->msg));
+		ssh_message_reply_default(o->msg);
+	} else {
+		ws_debug("%s open refused by the %s", o->kind->name, from_ws ? "client" : "workspace");
+		ssh_message_reply_default(o->msg);
+	}
+	if (mine != NULL &&
+	    (b = ws_bridge_attach(set, from_ws ? o->twin : mine, from_ws ? mine : o->twin)) != NULL) {
+		o->twin = NULL;
+		mine = NULL;
+		/* A session without its requests would be useless: end it. */
+		if (o->kind->subtype == SSH_CHANNEL_SESSION && ws_relay_attach(b) != 0)
+			b->abort = 1;
+	}
+	if (mine != NULL) {
+		ssh_channel_close(mine);
+		ssh_channel_free(mine);
+	}
+	if (o->twin != NULL) {
+		if (ok)
+			ssh_channel_close(o->twin);
+		ssh_channel_free(o->twin);
+	}
+	ssh_message_free(o->msg);
+	free(o);
+}
+
+static int ws_opens_step(struct ws_bridges *set)
+{
+	struct ws_open **pp = &set->opens, *o;
+	int waiting = 0, rc;
+
+	while ((o = *pp) != NULL) {
+		rc = o->kind->open(set, o);
+		if (rc == SSH_AGAIN) {
+			waiting = 1;
+			pp = &o->next;
+			continue;
+		}
+		*pp = o->next;
+		set->nopens--;
+		ws_open_finish(set, o, rc == SSH_OK);
+	}
+	return waiting;
+}
+
+void ws_global_from_client(struct ws_bridges *set, ssh_message msg)
+{
+	struct ws_global *g, **pp = &set->globals;
+	int sub = ssh_message_subtype(msg);
+
+	if (set->no_port_forwarding || ssh_message_global_request_address(msg) == NULL ||
+	    (sub != SSH_GLOBAL_REQUEST_TCPIP_FORWARD &&
+	    sub != SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD) ||
+	    set->nglobals >= WS_MAX_GLOBALS || (g = calloc(1, sizeof(*g))) == NULL) {
+		ws_refuse(msg);
+		return;
+	}
+	g->msg = msg;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = g;
+	set->nglobals++;
+}
+
+/* ssh -R: the workspace's sshd listens for us. Returns SSH_OK, SSH_AGAIN or
+ * SSH_ERROR; *bound is the port it bound. */
+static int ws_global_forward(struct ws_bridges *set, ssh_message msg, int *bound)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg), rc;
+
+	if (set->nrfwd >= WS_MAX_RFWD || strlen(addr) >= sizeof(set->rfwd[0].addr))
+		return SSH_ERROR;
+	rc = ssh_channel_listen_forward(set->up, addr, port, bound);
+	if (rc != SSH_OK)
+		return rc;
+	if (port != 0)
+		*bound = port;
+	snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", addr);
+	set->rfwd[set->nrfwd].port = port;
+	set->rfwd[set->nrfwd].bound = *bound;
+	set->nrfwd++;
+	ws_debug("remote forward %s:%d bound on port %d", addr, port, *bound);
+	return SSH_OK;
+}
+
+static int ws_global_cancel(struct ws_bridges *set, ssh_message msg)
+{
+	const char *addr = ssh_message_global_request_address(msg);
+	int port = ssh_message_global_request_port(msg), i, rc;
+
+	for (i = 0; i < set->nrfwd; i++)
+		if (strcmp(set->rfwd[i].addr, addr) == 0 && set->rfwd[i].bound == port)
+			break;
+	if (i == set->nrfwd)
+		return SSH_ERROR;
+	rc = ssh_channel_cancel_forward(set->up, addr, port);
+	if (rc != SSH_AGAIN)
+		set->rfwd[i] = set->rfwd[--set->nrfwd];
+	return rc;
+}
+
+static int ws_globals_step(struct ws_bridges *set)
+{
+	struct ws_global *g;
+	int rc, bound = 0;
+
+	while ((g = set->globals) != NULL) {
+		if (ssh_message_subtype(g->msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD)
+			rc = ws_global_forward(set, g->msg, &bound);
+		else
+			rc = ws_global_cancel(set, g->msg);
+		if (rc == SSH_AGAIN)
+			return 1;
+		if (rc == SSH_OK)
+			ssh_message_global_request_reply_success(g->msg, (uint16_t)bound);
+		else
+			ssh_message_reply_default(g->msg);
+		set->globals = g->next;
+		set->nglobals--;
+		ssh_message_free(g->msg);
+		free(g);
 	}
 	return 0;
 }
 
-int ws_bridges_global_request(struct ws_bridges *set, ssh_message msg)
+int ws_forward_step(struct ws_bridges *set)
 {
-	const char *addr = ssh_message_global_request_address(msg);
-	int port = ssh_message_global_request_port(msg), bound = 0, rc, i;
-
-	if (addr == NULL || set->no_port_forwarding)
-		return 1;
-	if (ssh_message_subtype(msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD) {
-		if (set->nrfwd >= WS_MAX_RFWD || strlen(addr) >= sizeof(set->rfwd[0].addr))
-			return 1;
-		ws_up_blocking(set, 1);
-		rc = ssh_channel_listen_forward(set->up, addr, port, &bound);
-		ws_up_blocking(set, 0);
-		if (rc != SSH_OK)
-			return 1;
-		snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", addr);
-		set->rfwd[set->nrfwd].port = port;
-		set->rfwd[set->nrfwd].bound = port ? port : bound;
-		set->nrfwd++;
-		ssh_message_global_request_reply_success(msg, (uint16_t)(port ? port : bound));
-		ws_debug("remote forward %s:%d bound on port %d", addr, port, port ? port : bound);
-		return 0;
-	}
-	if (ssh_message_subtype(msg) == SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD) {
-		for (i = 0; i < set->nrfwd; i++)
-			if (strcmp(set->rfwd[i].addr, addr) == 0 && set->rfwd[i].bound == port)
-				break;
-		if (i == set->nrfwd)
-			return 1;
-		ws_up_blocking(set, 1);
-		rc = ssh_channel_cancel_forward(set->up, addr, port);
-		ws_up_blocking(set, 0);
-		set->rfwd[i] = set->rfwd[--set->nrfwd];
-		if (rc != SSH_OK)
-			return 1;
-		ssh_message_global_request_reply_success(msg, 0);
-		return 0;
-	}
-	return 1;
+	return ws_opens_step(set) | ws_globals_step(set);
 }
 
-/* Connections to an ssh -R listener arrive from the workspace as
- * forwarded-tcpip channels: open the twin towards the client, named by the
- * listener the client asked for. */
-void ws_accept_reverse(struct ws_bridges *set)
+void ws_forward_free(struct ws_bridges *set)
 {
-	ssh_channel up, down;
-	char *orig = NULL;
-	int dport = 0, oport = 0, i, rc;
+	struct ws_open *o;
+	struct ws_global *g;
 
-	while (set->nrfwd > 0 &&
-	    (up = ssh_channel_open_forward_port(set->up, 0, &dport, &orig, &oport)) != NULL) {
-		for (i = 0; i < set->nrfwd && set->rfwd[i].bound != dport; i++)
-			;
-		ws_debug("forwarded connection to port %d from %s:%d", dport, orig ? orig : "?", oport);
-		down = NULL;
-		if (i < set->nrfwd && set->count < set->max_channels &&
-		    (down = ssh_channel_new(set->down)) != NULL) {
-			ssh_set_blocking(set->down, 1);
-			rc = ssh_channel_open_reverse_forward(down, set->rfwd[i].addr, dport,
-			    orig ? orig : "127.0.0.1", oport);
-			ssh_set_blocking(set->down, 0);
-			if (rc == SSH_OK && ws_bridge_attach(set, down, up, 0) == 0)
-				down = up = NULL;
-		}
-		if (up != NULL) {
-			ssh_channel_close(up);
-			ssh_channel_free(up);
-		}
-		ssh_channel_free(down);
-		ssh_string_free_char(orig);
-		orig = NULL;
+	while ((o = set->opens) != NULL) {
+		set->opens = o->next;
+		ssh_message_free(o->msg);
+		ssh_channel_free(o->twin);
+		free(o);
 	}
+	while ((g = set->globals) != NULL) {
+		set->globals = g->next;
+		ssh_message_free(g->msg);
+		free(g);
+	}
+	set->nopens = set->nglobals = 0;
 }
-

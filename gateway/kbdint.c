@@ -122,27 +122,24 @@ static void ws_kbd_response(struct ws_conn *c, ssh_message msg)
 		ssh_message_reply_default(msg);
 }
 
-int ws_login_message(struct ws_conn *c, ssh_message msg)
+void ws_kbdint_message(struct ws_conn *c, ssh_message msg)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	const char *prompt[1] = { "Password: " };
 	char echo[1] = { 0 };
 
-	if (ssh_message_type(msg) != SSH_REQUEST_AUTH ||
-	    ssh_message_subtype(msg) != SSH_AUTH_METHOD_INTERACTIVE)
-		return 1;
 	if (c->fatal || c->authed) {
 		ssh_message_reply_default(msg);
-		return 0;
+		return;
 	}
 	if (ssh_message_auth_kbdint_is_response(msg)) {
 		ws_kbd_response(c, msg);
-		return 0;
+		return;
 	}
 	ws_kbdint_end(c); /* a new request starts over */
 	if (ws_login_name(c, ssh_message_auth_user(msg)) != 0) {
 		ssh_message_reply_default(msg);
-		return 0;
+		return;
 	}
 	/* PAM for host accounts; auth_url, when set, for everyone else. */
 	if (c->named[0] != '\0' && cfg->pam_service[0] != '\0' &&
@@ -151,18 +148,17 @@ int ws_login_message(struct ws_conn *c, ssh_message msg)
 		    &c->kbd.pam) != WS_OK) {
 			ws_login_failed(c);
 			ssh_message_reply_default(msg);
-			return 0;
+			return;
 		}
 		ws_kbd_pump(c, msg);
-		return 0;
+		return;
 	}
 	if (cfg->auth_url[0] != '\0' && ws_kbd_ask(c, msg, "", prompt, echo, 1) == 0)
-		return 0;
+		return;
 	if (c->named[0] == '\0' && !c->told_denied) {
 		ws_tell(c, "passwords need the account name: log in as ACCOUNT+%s@gateway", c->name);
 		c->told_denied = 1;
 	}
 	ws_login_failed(c);
 	ssh_message_reply_default(msg);
-	return 0;
 }

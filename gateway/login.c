@@ -215,10 +215,12 @@ static char *ws_key_line(ssh_key key)
 	return line;
 }
 
-static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_struct *pubkey,
-    char signature_state, void *userdata)
+/* One publickey attempt: returns SSH_AUTH_SUCCESS when the key is accepted
+ * (a key offered without a signature then gets PK_OK), SSH_AUTH_DENIED
+ * otherwise. */
+static int ws_auth_pubkey(struct ws_conn *c, const char *user, ssh_key pubkey,
+    enum ssh_publickey_state_e signature_state)
 {
-	struct ws_conn *c = userdata;
 	struct ws_keystore_params kp = { c->ctx->cfg->keys_dir, c->ctx->cfg->host_accounts,
 		c->ctx->cfg->host_uid_min };
 	struct ws_httpauth_answer ans;
@@ -227,7 +229,6 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 	int from_endpoint = 0, ret = SSH_AUTH_DENIED;
 	ws_err rc;
 
-	(void)session;
 	memset(&ans, 0, sizeof(ans));
 	memset(&r, 0, sizeof(r));
 	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
@@ -256,7 +257,7 @@ static int ws_auth_pubkey(ssh_session session, const char *user, struct ssh_key_
 	}
 	if (signature_state == SSH_PUBLICKEY_STATE_NONE) {
 		ws_login_audit(c, user, account, "publickey", fp, "key-ok");
-		ret = SSH_AUTH_SUCCESS; /* libssh answers PK_OK: prove it next */
+		ret = SSH_AUTH_SUCCESS; /* answered PK_OK: prove it next */
 		goto out;
 	}
 	if (ws_login_accept(c, account, ans.groups, "publickey", fp,
@@ -314,27 +315,75 @@ int ws_login_password(struct ws_conn *c, const char *method, const char *passwor
 	return 0;
 }
 
-static int ws_auth_password(ssh_session session, const char *user, const char *password,
-    void *userdata)
+static int ws_auth_password(struct ws_conn *c, const char *user, const char *password)
 {
-	struct ws_conn *c = userdata;
-
-	(void)session;
 	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
 		return SSH_AUTH_DENIED;
 	return ws_login_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 }
+
+/* The message getters are deprecated in libssh 0.10 in favour of server
+ * callbacks; those would make libssh answer every later request itself,
+ * before the workspace could (see session.c). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* Answers a publickey attempt: PK_OK for a key offered without a signature,
+ * success for a signed one, the method list otherwise. */
+static void ws_login_publickey(struct ws_conn *c, ssh_message msg)
+{
+	enum ssh_publickey_state_e st = ssh_message_auth_publickey_state(msg);
+	ssh_key key = ssh_message_auth_pubkey(msg);
+
+	if (key == NULL || ws_auth_pubkey(c, ssh_message_auth_user(msg), key, st) != SSH_AUTH_SUCCESS)
+		ssh_message_reply_default(msg);
+	else if (st == SSH_PUBLICKEY_STATE_NONE)
+		ssh_message_auth_reply_pk_ok_simple(msg);
+	else
+		ssh_message_auth_reply_success(msg, 0);
+}
+
+void ws_login_message(struct ws_conn *c, ssh_message msg)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	int passwords = cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0';
+
+	if (ssh_message_type(msg) != SSH_REQUEST_AUTH) {
+		ssh_message_reply_default(msg);  /* before login: refused */
+		return;
+	}
+	switch (ssh_message_subtype(msg)) {
+	case SSH_AUTH_METHOD_PUBLICKEY:
+		ws_login_publickey(c, msg);
+		break;
+	case SSH_AUTH_METHOD_PASSWORD:
+		if (passwords && ws_auth_password(c, ssh_message_auth_user(msg),
+		    ssh_message_auth_password(msg)) == SSH_AUTH_SUCCESS)
+			ssh_message_auth_reply_success(msg, 0);
+		else
+			ssh_message_reply_default(msg);
+		break;
+	case SSH_AUTH_METHOD_INTERACTIVE:
+		if (passwords)
+			ws_kbdint_message(c, msg);
+		else
+			ssh_message_reply_default(msg);
+		break;
+	default:
+		ssh_message_reply_default(msg);
+		break;
+	}
+}
+
+#pragma GCC diagnostic pop
 
 void ws_login_install(struct ws_conn *c)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	int methods = SSH_AUTH_METHOD_PUBLICKEY;
 
-	c->scb.auth_pubkey_function = ws_auth_pubkey;
-	if (cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0') {
-		c->scb.auth_password_function = ws_auth_password;
+	if (cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0')
 		methods |= SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
-	}
 	ssh_set_auth_methods(c->down, methods);
 }
 

@@ -31,32 +31,49 @@ void ws_conn_notify(struct ws_conn *c, char kind)
 	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
 }
 
-static ssh_channel ws_open_session(ssh_session session, void *userdata)
+/* Takes the next message libssh queued on s, or NULL. Nothing installs a
+ * message or server callback, so libssh keeps every request until we answer
+ * it: that is what lets a reply wait for the workspace without holding the
+ * connection. ssh_message_get() would block on a blocking session. */
+static ssh_message ws_next_message(ssh_session s)
 {
-	struct ws_conn *c = userdata;
+	int blocking = ssh_is_blocking(s);
+	ssh_message msg;
 
-	(void)session;
-	if (!c->authed || c->bridges == NULL)
-		return NULL;
-	return ws_bridges_open_session(c->bridges);
+	if (blocking)
+		ssh_set_blocking(s, 0);
+	msg = ssh_message_get(s);
+	if (blocking)
+		ssh_set_blocking(s, 1);
+	return msg;
 }
 
-/* Requests libssh hands to us as messages. Returning 1 makes libssh refuse
- * with the default reply, so nothing that wants an answer is left hanging. */
-static int ws_on_message(ssh_session session, ssh_message msg, void *userdata)
+/* Answers what arrived before login: authentication attempts, one by one. */
+static void ws_login_messages(struct ws_conn *c)
 {
-	struct ws_conn *c = userdata;
+	ssh_message msg;
 
-	(void)session;
-	if (!c->authed)
-		return ws_login_message(c, msg);
-	if (ssh_message_type(msg) == SSH_REQUEST_CHANNEL_OPEN &&
-	    ssh_message_subtype(msg) == SSH_CHANNEL_DIRECT_TCPIP)
-		return ws_bridges_open_direct(c->bridges, msg);
-	if (ssh_message_type(msg) == SSH_REQUEST_GLOBAL)
-		return ws_bridges_global_request(c->bridges, msg);
-	ws_debug("refusing request type %d/%d", ssh_message_type(msg), ssh_message_subtype(msg));
-	return 1;
+	while (!c->authed && !c->fatal && (msg = ws_next_message(c->down)) != NULL) {
+		ws_login_message(c, msg);
+		ssh_message_free(msg);
+	}
+}
+
+/* Hands what both peers queued to the bridges. Returns how many. */
+static int ws_bridge_messages(struct ws_conn *c)
+{
+	ssh_message msg;
+	int n = 0;
+
+	while ((msg = ws_next_message(c->down)) != NULL) {
+		ws_bridges_message(c->bridges, msg, 0);
+		n++;
+	}
+	while ((msg = ws_next_message(c->up)) != NULL) {
+		ws_bridges_message(c->bridges, msg, 1);
+		n++;
+	}
+	return n;
 }
 
 static int ws_dead(ssh_session s)
@@ -148,12 +165,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		close(fd);
 		goto out;
 	}
-	c.scb.userdata = &c;
-	c.scb.channel_open_request_session_function = ws_open_session;
 	ws_login_install(&c);
-	ssh_callbacks_init(&c.scb);
-	ssh_set_server_callbacks(c.down, &c.scb);
-	ssh_set_message_callback(c.down, ws_on_message, &c);
 	if (ssh_handle_key_exchange(c.down) != SSH_OK) {
 		ws_info("key exchange with %s port %d failed: %s", peer_ip, peer_port,
 		    ssh_get_error(c.down));
@@ -161,8 +173,12 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 	if ((ev = ssh_event_new()) == NULL || ssh_event_add_session(ev, c.down) != SSH_OK)
 		goto out;
-	while (!c.authed && !c.fatal && !ws_dead(c.down) && !ws_grace_over && !ws_terminating)
+	for (;;) {
+		ws_login_messages(&c);
+		if (c.authed || c.fatal || ws_dead(c.down) || ws_grace_over || ws_terminating)
+			break;
 		ssh_event_dopoll(ev, 1000);
+	}
 	if (!c.authed) {
 		if (ws_grace_over)
 			ws_info("login grace time (%d s) expired for %s port %d",
@@ -191,6 +207,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 	c.started = ws_clock_now();
 	last_alive = ws_clock_now();
+	waiting = 1; /* the client may have asked already */
 	for (;;) {
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
 		if (ctx->cfg->client_alive_interval > 0 &&
@@ -198,7 +215,11 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			ssh_send_keepalive(c.down);
 			last_alive = ws_clock_now();
 		}
+		ws_bridge_messages(&c);
 		waiting = ws_bridges_pump(c.bridges);
+		/* The pump's reads may have taken in new requests: start them soon. */
+		if (ws_bridge_messages(&c) > 0)
+			waiting = 1;
 		if (ws_dead(c.down))
 			break;
 		if (ws_terminating) {

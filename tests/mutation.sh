@@ -27,6 +27,8 @@ MUTANTS=(
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
+    "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
+    "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
 )
@@ -69,12 +71,16 @@ E = {
     "char ws_mut_progress[4096];\nstatic void ws_reach_progress(void *arg, const char *line)\n{\n\t(void)arg;\n"
     "\tsize_t n = strlen(ws_mut_progress);\n"
     "\tsnprintf(ws_mut_progress + n, sizeof(ws_mut_progress) - n, \"wsgate: %s\\n\", line);\n}"),
-   ("gateway/bridge.c",
-    "\tws_up_blocking(b->set, 0);\n\treturn rc == SSH_OK ? 0 : -1;",
-    "\tws_up_blocking(b->set, 0);\n"
-    "\t{ extern char ws_mut_progress[]; if (rc == SSH_OK && kind != WS_REQ_ENV && kind != WS_REQ_PTY && ws_mut_progress[0]) {\n"
+   ("gateway/relay.c",
+    "\tif (r->msg != NULL) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);",
+    "\t{ extern char ws_mut_progress[]; if (ok && (r->kind->subtype == SSH_CHANNEL_REQUEST_EXEC ||\n"
+    "\t    r->kind->subtype == SSH_CHANNEL_REQUEST_SHELL) && ws_mut_progress[0]) {\n"
     "\t\tssh_channel_write(b->c2w.src, ws_mut_progress, (uint32_t)strlen(ws_mut_progress)); ws_mut_progress[0] = 0; } }\n"
-    "\treturn rc == SSH_OK ? 0 : -1;")],
+    "\tif (r->msg != NULL) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);")],
+ "close_drops_data": [("gateway/bridge.c",
+    "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
+ "window_overrun": [("gateway/bridge.c",
+    "\tif (len > WS_STREAM_MAX) {", "\tif (len > WS_STREAM_MAX && 0) {")],
  "leak": [("gateway/session.c",
     "\tc.started = ws_clock_now();",
     "\tc.started = ws_clock_now();\n\t{ char *leak = strdup(c.name); ws_debug(\"mutant %s\", leak); }")],

@@ -1,0 +1,148 @@
+/* channels.c — the channels of one client connection (bridge.h): takes the
+ * messages libssh queued from both peers to relay.c (requests) and
+ * forward.c (opens, global requests), and moves every pair on: requests
+ * first, then data (bridge.c). Nothing below calls up into this file. */
+#include "bridge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "authkeys.h"
+#include "bridge_int.h"
+#include "log.h"
+
+struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
+    const struct ws_authkey_restrict *restr)
+{
+	struct ws_bridges *set = calloc(1, sizeof(*set));
+
+	if (set == NULL)
+		return NULL;
+	set->down = down;
+	set->up = up;
+	set->max_channels = max_channels;
+	set->no_pty = restr->no_pty;
+	set->no_port_forwarding = restr->no_port_forwarding;
+	set->no_agent = restr->no_agent_forwarding;
+	set->no_x11 = restr->no_x11_forwarding;
+	return set;
+}
+
+/* Requests hold b's channel in their messages: they go first. */
+static void ws_pair_free(struct ws_bridge *b)
+{
+	ws_relay_drop(b, 0);
+	ws_bridge_free(b);
+}
+
+void ws_bridges_free(struct ws_bridges *set)
+{
+	struct ws_bridge *b, *next;
+
+	if (set == NULL)
+		return;
+	ws_forward_free(set);
+	for (b = set->head; b != NULL; b = next) {
+		next = b->next;
+		ws_pair_free(b);
+	}
+	free(set);
+}
+
+static struct ws_bridge *ws_bridge_of(struct ws_bridges *set, ssh_channel down)
+{
+	struct ws_bridge *b;
+
+	for (b = set->head; b != NULL; b = b->next)
+		if (b->c2w.src == down)
+			return b;
+	return NULL;
+}
+
+/* A request on one of the client's channels. */
+static void ws_channel_request(struct ws_bridges *set, ssh_message msg)
+{
+	struct ws_bridge *b = ws_bridge_of(set, ssh_message_channel_request_channel(msg));
+
+	if (b != NULL && !b->abort && !b->down_closed) {
+		ws_relay_message(b, msg);
+		return;
+	}
+	/* Its channel is closed, maybe freed since: no answer is due, and the
+	 * message's channel must not be touched. */
+	ssh_message_free(msg);
+}
+
+void ws_bridges_message(struct ws_bridges *set, ssh_message msg, int from_workspace)
+{
+	int type = ssh_message_type(msg);
+
+	if (type == SSH_REQUEST_CHANNEL_OPEN) {
+		if (from_workspace)
+			ws_open_from_workspace(set, msg);
+		else
+			ws_open_from_client(set, msg);
+		return;
+	}
+	if (!from_workspace && type == SSH_REQUEST_GLOBAL) {
+		ws_global_from_client(set, msg);
+		return;
+	}
+	if (!from_workspace && type == SSH_REQUEST_CHANNEL) {
+		ws_channel_request(set, msg);
+		return;
+	}
+	ws_debug("refusing a request (type %d/%d) from the %s", type, ssh_message_subtype(msg),
+	    from_workspace ? "workspace" : "client");
+	ssh_message_reply_default(msg);
+	ssh_message_free(msg);
+}
+
+int ws_bridges_pump(struct ws_bridges *set)
+{
+	struct ws_bridge **pp = &set->head, *b;
+	int waiting = ws_forward_step(set);
+
+	while ((b = *pp) != NULL) {
+		if (!b->abort)
+			waiting |= ws_relay_step(b);
+		waiting |= ws_bridge_pump(b);
+		if (b->down_closed && b->up_closed) {
+			*pp = b->next;
+			set->count--;
+			ws_pair_free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+	/* Reads above may have taken in more than they moved. */
+	for (b = set->head; b != NULL && !waiting; b = b->next)
+		waiting = b->c2w.pending[0] || b->c2w.pending[1] || b->w2c.pending[0] ||
+		    b->w2c.pending[1];
+	return waiting;
+}
+
+void ws_bridges_bytes(const struct ws_bridges *set, uint64_t *in, uint64_t *out)
+{
+	*in = set->bytes_in;
+	*out = set->bytes_out;
+}
+
+int ws_bridges_count(const struct ws_bridges *set)
+{
+	return set->count;
+}
+
+void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg)
+{
+	struct ws_bridge *b;
+	char line[600];
+	int n = snprintf(line, sizeof(line), "%s\r\n", msg);
+
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	for (b = set->head; b != NULL; b = b->next) {
+		ws_relay_drop(b, 1);
+		ws_bridge_lost(b, line, (size_t)n);
+	}
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Many channels on one connection, and peers that break the rules, as real
+client libraries do it (asyncssh, paramiko). Used by t_channels.sh.
+
+Each mode prints one line per finding and ends with "ok ..." on success;
+any other ending (an exception, a timeout) is a failure the caller sees.
+
+  runs PORT USER KEY ROUNDS          20 conn.run() at once, ROUNDS times
+  load PORT USER KEY ECHOPORT SHA [JUMPPORT]
+                                     a 200 MiB cat on one channel while 10
+                                     execs and 100 direct-tcpip run beside it
+                                     (through a jump host when given)
+  cap PORT USER KEY N                N sessions open, the next refused, then
+                                     room again once one closes
+  close PORT USER KEY                DATA, EOF, CLOSE sent while the
+                                     workspace's window is full
+  overrun PORT USER KEY [HOLD]       DATA far past the window given; with
+                                     HOLD, the connection stays until that
+                                     file exists
+"""
+import asyncio
+import hashlib
+import os
+import sys
+import time
+
+
+async def a_connect(port, user, key, jump=None):
+    """Connects as user; through an OpenSSH jump host (root@127.0.0.1:jump)
+    when jump is given, as ProxyJump does."""
+    import asyncssh
+    tunnel = None
+    if jump:
+        tunnel = await asyncssh.connect("127.0.0.1", port=int(jump), username="root",
+                                        client_keys=[key], known_hosts=None)
+    return await asyncssh.connect("127.0.0.1", port=int(port), username=user,
+                                  client_keys=[key], known_hosts=None, tunnel=tunnel)
+
+
+async def runs(port, user, key, rounds):
+    async with await a_connect(port, user, key) as conn:
+        for r in range(int(rounds)):
+            jobs = [conn.run(f"echo p{i}; exit {i}") for i in range(20)]
+            res = await asyncio.wait_for(asyncio.gather(*jobs), 30)
+            for i, x in enumerate(res):
+                if x.stdout != f"p{i}\n" or x.exit_status != i:
+                    print(f"round {r} run {i}: stdout {x.stdout!r} exit {x.exit_status}")
+                    return 1
+    print(f"ok {rounds} rounds of 20 runs at once, each with its output and exit status")
+    return 0
+
+
+async def tunnel(conn, port, i):
+    data = os.urandom(65536 + i)
+    reader, writer = await conn.open_connection("127.0.0.1", int(port))
+    writer.write(data)
+    writer.write_eof()
+    got = b""
+    while True:
+        chunk = await reader.read(65536)
+        if not chunk:
+            break
+        got += chunk
+    writer.close()
+    return got == data
+
+
+async def big(conn, sha):
+    proc = await conn.create_process("cat big", encoding=None)
+    h, n = hashlib.sha256(), 0
+    while True:
+        chunk = await proc.stdout.read(1 << 20)
+        if not chunk:
+            break
+        h.update(chunk)
+        n += len(chunk)
+    await proc.wait()
+    return h.hexdigest() == sha, n
+
+
+async def load(port, user, key, echo_port, sha, jump=None):
+    async with await a_connect(port, user, key, jump) as conn:
+        t0 = time.monotonic()
+        transfer = asyncio.ensure_future(big(conn, sha))
+        await asyncio.sleep(0)  # the transfer's channel opens first
+        execs = [conn.run(f"echo e{i}; exit {i % 5}") for i in range(10)]
+        tunnels = [tunnel(conn, echo_port, i) for i in range(100)]
+        res = await asyncio.wait_for(asyncio.gather(*execs, *tunnels), 120)
+        bad_exec = [i for i, x in enumerate(res[:10])
+                    if x.stdout != f"e{i}\n" or x.exit_status != i % 5]
+        bad_tun = [i for i, ok in enumerate(res[10:]) if not ok]
+        same, n = await asyncio.wait_for(transfer, 300)
+        print(f"execs wrong: {bad_exec}; tunnels wrong: {bad_tun}; "
+              f"transfer {n} bytes, sha256 {'matches' if same else 'differs'}; "
+              f"{time.monotonic() - t0:.2f} s")
+        if bad_exec or bad_tun or not same:
+            return 1
+    print("ok 10 execs and 100 tunnels beside a 200 MiB transfer, all exact")
+    return 0
+
+
+async def cap(port, user, key, n):
+    import asyncssh
+    n = int(n)
+    async with await a_connect(port, user, key) as conn:
+        procs = [await conn.create_process("sleep 20") for _ in range(n)]
+        try:
+            await asyncio.wait_for(conn.create_process("echo one-too-many"), 20)
+            print(f"channel {n + 1} was opened past max_channels = {n}")
+            return 1
+        except asyncssh.ChannelOpenError as e:
+            print(f"channel {n + 1} refused: {e.reason}")
+        procs[0].terminate()
+        procs[0].close()
+        await procs[0].wait_closed()
+        res = await asyncio.wait_for(conn.run("echo room-again"), 20)
+        print(f"after one closed: {res.stdout.strip()}")
+        if res.stdout != "room-again\n":
+            return 1
+    print(f"ok max_channels = {n} holds, and frees with a close")
+    return 0
+
+
+def p_connect(port, user, key):
+    import paramiko
+    t = paramiko.Transport(("127.0.0.1", int(port)))
+    t.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
+    return t
+
+
+def p_run(t, cmd):
+    ch = t.open_session()
+    ch.exec_command(cmd)
+    out = b""
+    while True:
+        chunk = ch.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    ch.recv_exit_status()
+    ch.close()
+    return out.decode()
+
+
+def close_while_full(port, user, key):
+    t = p_connect(port, user, key)
+    data = os.urandom(3 << 20)
+    want = hashlib.sha256(data).hexdigest()
+    ch = t.open_session()
+    # The workspace reads nothing for 3 s: its window fills, then the
+    # gateway's; the client's EOF and CLOSE arrive behind the data.
+    ch.exec_command("sleep 3; cat > closed-early")
+    ch.sendall(data)
+    ch.shutdown_write()
+    ch.close()
+    deadline = time.monotonic() + 30
+    got = ""
+    while time.monotonic() < deadline:
+        got = p_run(t, "sha256sum < closed-early 2>/dev/null; true")[:64]
+        if got == want:
+            break
+        time.sleep(0.2)
+    t.close()
+    print(f"sent {len(data)} bytes with EOF and CLOSE behind them; file sha256 "
+          f"{'matches' if got == want else 'differs: ' + got}")
+    if got != want:
+        return 1
+    print("ok nothing the client sent before CLOSE was lost")
+    return 0
+
+
+def overrun(port, user, key, hold=None):
+    from paramiko.common import cMSG_CHANNEL_DATA
+    from paramiko.message import Message
+    t = p_connect(port, user, key)
+    ch = t.open_session()
+    ch.exec_command("sleep 60")  # reads nothing: every window fills
+    chunk = b"x" * 30000
+    sent = 0
+    deadline = time.monotonic() + 60
+    # Up to 64 MiB of DATA, ignoring the window (paramiko's own send would
+    # wait); the gateway must close the channel long before the end.
+    total = 64 << 20
+    while sent < total and not ch.closed and time.monotonic() < deadline:
+        m = Message()
+        m.add_byte(cMSG_CHANNEL_DATA)
+        m.add_int(ch.remote_chanid)
+        m.add_string(chunk)
+        t._send_user_message(m)
+        sent += len(chunk)
+    while not ch.closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    closed_early = ch.closed and sent < total
+    print(f"sent {sent} bytes past the window; channel closed by the gateway: {ch.closed}"
+          f"{' (before the flood ended)' if closed_early else ''}")
+    alive = t.is_active() and p_run(t, "echo still-here") == "still-here\n"
+    print(f"the connection still serves other channels: {alive}")
+    if not closed_early or not alive:
+        t.close()
+        return 1
+    print("ok the channel that ignored its window was closed; the connection lives", flush=True)
+    # Kept open while the caller measures the gateway's process.
+    deadline = time.monotonic() + 60
+    while hold and not os.path.exists(hold) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t.close()
+    return 0
+
+
+def main():
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode == "runs":
+        return asyncio.run(runs(*args))
+    if mode == "load":
+        return asyncio.run(load(*args))
+    if mode == "cap":
+        return asyncio.run(cap(*args))
+    if mode == "close":
+        return close_while_full(*args)
+    if mode == "overrun":
+        return overrun(*args)
+    print(f"unknown mode {mode}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

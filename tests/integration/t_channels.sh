@@ -1,0 +1,111 @@
+#!/bin/bash
+# Many channels on one connection, as VS Code Remote-SSH and ControlMaster
+# users open them: each progresses on its own and gets its own output and exit
+# status. Nothing a client sent before its EOF and CLOSE is lost, whatever the
+# workspace's window. A client that ignores its window loses that channel,
+# not the gateway's memory.
+. "$(dirname "$0")/lib.sh"
+[ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
+# Freed memory is measured below: ASan's quarantine would hold it.
+export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
+gw_start main
+W=$RUN-ch
+SO=("${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W")
+PY="/usr/bin/python3 $(dirname "$0")/channels.py"   # Debian's, with asyncssh and paramiko
+
+check "the workspace answers" is "$(wssh "$W" echo up)" up
+
+# ControlMaster: six sessions at once over one connection, twenty times.
+cm=$T/cm
+check "a master connection starts" timeout 60 ssh "${SO[@]}" -o ControlMaster=yes -o ControlPath="$cm" \
+    -o ControlPersist=120 127.0.0.1 true
+on_exit "ssh -o ControlPath='$cm' -O exit x 2>/dev/null; true"
+rounds=0
+for round in $(seq 20); do
+    pids=()
+    for n in 1 2 3 4 5 6; do
+        ( timeout 30 ssh "${SO[@]}" -o ControlPath="$cm" 127.0.0.1 "echo m$n; exit $n" \
+            > "$T/cm-$n.out" 2>&1; echo $? > "$T/cm-$n.rc" ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    bad=""
+    for n in 1 2 3 4 5 6; do
+        [ "$(cat "$T/cm-$n.out")" = "m$n" ] && [ "$(cat "$T/cm-$n.rc")" = "$n" ] ||
+            bad="$bad session $n: rc $(cat "$T/cm-$n.rc") output '$(head -c 80 "$T/cm-$n.out")';"
+    done
+    [ -z "$bad" ] || { echo "# round $round:$bad"; break; }
+    rounds=$((rounds + 1))
+done
+check "ControlMaster: 6 sessions at once, each with its output and exit status ($rounds/20 rounds)" \
+    [ "$rounds" = 20 ]
+
+out=$($PY runs "$GW_PORT" "$W" "$T/id" 20 2>&1); echo "$out" | sed 's/^/# /'
+check "asyncssh: 20 runs gathered on one connection, 20 times" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok 20 rou"
+
+# VS Code-like: execs and tunnels opened at once beside a long transfer.
+out=$(wssh "$W" 'head -c 200M /dev/urandom > big && sha256sum < big')
+sha=${out:0:64}
+check "a 200 MiB file in the workspace" [ ${#sha} = 64 ]
+eport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
+out=$(wssh "$W" "setsid nohup python3 -c '
+import socketserver
+class H(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            d = self.request.recv(65536)
+            if not d:
+                break
+            self.request.sendall(d)
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer((\"127.0.0.1\", $eport), H).serve_forever()
+' >/dev/null 2>&1 < /dev/null &
+for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && break; sleep 0.1; done; echo up")
+check "an echo server runs in the workspace" is "$out" up
+out=$($PY load "$GW_PORT" "$W" "$T/id" "$eport" "$sha" 2>&1); echo "$out" | sed 's/^/# /'
+check "10 execs and 100 direct-tcpip at once beside a 200 MiB transfer, all exact" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok 10 exe"
+
+# Nothing lost: the workspace reads nothing for 3 s while 16 MiB, then EOF, come.
+head -c 16M /dev/urandom > "$T/16m"
+want=$(sha256sum < "$T/16m" | cut -c1-64)
+timeout 60 ssh "${SO[@]}" 127.0.0.1 'sleep 3; cat > sixteen' < "$T/16m"; rc=$?
+check "ssh 'sleep 3; cat > f' < 16 MiB ends well (exit $rc)" [ "$rc" = 0 ]
+check "and all 16 MiB are in f" is "$(wssh "$W" 'sha256sum < sixteen' | cut -c1-64)" "$want"
+out=$($PY close "$GW_PORT" "$W" "$T/id" 2>&1); echo "$out" | sed 's/^/# /'
+check "DATA, EOF and CLOSE behind a full window: all delivered" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok nothin"
+
+# A client that sends up to 64 MiB past its window loses that channel; the
+# connection's process stays small and goes idle.
+out=$($PY overrun "$GW_PORT" "$W" "$T/id" 2>&1); echo "$out" | sed 's/^/# /'
+check "a channel that ignores its window is closed mid-flood; the connection lives" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
+check "the gateway logs the overrun" contains "$T/main.log" "past its window; closing the channel"
+
+# Peak memory of a connection under that flood, and its CPU once idle: the
+# only connection left is the flood's (its process is the gateway's child).
+ssh -o ControlPath="$cm" -O exit x 2>/dev/null
+check "the master connection has ended" wait_until 20 eval '[ "$(pgrep -c -P "$GW_PID")" -le 1 ]'
+$PY overrun "$GW_PORT" "$W" "$T/id" "$T/hold" > "$T/flood.out" 2>&1 &
+flood=$!
+bg_pid $flood
+check "a second flood is sent and refused" wait_until 90 grep -q "^ok the ch" "$T/flood.out"
+conn=$(pgrep -n -P "$GW_PID") # the newest child: the flood's connection
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$conn/status" 2>/dev/null)
+echo "# connection process $conn: peak RSS ${hwm:-?} kB under a 64 MiB flood"
+check "its peak RSS stays under 40 MiB (ASan build; ${hwm:-?} kB)" [ "${hwm:-999999}" -lt 40960 ]
+t0=$(awk '{print $14 + $15}' "/proc/$conn/stat")
+sleep 2 # the duration over which idle CPU is measured
+t1=$(awk '{print $14 + $15}' "/proc/$conn/stat")
+echo "# idle CPU over 2 s: $((t1 - t0)) ticks at $(getconf CLK_TCK)/s"
+check "and it is idle afterwards (under 5% of a CPU: $((t1 - t0)) ticks in 2 s)" [ $((t1 - t0)) -lt 10 ]
+touch "$T/hold"
+check "the flood's client ends" wait_until 30 proc_gone $flood
+
+# max_channels counts what is open or opening on a connection.
+gw_start capped "max_channels = 3;"
+out=$($PY cap "$GW_PORT" "$W" "$T/id" 3 2>&1); echo "$out" | sed 's/^/# /'
+check "max_channels = 3: the 4th channel is refused, a closed one makes room" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok max_ch"
+check "the gateway says why it refused" contains "$T/capped.log" "refusing a session channel from the client: 3 open or opening"
+finish

@@ -151,8 +151,8 @@ static void ws_open_start(struct ws_bridges *set, ssh_message msg, int from_work
 	struct ws_open *o = NULL;
 
 	if (k == NULL || !ws_open_wanted(set, k, msg)) {
-		ws_info("refusing a %s channel the %s opened (type %d): not asked for",
-		    k ? k->name : "kind of", who, ssh_message_subtype(msg));
+		ws_info("refusing a channel the %s opened (%s): not asked for", who,
+		    k ? k->name : "of an unknown type");
 		ws_refuse(msg);
 		return;
 	}
@@ -201,8 +201,12 @@ static void ws_open_finish(struct ws_bridges *set, struct ws_open *o, int ok)
 		    ssh_message_channel_request_open_destination(o->msg),
 		    ssh_message_channel_request_open_destination_port(o->msg));
 		ssh_message_reply_default(o->msg);
+	} else if (!from_ws) {
+		ws_info("the workspace refused a %s channel: %s", o->kind->name,
+		    ssh_get_error(set->up));
+		ssh_message_reply_default(o->msg);
 	} else {
-		ws_debug("%s open refused by the %s", o->kind->name, from_ws ? "client" : "workspace");
+		ws_debug("%s channel refused by the client", o->kind->name);
 		ssh_message_reply_default(o->msg);
 	}
 	if (mine != NULL &&

@@ -230,7 +230,9 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		if (ws_dead(c.up)) {
 			char msg[200];
 			snprintf(msg, sizeof(msg), "wsgate: connection to workspace '%s' lost", c.name);
-			ws_warn("%s", msg + 8);
+			/* libssh's error carries the workspace's own words (its
+			 * disconnect message): ws_log escapes them. */
+			ws_warn("%s: %s", msg + 8, ssh_get_error(c.up));
 			ws_bridges_upstream_lost(c.bridges, msg);
 			ssh_blocking_flush(c.down, 2000);
 			break;

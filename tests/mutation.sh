@@ -29,6 +29,8 @@ MUTANTS=(
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
     "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
+    "unasked_opens|it_t_rogue|the gateway refused them itself|the workspace may open any channel towards the client"
+    "log_escape|it_t_rogue|and it forges no log line|a peer's newline starts a log line of its own"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
 )
@@ -81,6 +83,12 @@ E = {
     "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
  "window_overrun": [("gateway/bridge.c",
     "\tif (len > WS_STREAM_MAX) {", "\tif (len > WS_STREAM_MAX && 0) {")],
+ "unasked_opens": [("gateway/forward.c",
+    "\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;",
+    "\tif (k != NULL)\n\t\treturn 1;\n\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;")],
+ "log_escape": [("common/log.c",
+    "\tws_log_escape(line + n, sizeof(line) - (size_t)n, msg);",
+    "\tsnprintf(line + n, sizeof(line) - (size_t)n, \"%s\", msg);")],
  "leak": [("gateway/session.c",
     "\tc.started = ws_clock_now();",
     "\tc.started = ws_clock_now();\n\t{ char *leak = strdup(c.name); ws_debug(\"mutant %s\", leak); }")],

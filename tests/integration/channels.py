@@ -14,6 +14,7 @@ any other ending (an exception, a timeout) is a failure the caller sees.
                                      room again once one closes
   close PORT USER KEY                DATA, EOF, CLOSE sent while the
                                      workspace's window is full
+  noread PORT USER KEY CMD           runs CMD and reads nothing (t_rogue)
   overrun PORT USER KEY [HOLD]       DATA far past the window given; with
                                      HOLD, the connection stays until that
                                      file exists
@@ -207,6 +208,25 @@ def overrun(port, user, key, hold=None):
     return 0
 
 
+def noread(port, user, key, cmd):
+    """Runs cmd and reads nothing: whatever the workspace sends waits in the
+    windows. Ends when the gateway closes the channel (or after 60 s)."""
+    t = p_connect(port, user, key)
+    ch = t.open_session()
+    ch.exec_command(cmd)
+    deadline = time.monotonic() + 60
+    while not ch.closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    print(f"channel closed by the gateway: {ch.closed}")
+    alive = t.is_active() and p_run(t, "rogue-hello") == "rogue here\n"
+    print(f"the connection still serves other channels: {alive}")
+    t.close()
+    if not ch.closed or not alive:
+        return 1
+    print("ok the channel was closed; the connection lives")
+    return 0
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "runs":
@@ -217,6 +237,8 @@ def main():
         return asyncio.run(cap(*args))
     if mode == "close":
         return close_while_full(*args)
+    if mode == "noread":
+        return noread(*args)
     if mode == "overrun":
         return overrun(*args)
     print(f"unknown mode {mode}")

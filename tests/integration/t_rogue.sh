@@ -1,0 +1,49 @@
+#!/bin/bash
+# The workspace's root replaces its sshd (t_rogue): the gateway logs in to
+# whatever answers with the pinned host key, and must then hold against it.
+# Channels nobody asked for are refused, a flood past the window costs that
+# channel, and the workspace's words reach the log escaped.
+. "$(dirname "$0")/lib.sh"
+[ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
+gw_start main
+W=$RUN-rogue
+C=workspace-$W
+check "the workspace answers" is "$(wssh "$W" echo up)" up
+
+# What root inside can do: put its own server (paramiko, brought in with
+# its libraries) where sshd was, and make sshd re-execute itself (SIGHUP).
+dp=/usr/lib/python3/dist-packages
+check_sh "the rogue's server goes into the workspace" "
+    docker exec -u root $C mkdir -p /rogue/lib
+    for m in paramiko cryptography nacl bcrypt six.py $(cd $dp && ls -d _cffi_backend*.so); do
+        docker cp $dp/\$m $C:/rogue/lib/
+    done
+    docker cp -L /usr/lib/x86_64-linux-gnu/libsodium.so.23 $C:/rogue/lib/
+    docker cp $(dirname "$0")/rogue_sshd.py $C:/rogue/
+    docker exec -u root $C sh -c 'mv /usr/sbin/sshd /usr/sbin/sshd.real &&
+        printf \"#!/bin/sh\nPYTHONPATH=/rogue/lib LD_LIBRARY_PATH=/rogue/lib exec python3 /rogue/rogue_sshd.py\n\" > /usr/sbin/sshd &&
+        chmod 755 /usr/sbin/sshd && kill -HUP 1'"
+check "the rogue answers in sshd's place" \
+    wait_until 60 eval '[ "$(wssh "$W" rogue-hello 2>/dev/null)" = "rogue here" ]'
+
+out=$(wssh "$W" rogue-opens 2>&1)
+check "every channel the workspace opened unasked was refused ($out)" is "$out" "refused 200 of 200"
+n=$(grep -c "refusing a channel the workspace opened (.*): not asked for" "$T/main.log")
+check "the gateway refused them itself, never asking the client ($n of 200)" [ "$n" = 200 ]
+check "the gateway says why" contains "$T/main.log" "refusing a channel the workspace opened (auth-agent): not asked for"
+check "the gateway still lets people in" is "$(wssh "$W" rogue-hello)" "rogue here"
+
+# The flood meets a client that reads nothing, so it piles up at the gateway.
+out=$(/usr/bin/python3 "$(dirname "$0")/channels.py" noread "$GW_PORT" "$W" "$T/id" rogue-flood 2>&1)
+echo "$out" | sed 's/^/# /'
+check "a workspace that floods past its window loses that channel; the connection lives" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
+check "and the gateway says why" contains "$T/main.log" "the workspace sent"
+check "the gateway still lets people in after the flood" is "$(wssh "$W" rogue-hello)" "rogue here"
+
+wssh "$W" rogue-bye > /dev/null 2>&1
+check "the workspace's disconnect message is logged, escaped" \
+    contains "$T/main.log" 'bye\x0a2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m'
+check "and it forges no log line" not grep -q "^2026-01-01T00:00:00.000Z" "$T/main.log"
+check "and no raw escape reaches the log" not grep -qP '\x1b' "$T/main.log"
+finish

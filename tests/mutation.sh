@@ -82,7 +82,7 @@ E = {
  "close_drops_data": [("gateway/bridge.c",
     "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
  "window_overrun": [("gateway/bridge.c",
-    "\tif (len > WS_STREAM_MAX) {", "\tif (len > WS_STREAM_MAX && 0) {")],
+    "\treturn w->excess > WS_WINDOW_SLACK ? -1 : 0;", "\treturn 0;")],
  "unasked_opens": [("gateway/forward.c",
     "\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;",
     "\tif (k != NULL)\n\t\treturn 1;\n\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;")],

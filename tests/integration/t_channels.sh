@@ -89,7 +89,7 @@ check "the master connection has ended" wait_until 20 eval '[ "$(pgrep -c -P "$G
 $PY overrun "$GW_PORT" "$W" "$T/id" "$T/hold" > "$T/flood.out" 2>&1 &
 flood=$!
 bg_pid $flood
-check "a second flood is sent and refused" wait_until 90 grep -q "^ok the ch" "$T/flood.out"
+check "a second flood is sent and refused" wait_until 30 grep -q "^ok the ch" "$T/flood.out"
 conn=$(pgrep -n -P "$GW_PID") # the newest child: the flood's connection
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$conn/status" 2>/dev/null)
 echo "# connection process $conn: peak RSS ${hwm:-?} kB under a 64 MiB flood"

@@ -11,7 +11,7 @@ export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
 gw_start main
 W=$RUN-ch
 SO=("${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W")
-PY="/usr/bin/python3 $(dirname "$0")/channels.py"   # Debian's, with asyncssh and paramiko
+PY="/usr/bin/python3 -W ignore $(dirname "$0")/channels.py"   # Debian's, with asyncssh and paramiko
 
 check "the workspace answers" is "$(wssh "$W" echo up)" up
 
@@ -58,6 +58,7 @@ class H(socketserver.BaseRequestHandler):
                 break
             self.request.sendall(d)
 socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer.request_queue_size = 256  # 100 tunnels connect at once
 socketserver.ThreadingTCPServer((\"127.0.0.1\", $eport), H).serve_forever()
 ' >/dev/null 2>&1 < /dev/null &
 for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && break; sleep 0.1; done; echo up")

@@ -15,20 +15,8 @@ hops_up "max_channels = 256;" "MaxSessions 64"
 # The workspace's side: a 200 MiB file and an echo server on its loopback.
 sha=$("${S[@]}" -p "$gport" "$NAME@127.0.0.1" 'head -c 200M /dev/urandom > big && sha256sum < big' | cut -c1-64)
 eport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
-"${S[@]}" -p "$gport" "$NAME@127.0.0.1" "setsid nohup python3 -c '
-import socketserver
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        while True:
-            d = self.request.recv(65536)
-            if not d:
-                break
-            self.request.sendall(d)
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer.request_queue_size = 256  # 100 tunnels connect at once
-socketserver.ThreadingTCPServer((\"127.0.0.1\", $eport), H).serve_forever()
-' >/dev/null 2>&1 < /dev/null &
-for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+"${S[@]}" -p "$gport" "$NAME@127.0.0.1" "cat > .wsgate-echo.py; (setsid nohup python3 .wsgate-echo.py $eport >/dev/null 2>&1 < /dev/null &)
+for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && exit 0; sleep 0.1; done; exit 1" < "$top/tests/integration/echo_server.py"
 
 PY="/usr/bin/python3 -W ignore $top/tests/integration/channels.py"   # Debian's, with asyncssh
 declare -A ARGS SECS

@@ -322,6 +322,12 @@ static int ws_auth_password(struct ws_conn *c, const char *user, const char *pas
 	return ws_login_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
 }
 
+/* Whether passwords (and keyboard-interactive) are offered at all. */
+static int ws_login_passwords(const struct ws_config *cfg)
+{
+	return cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0';
+}
+
 /* The message getters are deprecated in libssh 0.10 in favour of server
  * callbacks; those would make libssh answer every later request itself,
  * before the workspace could (see session.c). */
@@ -345,8 +351,7 @@ static void ws_login_publickey(struct ws_conn *c, ssh_message msg)
 
 void ws_login_message(struct ws_conn *c, ssh_message msg)
 {
-	const struct ws_config *cfg = c->ctx->cfg;
-	int passwords = cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0';
+	int passwords = ws_login_passwords(c->ctx->cfg);
 
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH) {
 		ssh_message_reply_default(msg);  /* before login: refused */
@@ -379,10 +384,9 @@ void ws_login_message(struct ws_conn *c, ssh_message msg)
 
 void ws_login_install(struct ws_conn *c)
 {
-	const struct ws_config *cfg = c->ctx->cfg;
 	int methods = SSH_AUTH_METHOD_PUBLICKEY;
 
-	if (cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0')
+	if (ws_login_passwords(c->ctx->cfg))
 		methods |= SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
 	ssh_set_auth_methods(c->down, methods);
 }

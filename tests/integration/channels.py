@@ -171,28 +171,15 @@ def close_while_full(port, user, key):
 
 
 def overrun(port, user, key, hold=None):
-    from paramiko.common import cMSG_CHANNEL_DATA
-    from paramiko.message import Message
+    from sshflood import flood
     t = p_connect(port, user, key)
     ch = t.open_session()
     ch.exec_command("sleep 60")  # reads nothing: every window fills
-    chunk = b"x" * 30000
-    sent = 0
-    # The gateway closes the channel within a second of the excess; the
-    # bound only limits how long a broken gateway keeps the test.
-    deadline = time.monotonic() + 15
-    # Up to 64 MiB of DATA, ignoring the window (paramiko's own send would
-    # wait); the gateway must close the channel long before the end.
+    # Up to 64 MiB past the window; the gateway must close the channel long
+    # before the end. It does so within a second of the excess: the bound
+    # only limits how long a broken gateway keeps the test.
     total = 64 << 20
-    while sent < total and not ch.closed and time.monotonic() < deadline:
-        m = Message()
-        m.add_byte(cMSG_CHANNEL_DATA)
-        m.add_int(ch.remote_chanid)
-        m.add_string(chunk)
-        t._send_user_message(m)
-        sent += len(chunk)
-    while not ch.closed and time.monotonic() < deadline:
-        time.sleep(0.05)
+    sent = flood(t, ch, total, time.monotonic() + 15)
     closed_early = ch.closed and sent < total
     print(f"sent {sent} bytes past the window; channel closed by the gateway: {ch.closed}"
           f"{' (before the flood ended)' if closed_early else ''}")

@@ -19,8 +19,9 @@ import threading
 import time
 
 import paramiko
-from paramiko.common import cMSG_CHANNEL_DATA, cMSG_DISCONNECT
+from paramiko.common import cMSG_DISCONNECT
 from paramiko.message import Message
+from sshflood import flood
 
 HOST_KEY = paramiko.Ed25519Key(filename="/etc/ssh/ssh_host_ed25519_key")
 FORGED = "bye\n2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m"
@@ -71,21 +72,6 @@ def opens(t):
     return f"refused {refused} of {total}\n"
 
 
-def flood(t, ch):
-    chunk = b"x" * 30000
-    sent = 0
-    deadline = time.monotonic() + 60
-    while sent < (64 << 20) and not ch.closed and time.monotonic() < deadline:
-        m = Message()
-        m.add_byte(cMSG_CHANNEL_DATA)
-        m.add_int(ch.remote_chanid)
-        m.add_string(chunk)
-        t._send_user_message(m)
-        sent += len(chunk)
-    while not ch.closed and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def run(t, srv, ch):
     cmd = srv.command(ch, 30)
     if cmd == "rogue-hello":
@@ -93,7 +79,7 @@ def run(t, srv, ch):
     elif cmd == "rogue-opens":
         ch.sendall(opens(t).encode())
     elif cmd == "rogue-flood":
-        flood(t, ch)
+        flood(t, ch, 64 << 20, time.monotonic() + 60)
         return
     elif cmd == "rogue-bye":
         m = Message()

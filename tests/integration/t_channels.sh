@@ -48,20 +48,8 @@ out=$(wssh "$W" 'head -c 200M /dev/urandom > big && sha256sum < big')
 sha=${out:0:64}
 check "a 200 MiB file in the workspace" [ ${#sha} = 64 ]
 eport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
-out=$(wssh "$W" "setsid nohup python3 -c '
-import socketserver
-class H(socketserver.BaseRequestHandler):
-    def handle(self):
-        while True:
-            d = self.request.recv(65536)
-            if not d:
-                break
-            self.request.sendall(d)
-socketserver.ThreadingTCPServer.allow_reuse_address = True
-socketserver.ThreadingTCPServer.request_queue_size = 256  # 100 tunnels connect at once
-socketserver.ThreadingTCPServer((\"127.0.0.1\", $eport), H).serve_forever()
-' >/dev/null 2>&1 < /dev/null &
-for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && break; sleep 0.1; done; echo up")
+out=$(wssh "$W" "cat > .wsgate-echo.py; (setsid nohup python3 .wsgate-echo.py $eport >/dev/null 2>&1 < /dev/null &)
+for i in \$(seq 50); do python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $eport))' 2>/dev/null && { echo up; break; }; sleep 0.1; done" < "$(dirname "$0")/echo_server.py")
 check "an echo server runs in the workspace" is "$out" up
 out=$($PY load "$GW_PORT" "$W" "$T/id" "$eport" "$sha" 2>&1); echo "$out" | sed 's/^/# /'
 check "10 execs and 100 direct-tcpip at once beside a 200 MiB transfer, all exact" \

@@ -20,6 +20,7 @@ check_sh "the rogue's server goes into the workspace" "
     done
     docker cp -L /usr/lib/x86_64-linux-gnu/libsodium.so.23 $C:/rogue/lib/
     docker cp $(dirname "$0")/rogue_sshd.py $C:/rogue/
+    docker cp $(dirname "$0")/sshflood.py $C:/rogue/
     docker exec -u root $C sh -c 'mv /usr/sbin/sshd /usr/sbin/sshd.real &&
         printf \"#!/bin/sh\nPYTHONPATH=/rogue/lib LD_LIBRARY_PATH=/rogue/lib exec python3 /rogue/rogue_sshd.py\n\" > /usr/sbin/sshd &&
         chmod 755 /usr/sbin/sshd && kill -HUP 1'"

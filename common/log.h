@@ -3,6 +3,7 @@
 #define WSGATE_LOG_H
 
 #include <stddef.h>
+#include <time.h>
 
 enum ws_log_level { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
 
@@ -26,6 +27,14 @@ size_t ws_log_escape(char *dst, size_t cap, const char *src);
  * to pass. */
 void ws_log(enum ws_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Writes t as UTC "YYYY-MM-DDTHH:MM:SS" into buf with integers only (safe in
+ * a signal handler). Returns its length (19), or 0 when cap < 20 or t is outside years 1970-9999. */
+size_t ws_log_stamp(char *buf, size_t cap, time_t t);
+
+/* Prints one line at level from a signal handler (no stdio, no locks): msg
+ * is printed as it is, so it must already be escaped (ws_log_escape). */
+void ws_log_signal(enum ws_log_level level, const char *msg);
 
 #define ws_error(...) ws_log(WS_LOG_ERROR, __VA_ARGS__)
 #define ws_warn(...) ws_log(WS_LOG_WARN, __VA_ARGS__)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -164,13 +165,19 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		struct sockaddr_storage ss = { 0 };
 		double now = ws_clock_now();
 		socklen_t sslen = sizeof(ss);
+		struct rusage ru;
 		char ip[64];
 		int fd, port;
 		pid_t pid;
 
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 			/* A crash (a sanitizer abort, the stack protector, a kill)
 			 * must not pass unnoticed: normal ends are exit 0 or 1. */
+			ws_debug("process %ld ended (%s %d; peak RSS %ld kB, CPU %.2f s)", (long)pid,
+			    WIFSIGNALED(status) ? "signal" : "exit",
+			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), ru.ru_maxrss,
+			    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+			    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 			if (WIFSIGNALED(status))
 				ws_error("process %ld died of signal %d", (long)pid, WTERMSIG(status));
 			else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)

@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include <errno.h>
 #include <libssh/callbacks.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +19,7 @@
 #include "conn.h"
 #include "log.h"
 #include "privsep.h"
+#include "watchdog.h"
 
 /* Reports to the listener (max_startups, penalties). */
 void ws_conn_notify(struct ws_conn *c, char kind)
@@ -140,6 +142,24 @@ static void ws_session_signals(void)
 	sigprocmask(SIG_UNBLOCK, &sa.sa_mask, NULL);
 }
 
+/* CPU a connection may spend inside one call before it is ended: far above
+ * what any call of a working loop takes (a rekey, a window's worth of
+ * encryption), far below what a looping libssh fills memory with. */
+#define WS_WATCHDOG_CPU 0.5
+
+static void ws_session_watch(const struct ws_conn *c)
+{
+	char line[400], escaped[512];
+
+	snprintf(line, sizeof(line), "the connection of %s port %d to workspace %s spent "
+	    "%.1f s of CPU in one call without returning (libssh 0.10 loops so when a peer "
+	    "gives a channel a maximum packet size of 10); ending it", c->peer_ip,
+	    c->peer_port, c->name, WS_WATCHDOG_CPU);
+	ws_log_escape(escaped, sizeof(escaped), line);
+	if (ws_watchdog_arm(WS_WATCHDOG_CPU, escaped) != 0)
+		ws_warn("cannot start the connection's watchdog: %s", strerror(errno));
+}
+
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
     int peer_port)
 {
@@ -205,10 +225,12 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			"workspace", c.name, "method", c.method, "key", c.key_fp, NULL };
 		ws_audit("session-start", kv);
 	}
+	ws_session_watch(&c);
 	c.started = ws_clock_now();
 	last_alive = ws_clock_now();
 	waiting = 1; /* the client may have asked already */
 	for (;;) {
+		ws_watchdog_tick();
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
 		if (ctx->cfg->client_alive_interval > 0 &&
 		    ws_clock_now() - last_alive >= ctx->cfg->client_alive_interval) {
@@ -252,6 +274,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 out:
 	alarm(0);
+	ws_watchdog_disarm();
 	if (!c.authed && c.failures > 0)
 		ws_conn_notify(&c, 'F');
 	if (c.fatal && c.down != NULL) {

@@ -30,6 +30,7 @@ MUTANTS=(
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
     "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
     "unasked_opens|it_t_rogue|the gateway refused them itself|the workspace may open any channel towards the client"
+    "watchdog|it_t_rogue|a workspace channel with a 10-byte maximum packet ends that connection|a peer's 10-byte maximum packet makes the connection's process loop forever"
     "log_escape|it_t_rogue|and it forges no log line|a peer's newline starts a log line of its own"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
@@ -86,6 +87,9 @@ E = {
  "unasked_opens": [("gateway/forward.c",
     "\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;",
     "\tif (k != NULL)\n\t\treturn 1;\n\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;")],
+ "watchdog": [("gateway/session.c",
+    "\tif (ws_watchdog_arm(WS_WATCHDOG_CPU, escaped) != 0)",
+    "\tif (0)")],
  "log_escape": [("common/log.c",
     "\tws_log_escape(line + n, sizeof(line) - (size_t)n, msg);",
     "\tsnprintf(line + n, sizeof(line) - (size_t)n, \"%s\", msg);")],
@@ -138,7 +142,8 @@ for m in "${MUTANTS[@]}"; do
         echo "mutation.sh: mutant $name changed no binary: fix it in tests/mutation.sh"; exit 1
     fi
     t0=$(date +%s)
-    (cd "$W/build" && ctest -R "^($tests)\$" --output-on-failure >"$W/$name.log" 2>&1)
+    # The test stops once that check has failed (WS_STOP_ON, tests/integration/lib.sh).
+    (cd "$W/build" && WS_STOP_ON=$expect ctest -R "^($tests)\$" --output-on-failure >"$W/$name.log" 2>&1)
     if grep '^not ok - ' "$W/$name.log" | grep -qF -- "$expect"; then
         killed+=("$name")
         echo "    killed ($(( $(date +%s) - t0 )) s): '$expect' failed; failing checks:"

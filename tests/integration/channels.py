@@ -216,6 +216,36 @@ def noread(port, user, key, cmd):
     return 0
 
 
+def tiny(port, user, key, setup, cmd):
+    """A maximum packet size of 10, which libssh 0.10 loops forever writing
+    to: on the client's side (setup "-": this client opens its channel so),
+    or on the workspace's (setup is a command that makes the rogue sshd give
+    its channels that size). Either way the gateway must end this connection
+    by itself, soon."""
+    t = p_connect(port, user, key)
+    if setup == "-":
+        t._sanitize_packet_size = lambda n: n  # paramiko would raise it to 4096
+        ch = t.open_session(max_packet_size=10)
+    else:
+        print(f"setup: {p_run(t, setup).strip()}")
+        ch = t.open_session()
+    ch.exec_command(cmd)
+    try:
+        ch.sendall(b"x" * 1000)  # something for the gateway to write upstream
+    except (OSError, EOFError, ValueError, RuntimeError):
+        pass
+    deadline = time.monotonic() + 10  # the gateway needs about a second
+    while t.is_active() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = not t.is_active()
+    t.close()
+    print(f"connection ended by the gateway: {ended}")
+    if not ended:
+        return 1
+    print("ok the connection with a 10-byte maximum packet was ended")
+    return 0
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "runs":
@@ -228,6 +258,8 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "tiny":
+        return tiny(*args)
     if mode == "overrun":
         return overrun(*args)
     print(f"unknown mode {mode}")

@@ -38,6 +38,11 @@ check() {
     case $1 in check|check_sh) not_ok "$d (a check inside a check: a test bug)"; return 1 ;; esac
     if "$@"; then ok "$d"; return 0; fi
     not_ok "$d"
+    # The mutation stage waits for one check to fail: the rest is not needed.
+    if [ -n "${WS_STOP_ON:-}" ] && [[ "$d" == *"$WS_STOP_ON"* ]]; then
+        echo "# stopping here: WS_STOP_ON ('$WS_STOP_ON') has failed"
+        finish
+    fi
     return 1
 }
 # check_sh DESCRIPTION SNIPPET: the snippet in bash with errexit, nounset and pipefail.
@@ -280,6 +285,41 @@ gw_max_rss() {
         [ "${r:-0}" -gt "$max" ] && max=$r
     done
     [ "$max" -gt 0 ] && echo "$max"
+}
+
+# new_child BEFORE...: the pid of the last gateway's newest child that is not
+# among BEFORE (pids), waiting up to 20 s for one; fails when none appears.
+new_child() {
+    local end=$(( $(date +%s) + 20 )) p
+    while [ "$(date +%s)" -le "$end" ]; do
+        for p in $(pgrep -P "$GW_PID"); do
+            [[ " $* " == *" $p "* ]] || { echo "$p"; return 0; }
+        done
+        sleep 0.05
+    done
+    echo "# no new connection process appeared" >&2
+    return 1
+}
+# watched OUT COMMAND...: runs a client COMMAND that opens one connection to
+# the last gateway (its output to OUT) and waits up to 90 s for it to end;
+# sets CONN to that connection's process. Fails when no connection process
+# appears or the client does not end in time.
+watched() {
+    local out=$1 before pid; shift
+    before=$(pgrep -P "$GW_PID" | tr '\n' ' ')
+    "$@" > "$out" 2>&1 &
+    pid=$!
+    bg_pid $pid
+    CONN=$(new_child $before) || CONN=
+    wait_until 90 proc_gone $pid && [ -n "$CONN" ]
+}
+# ended_rss PID: the peak RSS (kB) the last gateway logged when its child PID
+# ended, waiting up to 30 s for that line; fails (prints nothing) without it.
+ended_rss() {
+    local log=${GW_LOGS[-1]}
+    wait_until 30 grep -q "process $1 ended (" "$log" ||
+        { echo "# the gateway never logged the end of process $1" >&2; return 1; }
+    sed -n "s/.*process $1 ended (.*peak RSS \([0-9]*\) kB.*/\1/p" "$log" | head -1
 }
 
 # on_exit COMMAND...: run at cleanup (host accounts, PAM files, servers a test

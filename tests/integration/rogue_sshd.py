@@ -81,6 +81,13 @@ def run(t, srv, ch):
     elif cmd == "rogue-flood":
         flood(t, ch, 64 << 20, time.monotonic() + 60)
         return
+    elif cmd == "rogue-tiny":
+        # Channels opened from now on get a maximum packet size of 10.
+        t.default_max_packet_size = 10
+        ch.sendall(b"packets of 10 from now on\n")
+    elif cmd == "rogue-sink":
+        while ch.recv(65536):
+            pass
     elif cmd == "rogue-bye":
         m = Message()
         m.add_byte(cMSG_DISCONNECT)

@@ -91,6 +91,19 @@ check "and it is idle afterwards (under 5% of a CPU: $((t1 - t0)) ticks in 2 s)"
 touch "$T/hold"
 check "the flood's client ends" wait_until 30 proc_gone $flood
 
+# A client gives its channel a maximum packet size of 10, which the gateway's
+# libssh would loop writing to: that connection ends, and only it.
+check "a client with a 10-byte maximum packet runs echo, and ends" \
+    watched "$T/tiny.out" $PY tiny "$GW_PORT" "$W" "$T/id" - "echo hello"
+out=$(cat "$T/tiny.out")
+echo "$out" | sed 's/^/# /'
+check "the gateway ended that connection" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the co"
+check "and says why" contains "$T/main.log" "spent 0.5 s of CPU in one call without returning"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB while libssh looped"
+check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 65536 ]
+check "the gateway still lets people in" is "$(wssh "$W" echo up)" up
+
 # max_channels counts what is open or opening on a connection.
 gw_start capped "max_channels = 3;"
 out=$($PY cap "$GW_PORT" "$W" "$T/id" 3 2>&1); echo "$out" | sed 's/^/# /'

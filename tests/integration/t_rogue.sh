@@ -4,6 +4,7 @@
 # Channels nobody asked for are refused, a flood past the window costs that
 # channel, and the workspace's words reach the log escaped.
 . "$(dirname "$0")/lib.sh"
+export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
 [ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
 gw_start main
 W=$RUN-rogue
@@ -35,12 +36,32 @@ check "the gateway says why" contains "$T/main.log" "refusing a channel the work
 check "the gateway still lets people in" is "$(wssh "$W" rogue-hello)" "rogue here"
 
 # The flood meets a client that reads nothing, so it piles up at the gateway.
-out=$(/usr/bin/python3 "$(dirname "$0")/channels.py" noread "$GW_PORT" "$W" "$T/id" rogue-flood 2>&1)
+# Freed memory is measured: ASan's quarantine would hold it.
+check "a client that reads nothing meets the flood, and ends" \
+    watched "$T/flood.out" /usr/bin/python3 "$(dirname "$0")/channels.py" noread "$GW_PORT" "$W" "$T/id" rogue-flood
+out=$(cat "$T/flood.out")
 echo "$out" | sed 's/^/# /'
 check "a workspace that floods past its window loses that channel; the connection lives" \
     is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
 check "and the gateway says why" contains "$T/main.log" "the workspace sent"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB under the workspace's 64 MiB flood"
+check "its peak RSS stayed under 40 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 40960 ]
 check "the gateway still lets people in after the flood" is "$(wssh "$W" rogue-hello)" "rogue here"
+
+# A maximum packet size of 10 on the workspace's channels: the gateway's
+# libssh would loop writing to one; the connection ends instead, alone.
+check "a client meets channels with a 10-byte maximum packet, and ends" \
+    watched "$T/tiny.out" /usr/bin/python3 "$(dirname "$0")/channels.py" tiny "$GW_PORT" "$W" "$T/id" rogue-tiny rogue-sink
+out=$(cat "$T/tiny.out")
+echo "$out" | sed 's/^/# /'
+check "a workspace channel with a 10-byte maximum packet ends that connection" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the co"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB while libssh looped"
+check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 65536 ]
+check "the gateway says why" contains "$T/main.log" "spent 0.5 s of CPU in one call without returning"
+check "the gateway still lets people in after it" is "$(wssh "$W" rogue-hello)" "rogue here"
 
 wssh "$W" rogue-bye > /dev/null 2>&1
 check "the workspace's disconnect message is logged, escaped" \

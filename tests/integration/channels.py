@@ -122,6 +122,46 @@ async def cap(port, user, key, n):
     return 0
 
 
+async def rcap(port, user, key, n, rport):
+    """max_channels = n also bounds what the client did ask for: the
+    workspace's connections to an active -R port beyond the cap are refused
+    by the gateway, and a closed channel makes room again."""
+    import asyncssh
+    n, rport = int(n), int(rport)
+    accepted = 0
+
+    async def echo(reader, writer):
+        nonlocal accepted
+        accepted += 1
+        while data := await reader.read(4096):
+            writer.write(data)
+        writer.close()
+
+    async with await a_connect(port, user, key) as conn:
+        await conn.start_server(lambda host, port: echo, "127.0.0.1", rport)
+        # One slot is the session that holds the connections: n - 1 are left.
+        # Each held connection then says whether it was carried (an echo) or
+        # refused (closed by the workspace's sshd).
+        hold = (f"trap '' PIPE; fds=; for i in $(seq {n + 4}); do "
+                f"exec {{fd}}<>/dev/tcp/127.0.0.1/{rport} || exit 1; fds=\"$fds $fd\"; done; "
+                "ok=0; no=0; for fd in $fds; do echo ping >&$fd 2>/dev/null; "
+                "if read -t 10 -u $fd line && [ \"$line\" = ping ]; then ok=$((ok + 1)); "
+                "else no=$((no + 1)); fi; done; echo \"echoed $ok refused $no\"")
+        res = await asyncio.wait_for(conn.run(hold), 60)
+        print(f"{n + 4} connections to the -R port at once: {res.stdout.strip()}; "
+              f"{accepted} reached the client")
+        if res.stdout != f"echoed {n - 1} refused 5\n" or accepted != n - 1:
+            return 1
+        again = ("exec 3<>/dev/tcp/127.0.0.1/%d && echo again >&3 && "
+                 "read -t 10 line <&3 && echo \"$line\"" % rport)
+        res = await asyncio.wait_for(conn.run(again), 30)
+        print(f"once they closed: {res.stdout.strip()}")
+        if res.stdout != "again\n":
+            return 1
+    print(f"ok max_channels = {n} bounds -R connections too, and frees with a close")
+    return 0
+
+
 def p_connect(port, user, key):
     import paramiko
     t = paramiko.Transport(("127.0.0.1", int(port)))
@@ -258,6 +298,8 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "rcap":
+        return asyncio.run(rcap(*args))
     if mode == "tiny":
         return tiny(*args)
     if mode == "overrun":

@@ -110,4 +110,9 @@ out=$($PY cap "$GW_PORT" "$W" "$T/id" 3 2>&1); echo "$out" | sed 's/^/# /'
 check "max_channels = 3: the 4th channel is refused, a closed one makes room" \
     is "$(tail -1 <<< "$out" | cut -c1-9)" "ok max_ch"
 check "the gateway says why it refused" contains "$T/capped.log" "refusing a session channel from the client: 3 open or opening"
+out=$($PY rcap "$GW_PORT" "$W" "$T/id" 3 7022 2>&1); echo "$out" | sed 's/^/# /'
+check "max_channels = 3: -R connections past it are refused, a closed one makes room" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok max_ch"
+check "the gateway says why it refused them" \
+    contains "$T/capped.log" "refusing a forwarded-tcpip channel from the workspace: 3 open or opening"
 finish

@@ -22,7 +22,7 @@ srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c workspace/*.c 
 stage "fuzzing the parsers (libFuzzer, 15 s each)"
 CC=clang cmake -S "$top" -B "$top/build-fuzz" -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF >/dev/null
 cmake --build "$top/build-fuzz" -j "$(nproc)" >/dev/null
-(cd "$top/build-fuzz" && ctest -L fuzz --output-on-failure)
+(cd "$top/build-fuzz" && ctest -L fuzz -j "$(nproc)" --output-on-failure)
 
 stage "ASan+UBSan build"
 cmake -S "$top" -B "$top/build-asan" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -121,6 +121,7 @@ static int ws_send_refuse(struct ws_bridge *b, struct ws_req *r)
 	return SSH_ERROR;
 }
 
+/* Requests libssh hands over as messages, found by subtype. */
 static const struct ws_req_kind ws_req_kinds[] = {
 	{ "pty-req", SSH_CHANNEL_REQUEST_PTY, ws_send_pty },
 	{ "shell", SSH_CHANNEL_REQUEST_SHELL, ws_send_shell },
@@ -129,20 +130,11 @@ static const struct ws_req_kind ws_req_kinds[] = {
 	{ "subsystem", SSH_CHANNEL_REQUEST_SUBSYSTEM, ws_send_subsystem },
 	{ "x11-req", SSH_CHANNEL_REQUEST_X11, ws_send_x11 },
 	{ "window-change", SSH_CHANNEL_REQUEST_WINDOW_CHANGE, ws_send_window },
-	{ "auth-agent-req", -1, ws_send_agent },
-	{ "signal", -1, ws_send_signal },
-	{ "unknown", -1, ws_send_refuse },
 };
-
-static const struct ws_req_kind *ws_req_kind_named(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(ws_req_kinds) / sizeof(ws_req_kinds[0]); i++)
-		if (strcmp(ws_req_kinds[i].name, name) == 0)
-			return &ws_req_kinds[i];
-	return NULL;
-}
+/* Requests that arrive through callbacks (no message), and the rest. */
+static const struct ws_req_kind ws_req_agent = { "auth-agent-req", -1, ws_send_agent };
+static const struct ws_req_kind ws_req_signal = { "signal", -1, ws_send_signal };
+static const struct ws_req_kind ws_req_unknown = { "unknown", -1, ws_send_refuse };
 
 static const struct ws_req_kind *ws_req_kind_of(ssh_message msg)
 {
@@ -152,7 +144,7 @@ static const struct ws_req_kind *ws_req_kind_of(ssh_message msg)
 	for (i = 0; i < sizeof(ws_req_kinds) / sizeof(ws_req_kinds[0]); i++)
 		if (ws_req_kinds[i].subtype == sub)
 			return &ws_req_kinds[i];
-	return ws_req_kind_named("unknown");
+	return &ws_req_unknown;
 }
 
 static void ws_req_free(struct ws_req *r)
@@ -200,13 +192,13 @@ int ws_relay_message(struct ws_bridge *b, ssh_message msg)
 	return ws_req_push(b, r);
 }
 
-static void ws_relay_named(struct ws_bridge *b, const char *kind, const char *sig)
+static void ws_relay_kind(struct ws_bridge *b, const struct ws_req_kind *kind, const char *sig)
 {
 	struct ws_req *r = calloc(1, sizeof(*r));
 
 	if (r == NULL)
 		return;
-	r->kind = ws_req_kind_named(kind);
+	r->kind = kind;
 	if (sig != NULL && (r->sig = strdup(sig)) == NULL) {
 		free(r);
 		return;
@@ -221,7 +213,7 @@ static void ws_on_signal(ssh_session session, ssh_channel channel, const char *s
 	(void)session;
 	(void)channel;
 	if (sig != NULL)
-		ws_relay_named(userdata, "signal", sig);
+		ws_relay_kind(userdata, &ws_req_signal, sig);
 }
 
 /* auth-agent-req: libssh 0.10 has already said yes to the client (void
@@ -230,7 +222,7 @@ static void ws_on_agent_req(ssh_session session, ssh_channel channel, void *user
 {
 	(void)session;
 	(void)channel;
-	ws_relay_named(userdata, "auth-agent-req", NULL);
+	ws_relay_kind(userdata, &ws_req_agent, NULL);
 }
 
 int ws_relay_attach(struct ws_bridge *b)

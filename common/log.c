@@ -42,7 +42,9 @@ size_t ws_log_escape(char *dst, size_t cap, const char *src)
 		return 0;
 	for (; *src != '\0'; src++) {
 		unsigned char ch = (unsigned char)*src;
-		size_t need = (ch < 0x20 || ch == 0x7f) ? 4 : ch == '\\' ? 2 : 1;
+		/* Bytes from 0x80 too: C1 controls (0x9b is CSI to some
+		 * terminals) and U+0085/U+2028 end lines for some readers. */
+		size_t need = (ch < 0x20 || ch >= 0x7f) ? 4 : ch == '\\' ? 2 : 1;
 		if (n + need >= cap)
 			break;
 		if (need == 4) {

@@ -18,7 +18,7 @@ int ws_log_level_parse(const char *name);
 void ws_log_set_tag(const char *tag);
 
 /* Copies src into dst (cap bytes, always terminated) with every control
- * character and DEL written as \xNN and a backslash as \\, so that text from
+ * character, DEL and byte from 0x80 on written as \xNN and a backslash as \\, so that text from
  * a peer can neither end a log line nor forge one. Returns strlen(dst). */
 size_t ws_log_escape(char *dst, size_t cap, const char *src);
 

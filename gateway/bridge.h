@@ -45,4 +45,9 @@ int ws_bridges_count(const struct ws_bridges *set);
  * stderr (msg, one line) and closes it. */
 void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg);
 
+/* Why a peer lost the whole connection (it broke a rule that cannot be
+ * answered on one channel: replies would go out of order, or memory would
+ * grow), or NULL while none has. The string is static. */
+const char *ws_bridges_fatal(const struct ws_bridges *set);
+
 #endif

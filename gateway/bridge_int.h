@@ -18,8 +18,11 @@
  * channel (OpenSSH clients wait for each reply after a few). */
 #define WS_MAX_QUEUED 32
 
-/* Global requests (ssh -R, its cancel) waiting for the workspace. */
-#define WS_MAX_GLOBALS 8
+/* Global requests waiting for their turn (ssh -R and its cancel wait for
+ * the workspace; the rest are refused in their turn, as replies go back in
+ * order). A client that sends more without reading replies loses the
+ * connection: answering out of order would misattribute every reply. */
+#define WS_MAX_GLOBALS 64
 
 /* libssh 0.10.6's window rules, which ws_window mirrors: a channel starts
  * with at most WS_WINDOW_START; when data arrives and window + unread falls
@@ -126,6 +129,7 @@ struct ws_bridges {
 	struct ws_open *opens;
 	struct ws_global *globals;
 	int nglobals;
+	const char *fatal;     /* a peer broke a rule of the whole connection */
 };
 
 /* bridge.c */

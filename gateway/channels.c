@@ -133,6 +133,11 @@ int ws_bridges_count(const struct ws_bridges *set)
 	return set->count;
 }
 
+const char *ws_bridges_fatal(const struct ws_bridges *set)
+{
+	return set->fatal;
+}
+
 void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg)
 {
 	struct ws_bridge *b;

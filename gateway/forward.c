@@ -32,6 +32,7 @@ struct ws_open_kind {
 /* A global request on its way (one at a time: libssh holds one). */
 struct ws_global {
 	ssh_message msg;
+	int refuse;            /* refused in its turn, without asking the workspace */
 	struct ws_global *next;
 };
 
@@ -253,15 +254,20 @@ void ws_global_from_client(struct ws_bridges *set, ssh_message msg)
 {
 	struct ws_global *g, **pp = &set->globals;
 	int sub = ssh_message_subtype(msg);
+	int refuse = set->no_port_forwarding || ssh_message_global_request_address(msg) == NULL ||
+	    (sub != SSH_GLOBAL_REQUEST_TCPIP_FORWARD && sub != SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD);
 
-	if (set->no_port_forwarding || ssh_message_global_request_address(msg) == NULL ||
-	    (sub != SSH_GLOBAL_REQUEST_TCPIP_FORWARD &&
-	    sub != SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD) ||
-	    set->nglobals >= WS_MAX_GLOBALS || (g = calloc(1, sizeof(*g))) == NULL) {
-		ws_refuse(msg);
+	if (refuse && set->globals == NULL) {
+		ws_refuse(msg);   /* nothing waits ahead of it */
+		return;
+	}
+	if (set->nglobals >= WS_MAX_GLOBALS || (g = calloc(1, sizeof(*g))) == NULL) {
+		ssh_message_free(msg);
+		set->fatal = "the client sent more than 64 global requests without waiting for replies";
 		return;
 	}
 	g->msg = msg;
+	g->refuse = refuse;
 	while (*pp != NULL)
 		pp = &(*pp)->next;
 	*pp = g;
@@ -282,6 +288,11 @@ static int ws_global_forward(struct ws_bridges *set, ssh_message msg, int *bound
 		return rc;
 	if (port != 0)
 		*bound = port;
+	if (*bound <= 0 || *bound > 65535) {
+		ws_warn("the workspace says it bound port %d for ssh -R %s:%d; refusing the forward",
+		    *bound, addr, port);
+		return SSH_ERROR;
+	}
 	snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", addr);
 	set->rfwd[set->nrfwd].port = port;
 	set->rfwd[set->nrfwd].bound = *bound;
@@ -312,7 +323,9 @@ static int ws_globals_step(struct ws_bridges *set)
 	int rc, bound = 0;
 
 	while ((g = set->globals) != NULL) {
-		if (ssh_message_subtype(g->msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD)
+		if (g->refuse)
+			rc = SSH_ERROR;
+		else if (ssh_message_subtype(g->msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD)
 			rc = ws_global_forward(set, g->msg, &bound);
 		else
 			rc = ws_global_cancel(set, g->msg);

@@ -143,9 +143,10 @@ static void ws_session_signals(void)
 }
 
 /* CPU a connection may spend inside one call before it is ended: far above
- * what any call of a working loop takes (a rekey, a window's worth of
- * encryption), far below what a looping libssh fills memory with. */
-#define WS_WATCHDOG_CPU 0.5
+ * what any call of a working loop takes (the slowest is a rekey with
+ * diffie-hellman-group18-sha512: 0.17 s here), far below what a looping
+ * libssh fills memory with. */
+#define WS_WATCHDOG_CPU 1.0
 
 static void ws_session_watch(const struct ws_conn *c)
 {
@@ -244,6 +245,13 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			waiting = 1;
 		if (ws_dead(c.down))
 			break;
+		if (ws_bridges_fatal(c.bridges) != NULL) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "wsgate: %s", ws_bridges_fatal(c.bridges));
+			ws_warn("ending the session of %s: %s", c.name, msg + 8);
+			ssh_session_set_disconnect_message(c.down, msg);
+			break;
+		}
 		if (ws_terminating) {
 			ws_info("ending the session of %s: the gateway is stopping", c.name);
 			ssh_session_set_disconnect_message(c.down, "wsgate: the gateway is stopping");

@@ -24,7 +24,8 @@ from paramiko.message import Message
 from sshflood import flood
 
 HOST_KEY = paramiko.Ed25519Key(filename="/etc/ssh/ssh_host_ed25519_key")
-FORGED = "bye\n2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m"
+# A newline, an escape sequence, LINE SEPARATOR (U+2028) and 8-bit CSI (U+009B).
+FORGED = "bye\n2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m\u2028\x9b"
 
 
 class Server(paramiko.ServerInterface):

@@ -97,6 +97,14 @@ rport=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
 check "ssh -R $rport: starts" fwd R "$W" -R "$rport:127.0.0.1:$cport"
 out=$(fetch "$rport"); echo "# $out" | tail -1
 check "ssh -R: the workspace's port leads back to the client" is "$out" hello-from-client
+# Twelve -R at once: OpenSSH sends them back to back and matches the replies
+# by their order; one out of place pins a failure on the wrong forward.
+R=() ports=()
+for i in $(seq 12); do p=$((rport + i)); ports+=("$p"); R+=(-R "$p:127.0.0.1:$cport"); done
+out=$(timeout 60 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/id" -p "$GW_PORT" -l "$W" \
+    -o ExitOnForwardFailure=yes "${R[@]}" 127.0.0.1 \
+    "n=0; for p in ${ports[*]}; do (exec 3<>/dev/tcp/127.0.0.1/\$p) 2>/dev/null && n=\$((n + 1)); done; echo \"\$n listening\"" 2>&1)
+check "12 -R at once: every reply in its place, all 12 listening" is "$out" "12 listening"
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$W" -o ControlMaster=yes -o ControlPath="$T/fwd-R0" \
     -f -N -o ExitOnForwardFailure=yes -R "0:127.0.0.1:$cport" 127.0.0.1 </dev/null >/dev/null 2>"$T/r0.err"
 on_exit "ssh -o ControlPath='$T/fwd-R0' -O exit x 2>/dev/null; true"

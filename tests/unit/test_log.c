@@ -19,6 +19,9 @@ static void escapes_control_characters(void **state)
 	assert_string_equal(out, "plain text");
 	ws_log_escape(out, sizeof(out), "a\nfake: line\r\x1b[31m\x7f\\");
 	assert_string_equal(out, "a\\x0afake: line\\x0d\\x1b[31m\\x7f\\\\");
+	/* 8-bit CSI, NEL (U+0085) and LINE SEPARATOR (U+2028) in UTF-8. */
+	ws_log_escape(out, sizeof(out), "a\x9b" "31m\xc2\x85\xe2\x80\xa8z");
+	assert_string_equal(out, "a\\x9b31m\\xc2\\x85\\xe2\\x80\\xa8z");
 }
 
 static void never_splits_an_escape(void **state)

@@ -35,6 +35,7 @@ struct ws_config {
 	int login_grace_time;
 	int max_auth_tries;
 	int max_channels;
+	int max_session_memory; /* MiB */
 	int max_startups;
 	int penalty_authfail, penalty_min, penalty_max;
 	char **penalty_exempt;  /* NULL-terminated address patterns */

@@ -71,6 +71,8 @@ const struct ws_option ws_options[] = {
 	  "Authentication attempts allowed per connection.", 0 },
 	{ "max_channels", WS_OPT_INT, OFF(max_channels), 1, 1024, 256, NULL,
 	  "Channels open or opening at once on one connection (sessions, forwards, agent, X11); each holds at most about 4 MiB in flight (its windows).", 0 },
+	{ "max_session_memory", WS_OPT_INT, OFF(max_session_memory), 16, 65536, 512, NULL,
+	  "MiB a connection's process may reach; past it the connection is ended with a line (a peer that stops reading while sending requests libssh answers by itself makes it grow; libssh's buffers grow by doubling, so the peak may reach about twice this). About 20 MiB is typical.", 0 },
 	{ "max_startups", WS_OPT_INT, OFF(max_startups), 1, 100000, 100, NULL,
 	  "Connections not yet authenticated at once (like OpenSSH MaxStartups); more are dropped.", 0 },
 	{ "penalty_authfail", WS_OPT_INT, OFF(penalty_authfail), 0, 3600, 5, NULL,

@@ -17,6 +17,9 @@
  * sends right after its EOF (PuTTY and dropbear close at EOF). */
 #define WS_EXIT_WAIT 2.0
 
+/* How long a client's CLOSE waits for the workspace to answer ours. */
+#define WS_CLOSE_WAIT 5.0
+
 static const char *const ws_flow_names[] = { "open", "drain", "eof", "dead" };
 
 /* The one setter of a flow's state: logs each transition. */
@@ -34,19 +37,14 @@ static size_t ws_min(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-void ws_down_nonblocking(struct ws_bridges *set, int on)
-{
-	ssh_set_blocking(set->down, on ? 0 : 1);
-}
-
-/* Room dst takes now: its window, and nothing while the workspace's socket
- * still holds unsent output (the workspace, whose root may run any sshd,
- * must not make us buffer without bound by not reading). */
+/* Room dst takes now: its window, and nothing while its session still holds
+ * unsent output (a peer, the client or the workspace's sshd whose root may
+ * run anything, must not make us buffer without bound by not reading). */
 static size_t ws_room(ssh_channel dst)
 {
 	ssh_session s = ssh_channel_get_session(dst);
 
-	if (!ssh_is_blocking(s) && (ssh_get_poll_flags(s) & SSH_WRITE_PENDING))
+	if (ssh_get_poll_flags(s) & SSH_WRITE_PENDING)
 		return 0;
 	return ssh_channel_window_size(dst);
 }
@@ -449,9 +447,17 @@ static int ws_bridge_close_step(struct ws_bridge *b)
 			if (ws_clock_now() - b->close_wait < WS_EXIT_WAIT)
 				return 1;
 		}
+		if (!b->up_closed)
+			b->close_wait = ws_clock_now();
+		ws_close_up(b);
+		/* The client's CLOSE is answered once the workspace answered
+		 * ours: then the channel's place is free when the client sees
+		 * it closed. A workspace that does not answer keeps the place
+		 * (its own connection's), not the client waiting. */
+		if (!b->w2c.src_closed && ws_clock_now() - b->close_wait < WS_CLOSE_WAIT)
+			return 1;
 		ws_send_exit(b);
 		ws_close_down(b);
-		ws_close_up(b);
 	}
 	return 0;
 }
@@ -476,5 +482,11 @@ void ws_bridge_lost(struct ws_bridge *b, const char *line, size_t len)
 	if (!b->down_closed && ssh_channel_is_open(b->c2w.src))
 		ws_write_some(b->c2w.src, line, len, 1);
 	ws_close_down(b);
-	b->up_closed = 1; /* nothing can be sent there any more */
+	b->up_closed = 1; /* nothing can be sent there any more, */
+	b->w2c.src_closed = 1; /* nor will come from there */
+}
+
+int ws_bridge_finished(const struct ws_bridge *b)
+{
+	return b->down_closed && b->up_closed && b->c2w.src_closed && b->w2c.src_closed;
 }

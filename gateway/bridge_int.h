@@ -37,6 +37,7 @@
  * the channel: data buffered before our callbacks were set is not seen. */
 #define WS_WINDOW_SLACK WS_WINDOW_START
 
+
 /* Our copy of libssh's receive window of one channel, and of what it holds
  * unread per stream: a peer that sends past it breaks the protocol (and
  * would make us buffer without bound). */
@@ -86,7 +87,7 @@ struct ws_flow {
 	enum ws_flow_state state;
 	int pending[2];        /* src holds unread stdout / stderr data */
 	struct ws_carry carry[2];
-	int src_closed;        /* src sent CLOSE */
+	int src_closed;        /* src sent CLOSE (or its session is gone) */
 	struct ws_window window; /* src's receive window, as libssh keeps it */
 	uint64_t *counter;     /* bytes delivered, for the audit log */
 };
@@ -107,7 +108,11 @@ struct ws_bridge {
 	int exit_status;       /* exit-status, or exit-signal when exit_signal is set */
 	char *exit_signal, *exit_errmsg, *exit_lang;
 	int exit_core;
-	int down_closed, up_closed;   /* we sent CLOSE on that side */
+	int down_closed, up_closed;   /* we sent CLOSE on that side; the pair
+	                       * lives on until each peer answered it, so
+	                       * what it still sends is taken and dropped
+	                       * (libssh would buffer it) and the place
+	                       * stays counted in max_channels */
 	int abort;             /* a peer broke the rules: close both now */
 	double close_wait;     /* when the client closed before the exit status came */
 	struct ws_req *reqs;   /* requests from the client, answered in order */
@@ -148,14 +153,12 @@ int ws_bridge_pump(struct ws_bridge *b);
  * stderr and closes its channel. */
 void ws_bridge_lost(struct ws_bridge *b, const char *line, size_t len);
 
+/* 1 once b can go: we closed both sides and both peers answered. */
+int ws_bridge_finished(const struct ws_bridge *b);
+
 /* Frees b's channels and buffers (not its request queue: ws_relay_drop()
  * first); accepts NULL. */
 void ws_bridge_free(struct ws_bridge *b);
-
-/* Makes the client's session non-blocking (on=1) around an open towards the
- * client, so that it returns SSH_AGAIN instead of holding the connection;
- * on=0 restores it. */
-void ws_down_nonblocking(struct ws_bridges *set, int on);
 
 /* relay.c */
 

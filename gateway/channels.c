@@ -49,6 +49,22 @@ void ws_bridges_free(struct ws_bridges *set)
 	free(set);
 }
 
+/* Frees the pairs that are over: both sides closed and answered. */
+static void ws_bridges_reap(struct ws_bridges *set)
+{
+	struct ws_bridge **pp = &set->head, *b;
+
+	while ((b = *pp) != NULL) {
+		if (ws_bridge_finished(b)) {
+			*pp = b->next;
+			set->count--;
+			ws_pair_free(b);
+		} else {
+			pp = &b->next;
+		}
+	}
+}
+
 static struct ws_bridge *ws_bridge_of(struct ws_bridges *set, ssh_channel down)
 {
 	struct ws_bridge *b;
@@ -78,6 +94,7 @@ void ws_bridges_message(struct ws_bridges *set, ssh_message msg, int from_worksp
 	int type = ssh_message_type(msg);
 
 	if (type == SSH_REQUEST_CHANNEL_OPEN) {
+		ws_bridges_reap(set); /* a pair both peers closed makes room now */
 		if (from_workspace)
 			ws_open_from_workspace(set, msg);
 		else
@@ -100,21 +117,15 @@ void ws_bridges_message(struct ws_bridges *set, ssh_message msg, int from_worksp
 
 int ws_bridges_pump(struct ws_bridges *set)
 {
-	struct ws_bridge **pp = &set->head, *b;
+	struct ws_bridge *b;
 	int waiting = ws_forward_step(set);
 
-	while ((b = *pp) != NULL) {
+	for (b = set->head; b != NULL; b = b->next) {
 		if (!b->abort)
 			waiting |= ws_relay_step(b);
 		waiting |= ws_bridge_pump(b);
-		if (b->down_closed && b->up_closed) {
-			*pp = b->next;
-			set->count--;
-			ws_pair_free(b);
-		} else {
-			pp = &b->next;
-		}
 	}
+	ws_bridges_reap(set);
 	/* Reads above may have taken in more than they moved. */
 	for (b = set->head; b != NULL && !waiting; b = b->next)
 		waiting = b->c2w.pending[0] || b->c2w.pending[1] || b->w2c.pending[0] ||

@@ -55,38 +55,27 @@ static int ws_open_direct(struct ws_bridges *set, struct ws_open *o)
 
 static int ws_open_agent(struct ws_bridges *set, struct ws_open *o)
 {
-	int rc;
-
-	ws_down_nonblocking(set, 1);
-	rc = ssh_channel_open_auth_agent(o->twin);
-	ws_down_nonblocking(set, 0);
-	return rc;
+	(void)set;
+	return ssh_channel_open_auth_agent(o->twin);
 }
 
 static int ws_open_x11(struct ws_bridges *set, struct ws_open *o)
 {
 	const char *orig = ssh_message_channel_request_open_originator(o->msg);
-	int rc;
 
-	ws_down_nonblocking(set, 1);
-	rc = ssh_channel_open_x11(o->twin, orig ? orig : "127.0.0.1",
+	(void)set;
+	return ssh_channel_open_x11(o->twin, orig ? orig : "127.0.0.1",
 	    ssh_message_channel_request_open_originator_port(o->msg));
-	ws_down_nonblocking(set, 0);
-	return rc;
 }
 
 /* Named by the listener the client asked for, as OpenSSH's sshd would. */
 static int ws_open_reverse(struct ws_bridges *set, struct ws_open *o)
 {
 	const char *orig = ssh_message_channel_request_open_originator(o->msg);
-	int rc;
 
-	ws_down_nonblocking(set, 1);
-	rc = ssh_channel_open_reverse_forward(o->twin, set->rfwd[o->rfwd].addr,
+	return ssh_channel_open_reverse_forward(o->twin, set->rfwd[o->rfwd].addr,
 	    set->rfwd[o->rfwd].bound, orig ? orig : "127.0.0.1",
 	    ssh_message_channel_request_open_originator_port(o->msg));
-	ws_down_nonblocking(set, 0);
-	return rc;
 }
 
 static const struct ws_open_kind ws_open_kinds[] = {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,13 +162,33 @@ static void ws_session_watch(const struct ws_conn *c)
 		ws_warn("cannot start the connection's watchdog: %s", strerror(errno));
 }
 
+/* libssh answers some requests by itself (keepalives, unknown global
+ * requests) into a buffer nobody bounds: a peer that stops reading while it
+ * sends them makes the process grow. Returns 1 when it has grown past
+ * max_session_memory: the client is then told why. */
+static int ws_session_too_big(struct ws_conn *c)
+{
+	struct rusage ru;
+	char msg[200];
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0 ||
+	    ru.ru_maxrss <= (long)c->ctx->cfg->max_session_memory * 1024)
+		return 0;
+	snprintf(msg, sizeof(msg), "wsgate: this connection used more than %d MiB "
+	    "(a peer that does not read what it is sent?); closing it",
+	    c->ctx->cfg->max_session_memory);
+	ws_warn("ending the session of %s: %s (peak RSS %ld kB)", c->name, msg + 8, ru.ru_maxrss);
+	ssh_session_set_disconnect_message(c->down, msg);
+	return 1;
+}
+
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
     int peer_port)
 {
 	struct ws_conn c;
 	ssh_event ev = NULL;
-	int one = 1, waiting = 0, ret = 1;
-	double last_alive;
+	int one = 1, waiting = 0, ret = 1, bridged = 1;
+	double last_alive, next_mem_check = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
@@ -215,6 +236,9 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		}
 	}
 
+	/* Neither side may hold the loop: a peer that stops reading gets no
+	 * more data (ws_room) instead of a write that waits for it forever. */
+	ssh_set_blocking(c.down, 0);
 	ssh_set_blocking(c.up, 0);
 	if (ssh_event_add_session(ev, c.up) != SSH_OK)
 		goto out;
@@ -245,6 +269,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			waiting = 1;
 		if (ws_dead(c.down))
 			break;
+		if (ws_clock_now() >= next_mem_check) {
+			next_mem_check = ws_clock_now() + 0.25;
+			if (ws_session_too_big(&c)) {
+				/* Flushing would read, and libssh answer, more. */
+				bridged = 0;
+				break;
+			}
+		}
 		if (ws_bridges_fatal(c.bridges) != NULL) {
 			char msg[200];
 			snprintf(msg, sizeof(msg), "wsgate: %s", ws_bridges_fatal(c.bridges));
@@ -289,7 +321,9 @@ out:
 		ssh_blocking_flush(c.down, 2000);
 	}
 	ws_login_cleanup(&c);
+	bridged = bridged && c.bridges != NULL;
 	ws_bridges_free(c.bridges);
+	c.bridges = NULL;
 	if (ev != NULL) {
 		if (c.up != NULL)
 			ssh_event_remove_session(ev, c.up);
@@ -302,6 +336,10 @@ out:
 		ssh_free(c.up);
 	}
 	if (c.down != NULL) {
+		/* Non-blocking since the bridge began: what is owed to the
+		 * client (the last data, a disconnect reason) gets 2 s to leave. */
+		if (bridged)
+			ssh_blocking_flush(c.down, 2000);
 		ssh_disconnect(c.down);
 		ssh_free(c.down);
 	}

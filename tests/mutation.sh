@@ -29,6 +29,7 @@ MUTANTS=(
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
     "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
+    "zombie_channels|it_t_channels|its peak RSS stayed under 40 MiB|a channel the gateway closed is freed before the peer answers, and libssh buffers all the peer still sends"
     "unasked_opens|it_t_rogue|the gateway refused them itself|the workspace may open any channel towards the client"
     "watchdog|it_t_rogue|a workspace channel with a 10-byte maximum packet ends that connection|a peer's 10-byte maximum packet makes the connection's process loop forever"
     "log_escape|it_t_rogue|and it forges no log line|a peer's newline starts a log line of its own"
@@ -84,6 +85,9 @@ E = {
     "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
  "window_overrun": [("gateway/bridge.c",
     "\treturn w->excess > WS_WINDOW_SLACK ? -1 : 0;", "\treturn 0;")],
+ "zombie_channels": [("gateway/bridge.c",
+    "\treturn b->down_closed && b->up_closed && b->c2w.src_closed && b->w2c.src_closed;",
+    "\treturn b->down_closed && b->up_closed;")],
  "unasked_opens": [("gateway/forward.c",
     "\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;",
     "\tif (k != NULL)\n\t\treturn 1;\n\tswitch (k->subtype) {\n\tcase SSH_CHANNEL_SESSION:\n\t\treturn 1;")],

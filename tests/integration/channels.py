@@ -237,6 +237,76 @@ def overrun(port, user, key, hold=None):
     return 0
 
 
+def zombie(port, user, key):
+    """Floods past the window and goes on after the gateway's CLOSE, which it
+    never answers: libssh would keep buffering for a channel nobody reads.
+    The gateway must take and drop it (its memory is measured by the
+    caller) and go on serving the connection's other channels."""
+    from paramiko.common import MSG_CHANNEL_CLOSE, cMSG_CHANNEL_DATA
+    from paramiko.message import Message
+    t = p_connect(port, user, key)
+    t._channel_handler_table = dict(t._channel_handler_table)  # this connection's
+    closes = []
+    t._channel_handler_table[MSG_CHANNEL_CLOSE] = lambda ch, m: closes.append(ch)
+    ch = t.open_session()
+    ch.exec_command("sleep 60")  # reads nothing
+    m = Message()
+    m.add_byte(cMSG_CHANNEL_DATA)
+    m.add_int(ch.remote_chanid)
+    m.add_string(b"z" * 30000)
+    sent = 0
+    deadline = time.monotonic() + 40  # bounds a broken gateway
+    while sent < (64 << 20) and t.is_active() and time.monotonic() < deadline:
+        t._send_user_message(m)
+        sent += 30000
+    alive = t.is_active() and p_run(t, "echo still-here") == "still-here\n"
+    t.close()
+    print(f"sent {sent >> 20} MiB past the window and after the gateway's CLOSE "
+          f"(seen: {bool(closes)}, never answered); the connection serves others: {alive}")
+    if not closes or not alive:
+        return 1
+    print("ok what came after CLOSE was dropped; the connection lives")
+    return 0
+
+
+def noreply(port, user, key):
+    """Stops reading its socket and sends keepalive@openssh.com requests,
+    which libssh answers by itself into a buffer nobody empties: the
+    gateway must end the connection at max_session_memory."""
+    import threading
+    from paramiko.common import cMSG_GLOBAL_REQUEST
+    from paramiko.message import Message
+    t = p_connect(port, user, key)
+    stop = threading.Event()
+
+    def blocked():
+        stop.wait()
+        raise EOFError()
+    t.packetizer.read_message = blocked
+    t.global_request("keepalive@openssh.com", wait=False)  # its reply lets the reader block
+    m = Message()
+    m.add_byte(cMSG_GLOBAL_REQUEST)
+    m.add_string("keepalive@openssh.com")
+    m.add_boolean(True)
+    n = 0
+    deadline = time.monotonic() + 90  # bounds a broken gateway
+    try:
+        while time.monotonic() < deadline:
+            for _ in range(1000):
+                t._send_user_message(m)
+            n += 1000
+    except (OSError, EOFError, ValueError):
+        pass  # the gateway closed the connection
+    ended = time.monotonic() < deadline
+    stop.set()
+    t.close()
+    print(f"sent {n} keepalive requests without reading a byte; connection ended by the gateway: {ended}")
+    if not ended:
+        return 1
+    print("ok the connection that read nothing was ended")
+    return 0
+
+
 def noread(port, user, key, cmd):
     """Runs cmd and reads nothing: whatever the workspace sends waits in the
     windows. Ends when the gateway closes the channel (or after 60 s)."""
@@ -298,6 +368,10 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "noreply":
+        return noreply(*args)
+    if mode == "zombie":
+        return zombie(*args)
     if mode == "rcap":
         return asyncio.run(rcap(*args))
     if mode == "tiny":

@@ -19,7 +19,7 @@ import threading
 import time
 
 import paramiko
-from paramiko.common import cMSG_DISCONNECT
+from paramiko.common import MSG_CHANNEL_CLOSE, cMSG_CHANNEL_DATA, cMSG_DISCONNECT
 from paramiko.message import Message
 from sshflood import flood
 
@@ -89,6 +89,23 @@ def run(t, srv, ch):
     elif cmd == "rogue-sink":
         while ch.recv(65536):
             pass
+    elif cmd == "rogue-zombie":
+        # Past the window, then on after the gateway's CLOSE, never answered.
+        t._channel_handler_table = dict(t._channel_handler_table)  # this connection's
+        t._channel_handler_table[MSG_CHANNEL_CLOSE] = lambda c, m: None
+        m = Message()
+        m.add_byte(cMSG_CHANNEL_DATA)
+        m.add_int(ch.remote_chanid)
+        m.add_string(b"z" * 30000)
+        deadline = time.monotonic() + 30
+        sent = 0
+        try:
+            while sent < (64 << 20) and t.is_active() and time.monotonic() < deadline:
+                t._send_user_message(m)
+                sent += 30000
+        except (OSError, EOFError):
+            pass
+        return
     elif cmd == "rogue-bye":
         m = Message()
         m.add_byte(cMSG_DISCONNECT)

@@ -71,6 +71,21 @@ check "a channel that ignores its window is closed mid-flood; the connection liv
     is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
 check "the gateway logs the overrun" contains "$T/main.log" "past its window; closing the channel"
 
+# A client that floods on after the gateway's CLOSE and never answers it:
+# libssh would buffer all of it for a channel nobody reads.
+check "a client floods 64 MiB on after CLOSE, and ends" \
+    watched "$T/zombie.out" $PY zombie "$GW_PORT" "$W" "$T/id"
+sed 's/^/# /' "$T/zombie.out"
+check "the gateway dropped it and kept the connection" is "$(tail -1 "$T/zombie.out" | cut -c1-9)" "ok what c"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB"
+check "its peak RSS stayed under 40 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 40960 ]
+# A well-behaved client still sending when the workspace closes: what it
+# sends until our CLOSE reaches it is dropped, and it ends at once.
+out=$(head -c 50M /dev/zero | { timeout 60 ssh "${SO[@]}" 127.0.0.1 'head -c 1 > /dev/null; echo took-one'; echo "rc=$?"; })
+check "head -c 1 from a 50 MiB stdin: ends at once, exit 0" is "$out" "took-one
+rc=0"
+
 # Peak memory of a connection under that flood, and its CPU once idle: the
 # only connection left is the flood's (its process is the gateway's child).
 ssh -o ControlPath="$cm" -O exit x 2>/dev/null
@@ -110,6 +125,19 @@ rss=$(ended_rss "$CONN")
 echo "# connection process $CONN: peak RSS ${rss:-?} kB while libssh looped"
 check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 65536 ]
 check "the gateway still lets people in" is "$(wssh "$W" echo up)" up
+
+# A client that reads nothing and sends keepalives, which libssh answers by
+# itself: the connection's process grows until max_session_memory ends it.
+gw_start lean "max_session_memory = 40;"
+check "a client that reads nothing and sends keepalives, ends" \
+    watched "$T/noreply.out" $PY noreply "$GW_PORT" "$W" "$T/id"
+sed 's/^/# /' "$T/noreply.out"
+check "the gateway ended that connection" is "$(tail -1 "$T/noreply.out" | cut -c1-9)" "ok the co"
+check "and says why" contains "$T/lean.log" "this connection used more than 40 MiB"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB"
+# libssh's buffers grow by doubling: the last step may take it past the cap.
+check "its peak RSS stayed under twice the cap (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 81920 ]
 
 # max_channels counts what is open or opening on a connection.
 gw_start capped "max_channels = 3;"

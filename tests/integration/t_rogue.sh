@@ -63,6 +63,16 @@ check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-99
 check "the gateway says why" contains "$T/main.log" "spent 1.0 s of CPU in one call without returning"
 check "the gateway still lets people in after it" is "$(wssh "$W" rogue-hello)" "rogue here"
 
+# The flood goes on after the gateway's CLOSE, which the rogue never answers:
+# libssh would buffer it all for a channel nobody reads.
+check "a client meets a workspace that floods on after CLOSE, and ends" \
+    watched "$T/zombie.out" /usr/bin/python3 "$(dirname "$0")/channels.py" noread "$GW_PORT" "$W" "$T/id" rogue-zombie
+sed 's/^/# /' "$T/zombie.out"
+check "that channel was closed; the connection lives" is "$(tail -1 "$T/zombie.out" | cut -c1-9)" "ok the ch"
+rss=$(ended_rss "$CONN")
+echo "# connection process $CONN: peak RSS ${rss:-?} kB"
+check "its peak RSS stayed under 40 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 40960 ]
+
 wssh "$W" rogue-bye > /dev/null 2>&1
 check "the workspace's disconnect message is logged, escaped" \
     contains "$T/main.log" 'bye\x0a2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m'

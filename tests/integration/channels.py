@@ -307,6 +307,30 @@ def noreply(port, user, key):
     return 0
 
 
+def stall(port, user, key, cmd, hold):
+    """Opens a session with a 1 GiB window, runs cmd and stops reading its
+    socket altogether, until the file hold exists (or 60 s): the gateway's
+    writes towards it can never finish."""
+    import threading
+    t = p_connect(port, user, key)
+    ch = t.open_session(window_size=1 << 30)
+    ch.exec_command(cmd)
+    stop = threading.Event()
+
+    def blocked():
+        stop.wait()
+        raise EOFError()
+    t.packetizer.read_message = blocked
+    t.global_request("keepalive@openssh.com", wait=False)  # its reply lets the reader block
+    print("reading nothing from now on", flush=True)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(hold) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    t.close()
+    return 0
+
+
 def noread(port, user, key, cmd):
     """Runs cmd and reads nothing: whatever the workspace sends waits in the
     windows. Ends when the gateway closes the channel (or after 60 s)."""
@@ -368,6 +392,8 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "stall":
+        return stall(*args)
     if mode == "noreply":
         return noreply(*args)
     if mode == "zombie":

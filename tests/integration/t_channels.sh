@@ -139,6 +139,21 @@ echo "# connection process $CONN: peak RSS ${rss:-?} kB"
 # libssh's buffers grow by doubling: the last step may take it past the cap.
 check "its peak RSS stayed under twice the cap (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 81920 ]
 
+# A client that stops reading while output is on its way: the gateway must
+# not wait for it inside a write, so a stop (SIGTERM) still ends it.
+before=$(pgrep -P "$GW_PID" | tr '\n' ' ')
+$PY stall "$GW_PORT" "$W" "$T/id" "head -c 50M /dev/zero" "$T/stall-hold" > "$T/stall.out" 2>&1 &
+stall=$!
+bg_pid $stall
+conn=$(new_child $before)
+check "the stalled client's connection process is found" [ -n "$conn" ]
+sendq() { ss -Htn state established "( sport = :$GW_PORT )" | awk '{print $2}' | sort -n | tail -1; }
+check "the gateway's socket to it fills (Send-Q over 500 kB)" wait_until 30 eval '[ "$(sendq)" -gt 500000 ]'
+kill -TERM "$conn"
+check "and its connection process still ends within 10 s of SIGTERM" wait_until 10 proc_gone "$conn"
+touch "$T/stall-hold"
+check "the stalled client ends" wait_until 30 proc_gone $stall
+
 # max_channels counts what is open or opening on a connection.
 gw_start capped "max_channels = 3;"
 out=$($PY cap "$GW_PORT" "$W" "$T/id" 3 2>&1); echo "$out" | sed 's/^/# /'

@@ -352,8 +352,16 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
  * while data waits for dst. */
 static int ws_flow_step(struct ws_bridge *b, struct ws_flow *f, int stderr_to)
 {
-	int waiting;
+	int waiting, closed_by_us = f == &b->c2w ? b->down_closed : b->up_closed;
 
+	/* An EOF or CLOSE that came before our callbacks were attached (the
+	 * open's answer, data, EOF and CLOSE in one read) is seen here. A
+	 * session that died is not a CLOSE: the loop tells the client. */
+	if (!f->src_closed && !closed_by_us && ssh_is_connected(ssh_channel_get_session(f->src)) &&
+	    ssh_channel_is_closed(f->src))
+		f->src_closed = 1;
+	if (f->state == WS_FLOW_OPEN && (f->src_closed || ssh_channel_is_eof(f->src)))
+		ws_flow_set(b, f, WS_FLOW_DRAIN);
 	if (f->state != WS_FLOW_DEAD && f->state != WS_FLOW_EOF && !ssh_channel_is_open(f->dst))
 		ws_flow_set(b, f, WS_FLOW_DEAD);
 	if (f->state == WS_FLOW_DEAD) {
@@ -394,10 +402,19 @@ static void ws_send_exit(struct ws_bridge *b)
 	b->exit_state = WS_EXIT_SENT;
 }
 
+/* libssh 0.10's close sends EOF first and, on a non-blocking session whose
+ * socket is full, returns SSH_AGAIN before it queues the CLOSE; the second
+ * call finds the EOF sent and queues it. */
+static void ws_channel_close(ssh_channel ch)
+{
+	if (ssh_channel_close(ch) == SSH_AGAIN)
+		(void)ssh_channel_close(ch);
+}
+
 static void ws_close_down(struct ws_bridge *b)
 {
 	if (!b->down_closed)
-		ssh_channel_close(b->c2w.src); /* also answers the client's CLOSE */
+		ws_channel_close(b->c2w.src); /* also answers the client's CLOSE */
 	b->down_closed = 1;
 	ws_flow_set(b, &b->w2c, WS_FLOW_DEAD);
 }
@@ -405,7 +422,7 @@ static void ws_close_down(struct ws_bridge *b)
 static void ws_close_up(struct ws_bridge *b)
 {
 	if (!b->up_closed)
-		ssh_channel_close(b->w2c.src);
+		ws_channel_close(b->w2c.src);
 	b->up_closed = 1;
 	ws_flow_set(b, &b->c2w, WS_FLOW_DEAD);
 }
@@ -479,8 +496,11 @@ int ws_bridge_pump(struct ws_bridge *b)
 
 void ws_bridge_lost(struct ws_bridge *b, const char *line, size_t len)
 {
+	/* Not ws_write_some: libssh asks for POLLOUT after every write, so
+	 * after the first channel's line the session would look full. */
 	if (!b->down_closed && ssh_channel_is_open(b->c2w.src))
-		ws_write_some(b->c2w.src, line, len, 1);
+		(void)ssh_channel_write_stderr(b->c2w.src, line,
+		    (uint32_t)ws_min(len, ssh_channel_window_size(b->c2w.src)));
 	ws_close_down(b);
 	b->up_closed = 1; /* nothing can be sent there any more, */
 	b->w2c.src_closed = 1; /* nor will come from there */

@@ -49,6 +49,22 @@ void ws_bridges_free(struct ws_bridges *set)
 	free(set);
 }
 
+/* Moves the first pair to the end. libssh asks for POLLOUT after every
+ * write, so a session takes one write per turn of the loop: the pair that
+ * goes first each turn must change, or a download starves a shell. */
+static void ws_bridges_rotate(struct ws_bridges *set)
+{
+	struct ws_bridge *first = set->head, *last;
+
+	if (first == NULL || first->next == NULL)
+		return;
+	set->head = first->next;
+	for (last = set->head; last->next != NULL; last = last->next)
+		;
+	last->next = first;
+	first->next = NULL;
+}
+
 /* Frees the pairs that are over: both sides closed and answered. */
 static void ws_bridges_reap(struct ws_bridges *set)
 {
@@ -126,6 +142,7 @@ int ws_bridges_pump(struct ws_bridges *set)
 		waiting |= ws_bridge_pump(b);
 	}
 	ws_bridges_reap(set);
+	ws_bridges_rotate(set);
 	/* Reads above may have taken in more than they moved. */
 	for (b = set->head; b != NULL && !waiting; b = b->next)
 		waiting = b->c2w.pending[0] || b->c2w.pending[1] || b->w2c.pending[0] ||

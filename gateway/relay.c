@@ -239,7 +239,8 @@ static void ws_req_done(struct ws_bridge *b, int ok)
 {
 	struct ws_req *r = b->reqs;
 
-	if (r->msg != NULL) {
+	/* Nothing goes to the client after our CLOSE, a reply neither. */
+	if (r->msg != NULL && !b->down_closed) {
 		if (ok)
 			ssh_message_channel_request_reply_success(r->msg);
 		else

@@ -259,6 +259,9 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		ssh_event_dopoll(ev, waiting ? 20 : 1000);
 		if (ctx->cfg->client_alive_interval > 0 &&
 		    ws_clock_now() - last_alive >= ctx->cfg->client_alive_interval) {
+			/* Non-blocking, a call that finds the last reply only
+			 * collects it: the second sends. */
+			ssh_send_keepalive(c.down);
 			ssh_send_keepalive(c.down);
 			last_alive = ws_clock_now();
 		}
@@ -296,6 +299,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			 * disconnect message): ws_log escapes them. */
 			ws_warn("%s: %s", msg + 8, ssh_get_error(c.up));
 			ws_bridges_upstream_lost(c.bridges, msg);
+			ws_watchdog_disarm(); /* the flush may take CPU, not a loop */
 			ssh_blocking_flush(c.down, 2000);
 			break;
 		}

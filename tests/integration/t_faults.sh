@@ -70,18 +70,27 @@ expect_line "$GW_PORT" "$S" \
 K=$RUN-kill
 GW_PORT=$MAIN
 check "the victim's workspace is up" is "$(wssh "$K" echo in)" in
-( wssh_info "$K" 'echo started; sleep 60' > "$T/killed.out" 2>"$T/killed.err"; echo $? > "$T/killed.rc" ) &
+# Two sessions on one connection (ControlMaster): each is told.
+cm="$T/cm-kill"
+( wssh_info "$K" -o ControlMaster=yes -o ControlPath="$cm" 'echo started; sleep 60' \
+    > "$T/killed.out" 2>"$T/killed.err"; echo $? > "$T/killed.rc" ) &
 victim=$!
 bg_pid "$victim"
 check "the victim session is running" wait_until 20 grep -qx started "$T/killed.out"
+( wssh_info "$K" -o ControlPath="$cm" 'echo started2; sleep 60' \
+    > "$T/killed2.out" 2>"$T/killed2.err"; echo $? > "$T/killed2.rc" ) &
+victim2=$!
+bg_pid "$victim2"
+check "a second session on its connection is running" wait_until 20 grep -qx started2 "$T/killed2.out"
 check "the workspace is killed" docker kill "workspace-$K"
-wait $victim
+wait $victim $victim2
 rc=$(cat "$T/killed.rc" 2>/dev/null)
 # The line goes to the channel's stderr and the channel closes without an
 # exit status: the client ends with 255.
 msg="wsgate: connection to workspace '$K' lost"
 check "killed mid-session: the client is told, and ends (rc $rc)" \
     eval '[ "$rc" = 255 ] && contains "$T/killed.err" "$msg"'
+check "and so is the second session on that connection" contains "$T/killed2.err" "$msg"
 check "killed workspace comes back on the next login" is "$(wssh "$K" echo back)" back
 
 check "the bystander's session was still open after all the faults" \

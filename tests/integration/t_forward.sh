@@ -17,6 +17,28 @@ out=$(wssh "$W" 'mkdir -p www && head -c 100M /dev/urandom > www/big && echo hel
 check "a web server runs in the workspace" is "$out" up
 want=$(wssh "$W" 'sha256sum < www/big' | cut -c1-64)
 
+# A service that says one line and closes at once: the workspace's answer to
+# the open, the line, EOF and CLOSE can all arrive in one read.
+wssh "$W" 'cat > banner.py' <<'PY'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8766))
+s.listen(64)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"banner\n")
+    c.close()
+PY
+out=$(wssh "$W" 'setsid nohup python3 banner.py >/dev/null 2>&1 < /dev/null &
+    for i in $(seq 50); do python3 -c "import socket; socket.create_connection((\"127.0.0.1\", 8766))" 2>/dev/null && break; sleep 0.1; done; echo up')
+check "a one-line service runs in the workspace" is "$out" up
+good=0
+for i in $(seq 20); do
+    [ "$(timeout 20 ssh "${SO[@]}" -W 127.0.0.1:8766 127.0.0.1 < /dev/null 2>/dev/null)" = banner ] && good=$((good + 1))
+done
+check "ssh -W to a service that closes at once: its line, then the end ($good/20)" [ "$good" = 20 ]
+
 lport=$(free_port)
 check "ssh -L starts" fwd L "$W" -L "$lport:127.0.0.1:8765"
 check "-L reaches the workspace's localhost" is "$(curl -s --max-time 10 "http://127.0.0.1:$lport/")" hello-from-workspace

@@ -76,11 +76,11 @@ E = {
     "\tsize_t n = strlen(ws_mut_progress);\n"
     "\tsnprintf(ws_mut_progress + n, sizeof(ws_mut_progress) - n, \"wsgate: %s\\n\", line);\n}"),
    ("gateway/relay.c",
-    "\tif (r->msg != NULL) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);",
+    "\tif (r->msg != NULL && !b->down_closed) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);",
     "\t{ extern char ws_mut_progress[]; if (ok && (r->kind->subtype == SSH_CHANNEL_REQUEST_EXEC ||\n"
     "\t    r->kind->subtype == SSH_CHANNEL_REQUEST_SHELL) && ws_mut_progress[0]) {\n"
     "\t\tssh_channel_write(b->c2w.src, ws_mut_progress, (uint32_t)strlen(ws_mut_progress)); ws_mut_progress[0] = 0; } }\n"
-    "\tif (r->msg != NULL) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);")],
+    "\tif (r->msg != NULL && !b->down_closed) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);")],
  "close_drops_data": [("gateway/bridge.c",
     "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
  "window_overrun": [("gateway/bridge.c",

@@ -40,6 +40,18 @@ done
 check "ControlMaster: 6 sessions at once, each with its output and exit status ($rounds/20 rounds)" \
     [ "$rounds" = 20 ]
 
+# A shell on the same connection as a download keeps its turn: an older
+# session's output arrives while a newer one streams as fast as it can.
+( timeout 60 ssh "${SO[@]}" -o ControlPath="$cm" 127.0.0.1 'sleep 1; echo tick; sleep 20' > "$T/tick.out" 2>&1 ) &
+ticker=$!
+bg_pid $ticker
+( timeout 120 ssh "${SO[@]}" -o ControlPath="$cm" 127.0.0.1 'head -c 2000M /dev/zero' | wc -c > "$T/download.out" ) &
+download=$!
+bg_pid $download
+check "the older session's line comes" wait_until 30 grep -qx tick "$T/tick.out"
+check "while the newer one still streams" not proc_gone $download
+pkill -P $download; pkill -P $ticker; wait $ticker $download 2>/dev/null
+
 out=$($PY runs "$GW_PORT" "$W" "$T/id" 20 2>&1); echo "$out" | sed 's/^/# /'
 check "asyncssh: 20 runs gathered on one connection, 20 times" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok 20 rou"
 

@@ -187,7 +187,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 {
 	struct ws_conn c;
 	ssh_event ev = NULL;
-	int one = 1, waiting = 0, ret = 1, bridged = 1;
+	int one = 1, waiting = 0, again, ret = 1, bridged = 1;
 	double last_alive, next_mem_check = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -253,10 +253,12 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	ws_session_watch(&c);
 	c.started = ws_clock_now();
 	last_alive = ws_clock_now();
-	waiting = 1; /* the client may have asked already */
+	again = 1; /* the client may have asked already */
 	for (;;) {
 		ws_watchdog_tick();
-		ssh_event_dopoll(ev, waiting ? 20 : 1000);
+		/* Requests taken in after the pump are started without waiting. */
+		ssh_event_dopoll(ev, again ? 0 : waiting ? 20 : 1000);
+		again = 0;
 		if (ctx->cfg->client_alive_interval > 0 &&
 		    ws_clock_now() - last_alive >= ctx->cfg->client_alive_interval) {
 			/* Non-blocking, a call that finds the last reply only
@@ -267,9 +269,9 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		}
 		ws_bridge_messages(&c);
 		waiting = ws_bridges_pump(c.bridges);
-		/* The pump's reads may have taken in new requests: start them soon. */
+		/* The pump's reads may have taken in new requests: start them now. */
 		if (ws_bridge_messages(&c) > 0)
-			waiting = 1;
+			again = 1;
 		if (ws_dead(c.down))
 			break;
 		if (ws_clock_now() >= next_mem_check) {

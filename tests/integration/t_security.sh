@@ -153,6 +153,14 @@ c.connect("127.0.0.1", port, user, key_filename=t + "/id", allow_agent=False, lo
 print(c.exec_command("echo still-serving")[1].read().decode().strip())
 PY
 check "the gateway still serves a real login" grep -qx still-serving "$T/good.out"
+# MACs: encrypt-then-MAC only (ssh-audit lists hmac-sha2-256/512 for
+# removal): a client that offers only those finds none in common.
+timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256,hmac-sha2-512 \
+    -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 true > "$T/mac.out" 2>&1
+check "encrypt-and-MAC (hmac-sha2-256/512) is not offered" contains "$T/mac.out" "no matching MAC found"
+check "hmac-sha2-256-etm with aes128-ctr still works" \
+    is "$(timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com \
+        -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo etm)" etm
 # Privilege separation: once logged in, the connection's process is nobody.
 wssh "$W" 'echo session-up; sleep 5' > "$T/holder.out" &
 holder=$!

@@ -114,7 +114,8 @@ struct ws_bridge {
 	                       * (libssh would buffer it) and the place
 	                       * stays counted in max_channels */
 	int abort;             /* a peer broke the rules: close both now */
-	double close_wait;     /* when the client closed before the exit status came */
+	double close_wait;     /* when the client's CLOSE began to wait: for the
+	                        * exit status, then for the workspace's answer */
 	struct ws_req *reqs;   /* requests from the client, answered in order */
 	int nreqs;
 	struct ws_bridge *next;

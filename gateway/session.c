@@ -162,24 +162,27 @@ static void ws_session_watch(const struct ws_conn *c)
 		ws_warn("cannot start the connection's watchdog: %s", strerror(errno));
 }
 
+/* Ends the session for why: logged at level, and told to the client as
+ * the disconnect message. */
+static void ws_session_end(struct ws_conn *c, enum ws_log_level level, const char *why)
+{
+	char msg[300];
+
+	snprintf(msg, sizeof(msg), "wsgate: %s", why);
+	ws_log(level, "ending the session of %s: %s", c->name, why);
+	ssh_session_set_disconnect_message(c->down, msg);
+}
+
 /* libssh answers some requests by itself (keepalives, unknown global
  * requests) into a buffer nobody bounds: a peer that stops reading while it
  * sends them makes the process grow. Returns 1 when it has grown past
- * max_session_memory: the client is then told why. */
-static int ws_session_too_big(struct ws_conn *c)
+ * max_session_memory (the listener logs the peak when the process ends). */
+static int ws_session_too_big(const struct ws_conn *c)
 {
 	struct rusage ru;
-	char msg[200];
 
-	if (getrusage(RUSAGE_SELF, &ru) != 0 ||
-	    ru.ru_maxrss <= (long)c->ctx->cfg->max_session_memory * 1024)
-		return 0;
-	snprintf(msg, sizeof(msg), "wsgate: this connection used more than %d MiB "
-	    "(a peer that does not read what it is sent?); closing it",
-	    c->ctx->cfg->max_session_memory);
-	ws_warn("ending the session of %s: %s (peak RSS %ld kB)", c->name, msg + 8, ru.ru_maxrss);
-	ssh_session_set_disconnect_message(c->down, msg);
-	return 1;
+	return getrusage(RUSAGE_SELF, &ru) == 0 &&
+	    ru.ru_maxrss > (long)c->ctx->cfg->max_session_memory * 1024;
 }
 
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
@@ -187,8 +190,8 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 {
 	struct ws_conn c;
 	ssh_event ev = NULL;
-	int one = 1, waiting = 0, again, ret = 1, bridged = 1;
-	double last_alive, next_mem_check = 0;
+	int one = 1, waiting = 0, again, ret = 1, flush_down = 1;
+	double now, last_alive, next_mem_check = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
@@ -259,13 +262,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		/* Requests taken in after the pump are started without waiting. */
 		ssh_event_dopoll(ev, again ? 0 : waiting ? 20 : 1000);
 		again = 0;
+		now = ws_clock_now();
 		if (ctx->cfg->client_alive_interval > 0 &&
-		    ws_clock_now() - last_alive >= ctx->cfg->client_alive_interval) {
+		    now - last_alive >= ctx->cfg->client_alive_interval) {
 			/* Non-blocking, a call that finds the last reply only
 			 * collects it: the second sends. */
 			ssh_send_keepalive(c.down);
 			ssh_send_keepalive(c.down);
-			last_alive = ws_clock_now();
+			last_alive = now;
 		}
 		ws_bridge_messages(&c);
 		waiting = ws_bridges_pump(c.bridges);
@@ -274,24 +278,25 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			again = 1;
 		if (ws_dead(c.down))
 			break;
-		if (ws_clock_now() >= next_mem_check) {
-			next_mem_check = ws_clock_now() + 0.25;
+		if (now >= next_mem_check) {
+			next_mem_check = now + 0.25;
 			if (ws_session_too_big(&c)) {
+				char why[160];
+				snprintf(why, sizeof(why), "this connection used more than %d MiB (a peer "
+				    "that does not read what it is sent?); closing it",
+				    ctx->cfg->max_session_memory);
+				ws_session_end(&c, WS_LOG_WARN, why);
 				/* Flushing would read, and libssh answer, more. */
-				bridged = 0;
+				flush_down = 0;
 				break;
 			}
 		}
 		if (ws_bridges_fatal(c.bridges) != NULL) {
-			char msg[200];
-			snprintf(msg, sizeof(msg), "wsgate: %s", ws_bridges_fatal(c.bridges));
-			ws_warn("ending the session of %s: %s", c.name, msg + 8);
-			ssh_session_set_disconnect_message(c.down, msg);
+			ws_session_end(&c, WS_LOG_WARN, ws_bridges_fatal(c.bridges));
 			break;
 		}
 		if (ws_terminating) {
-			ws_info("ending the session of %s: the gateway is stopping", c.name);
-			ssh_session_set_disconnect_message(c.down, "wsgate: the gateway is stopping");
+			ws_session_end(&c, WS_LOG_INFO, "the gateway is stopping");
 			break;
 		}
 		if (ws_dead(c.up)) {
@@ -327,7 +332,7 @@ out:
 		ssh_blocking_flush(c.down, 2000);
 	}
 	ws_login_cleanup(&c);
-	bridged = bridged && c.bridges != NULL;
+	flush_down = flush_down && c.bridges != NULL;
 	ws_bridges_free(c.bridges);
 	c.bridges = NULL;
 	if (ev != NULL) {
@@ -344,7 +349,7 @@ out:
 	if (c.down != NULL) {
 		/* Non-blocking since the bridge began: what is owed to the
 		 * client (the last data, a disconnect reason) gets 2 s to leave. */
-		if (bridged)
+		if (flush_down)
 			ssh_blocking_flush(c.down, 2000);
 		ssh_disconnect(c.down);
 		ssh_free(c.down);

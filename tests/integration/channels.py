@@ -126,7 +126,6 @@ async def rcap(port, user, key, n, rport):
     """max_channels = n also bounds what the client did ask for: the
     workspace's connections to an active -R port beyond the cap are refused
     by the gateway, and a closed channel makes room again."""
-    import asyncssh
     n, rport = int(n), int(rport)
     accepted = 0
 
@@ -167,6 +166,21 @@ def p_connect(port, user, key):
     t = paramiko.Transport(("127.0.0.1", int(port)))
     t.connect(username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key))
     return t
+
+
+def p_stop_reading(t):
+    """Makes transport t stop reading its socket for good, as a peer that
+    reads nothing: its reader blocks in the next read. Returns the Event that
+    lets it go (to close t afterwards)."""
+    import threading
+    stop = threading.Event()
+
+    def blocked():
+        stop.wait()
+        raise EOFError()
+    t.packetizer.read_message = blocked
+    t.global_request("keepalive@openssh.com", wait=False)  # its reply lets the reader block
+    return stop
 
 
 def p_run(t, cmd):
@@ -242,23 +256,12 @@ def zombie(port, user, key):
     never answers: libssh would keep buffering for a channel nobody reads.
     The gateway must take and drop it (its memory is measured by the
     caller) and go on serving the connection's other channels."""
-    from paramiko.common import MSG_CHANNEL_CLOSE, cMSG_CHANNEL_DATA
-    from paramiko.message import Message
+    from sshflood import flood, ignore_close
     t = p_connect(port, user, key)
-    t._channel_handler_table = dict(t._channel_handler_table)  # this connection's
-    closes = []
-    t._channel_handler_table[MSG_CHANNEL_CLOSE] = lambda ch, m: closes.append(ch)
+    closes = ignore_close(t)
     ch = t.open_session()
     ch.exec_command("sleep 60")  # reads nothing
-    m = Message()
-    m.add_byte(cMSG_CHANNEL_DATA)
-    m.add_int(ch.remote_chanid)
-    m.add_string(b"z" * 30000)
-    sent = 0
-    deadline = time.monotonic() + 40  # bounds a broken gateway
-    while sent < (64 << 20) and t.is_active() and time.monotonic() < deadline:
-        t._send_user_message(m)
-        sent += 30000
+    sent = flood(t, ch, 64 << 20, time.monotonic() + 40, after_close=True)  # bounds a broken gateway
     alive = t.is_active() and p_run(t, "echo still-here") == "still-here\n"
     t.close()
     print(f"sent {sent >> 20} MiB past the window and after the gateway's CLOSE "
@@ -273,17 +276,10 @@ def noreply(port, user, key):
     """Stops reading its socket and sends keepalive@openssh.com requests,
     which libssh answers by itself into a buffer nobody empties: the
     gateway must end the connection at max_session_memory."""
-    import threading
     from paramiko.common import cMSG_GLOBAL_REQUEST
     from paramiko.message import Message
     t = p_connect(port, user, key)
-    stop = threading.Event()
-
-    def blocked():
-        stop.wait()
-        raise EOFError()
-    t.packetizer.read_message = blocked
-    t.global_request("keepalive@openssh.com", wait=False)  # its reply lets the reader block
+    stop = p_stop_reading(t)
     m = Message()
     m.add_byte(cMSG_GLOBAL_REQUEST)
     m.add_string("keepalive@openssh.com")
@@ -311,17 +307,10 @@ def stall(port, user, key, cmd, hold):
     """Opens a session with a 1 GiB window, runs cmd and stops reading its
     socket altogether, until the file hold exists (or 60 s): the gateway's
     writes towards it can never finish."""
-    import threading
     t = p_connect(port, user, key)
     ch = t.open_session(window_size=1 << 30)
     ch.exec_command(cmd)
-    stop = threading.Event()
-
-    def blocked():
-        stop.wait()
-        raise EOFError()
-    t.packetizer.read_message = blocked
-    t.global_request("keepalive@openssh.com", wait=False)  # its reply lets the reader block
+    stop = p_stop_reading(t)
     print("reading nothing from now on", flush=True)
     deadline = time.monotonic() + 60
     while not os.path.exists(hold) and time.monotonic() < deadline:

@@ -19,9 +19,9 @@ import threading
 import time
 
 import paramiko
-from paramiko.common import MSG_CHANNEL_CLOSE, cMSG_CHANNEL_DATA, cMSG_DISCONNECT
+from paramiko.common import cMSG_DISCONNECT
 from paramiko.message import Message
-from sshflood import flood
+from sshflood import flood, ignore_close
 
 HOST_KEY = paramiko.Ed25519Key(filename="/etc/ssh/ssh_host_ed25519_key")
 # A newline, an escape sequence, LINE SEPARATOR (U+2028) and 8-bit CSI (U+009B).
@@ -91,20 +91,8 @@ def run(t, srv, ch):
             pass
     elif cmd == "rogue-zombie":
         # Past the window, then on after the gateway's CLOSE, never answered.
-        t._channel_handler_table = dict(t._channel_handler_table)  # this connection's
-        t._channel_handler_table[MSG_CHANNEL_CLOSE] = lambda c, m: None
-        m = Message()
-        m.add_byte(cMSG_CHANNEL_DATA)
-        m.add_int(ch.remote_chanid)
-        m.add_string(b"z" * 30000)
-        deadline = time.monotonic() + 30
-        sent = 0
-        try:
-            while sent < (64 << 20) and t.is_active() and time.monotonic() < deadline:
-                t._send_user_message(m)
-                sent += 30000
-        except (OSError, EOFError):
-            pass
+        ignore_close(t)
+        flood(t, ch, 64 << 20, time.monotonic() + 30, after_close=True)
         return
     elif cmd == "rogue-bye":
         m = Message()

@@ -320,6 +320,25 @@ def stall(port, user, key, cmd, hold):
     return 0
 
 
+def globals_flood(port, user, key):
+    """Sends 200 tcpip-forward requests without waiting for any reply: more
+    than the gateway keeps in order (64), so it must end the connection
+    rather than answer out of order or queue without bound."""
+    t = p_connect(port, user, key)
+    for i in range(200):
+        t.global_request("tcpip-forward", ("127.0.0.1", 30000 + i), wait=False)
+    deadline = time.monotonic() + 20  # bounds a broken gateway
+    while t.is_active() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = not t.is_active()
+    t.close()
+    print(f"sent 200 -R requests at once; connection ended by the gateway: {ended}")
+    if not ended:
+        return 1
+    print("ok the connection that queued too many requests was ended")
+    return 0
+
+
 def noread(port, user, key, cmd):
     """Runs cmd and reads nothing: whatever the workspace sends waits in the
     windows. Ends when the gateway closes the channel (or after 60 s)."""
@@ -381,6 +400,8 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "globals":
+        return globals_flood(*args)
     if mode == "stall":
         return stall(*args)
     if mode == "noreply":

@@ -138,6 +138,13 @@ echo "# connection process $CONN: peak RSS ${rss:-?} kB while libssh looped"
 check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 65536 ]
 check "the gateway still lets people in" is "$(wssh "$W" echo up)" up
 
+# A client that sends 200 -R requests at once: past the 64 the gateway keeps
+# in order, the connection ends (answering out of order would misattribute).
+out=$($PY globals "$GW_PORT" "$W" "$T/id" 2>&1); echo "$out" | sed 's/^/# /'
+check "200 global requests at once end the connection" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the co"
+check "and the gateway says why" \
+    contains "$T/main.log" "the client sent more than 64 global requests without waiting for replies"
+
 # A client that reads nothing and sends keepalives, which libssh answers by
 # itself: the connection's process grows until max_session_memory ends it.
 gw_start lean "max_session_memory = 40;"

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,13 +36,45 @@ static int ws_cidr_match(const char *ip, const char *cidr)
 	return 1;
 }
 
-int ws_addr_list_allows(const char *list, const char *ip)
+void ws_addr_normalise(const char *ip, char *out, size_t outlen)
 {
-	char *copy = strdup(list), *save = NULL, *pat;
+	struct in6_addr a6;
+	char v4[INET_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET6, ip, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6) &&
+	    inet_ntop(AF_INET, a6.s6_addr + 12, v4, sizeof(v4)) != NULL) {
+		snprintf(out, outlen, "%s", v4);
+		return;
+	}
+	snprintf(out, outlen, "%s", ip);
+}
+
+void ws_addr_source(const char *addr, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	char ip[INET6_ADDRSTRLEN + 1], net[INET6_ADDRSTRLEN];
+
+	ws_addr_normalise(addr, ip, sizeof(ip));
+	if (inet_pton(AF_INET6, ip, &a6) != 1) {
+		snprintf(out, outlen, "%s", ip);
+		return;
+	}
+	memset(a6.s6_addr + 8, 0, 8);
+	if (inet_ntop(AF_INET6, &a6, net, sizeof(net)) == NULL)
+		snprintf(out, outlen, "%s", ip);
+	else
+		snprintf(out, outlen, "%s/64", net);
+}
+
+int ws_addr_list_allows(const char *list, const char *addr)
+{
+	char *copy = strdup(list), *save = NULL, *pat, ip[64];
 	int ok = 0;
 
-	if (copy == NULL || ip == NULL)
+	if (copy == NULL || addr == NULL)
 		goto out;
+	/* "::ffff:10.1.2.3" is 10.1.2.3: it must meet "!10.0.0.0/8" and "10.*". */
+	ws_addr_normalise(addr, ip, sizeof(ip));
 	for (pat = strtok_r(copy, ",", &save); pat; pat = strtok_r(NULL, ",", &save)) {
 		int neg = pat[0] == '!';
 		const char *p = neg ? pat + 1 : pat;

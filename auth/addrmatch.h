@@ -3,9 +3,23 @@
 #ifndef WSGATE_ADDRMATCH_H
 #define WSGATE_ADDRMATCH_H
 
+#include <stddef.h>
+
 /* Returns 1 when ip is allowed by the comma-separated list with OpenSSH
  * from= semantics: any negated match refuses, otherwise at least one
  * positive match is needed. Host names are not resolved. */
 int ws_addr_list_allows(const char *list, const char *ip);
+
+/* Writes ip to out (outlen bytes) with an IPv4-mapped IPv6 address
+ * ("::ffff:192.0.2.1", what a socket bound to "::" reports for IPv4
+ * clients) written as the IPv4 address it is, like OpenSSH's
+ * ipv64_normalise_mapped; any other text is copied as it is. */
+void ws_addr_normalise(const char *ip, char *out, size_t outlen);
+
+/* Writes the source ip counts against (per-source limits and penalties,
+ * OpenSSH's PerSourceNetBlockSize defaults) to out: an IPv4 address, also
+ * when IPv4-mapped, or an IPv6 address's /64 ("2001:db8::/64"), since one
+ * host may hold a whole /64. */
+void ws_addr_source(const char *ip, char *out, size_t outlen);
 
 #endif

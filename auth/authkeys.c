@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addrmatch.h"
@@ -209,12 +210,21 @@ ws_err ws_authkeys_match_file(const char *path, const ssh_key key,
     const char *client_ip, time_t now, struct ws_authkey_restrict *restr)
 {
 	struct ws_dynbuf *buf = NULL;
+	struct stat st;
 	int fd = -1;
 	ws_err rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO (or a device) put there by the account's owner
+	 * must not hold the login of everyone else; only a regular file is
+	 * read. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		ws_warn("cannot read authorized keys %s: %s", path, strerror(errno));
+		rc = WS_ERR_IO;
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ws_warn("ignoring authorized keys %s: not a regular file", path);
 		rc = WS_ERR_IO;
 		goto out;
 	}

@@ -29,7 +29,7 @@ ws_sessions() { docker exec "workspace-$NAME" pgrep -c -f '^sshd: workspace@' ||
 # Each hop must take N at once: wsgate's max_startups, sshd's MaxStartups and
 # MaxSessions, and the workspace's own sshd (MaxStartups) for wsgate's
 # upstream connections, which open at the pace below.
-hops_up "max_startups = $((N + 10));" "$(printf 'MaxStartups %d\nMaxSessions %d' $((N + 10)) $((N + 10)))"
+hops_up "max_startups = $((N + 10)); per_source_max_startups = 0;" "$(printf 'MaxStartups %d\nMaxSessions %d' $((N + 10)) $((N + 10)))"
 
 # open_sessions HOP-PID TAG SSH-ARGS...: N sessions, each printing its token
 # once logged in, then idle; waits (bounded) until all N have printed it.

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <libconfig.h>
 #include <stdlib.h>
@@ -183,6 +184,16 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 	}
 	if (o->type == WS_OPT_LIST)
 		return ws_config_apply_list(cfg, o, s, account, err, errlen);
+	if (strcmp(o->name, "max_startups") == 0 && config_setting_type(s) == CONFIG_TYPE_INT) {
+		/* OpenSSH's "MaxStartups 10": an integer is START = FULL. */
+		char num[24];
+		snprintf(num, sizeof(num), "%d", config_setting_get_int(s));
+		if ((dup = strdup(num)) == NULL)
+			return WS_ERR_NOMEM;
+		free(*ws_config_str(cfg, o));
+		*ws_config_str(cfg, o) = dup;
+		return WS_OK;
+	}
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		snprintf(err, errlen, "'%s' must be a string in double quotes", o->name);
 		return WS_ERR_CONFIG;
@@ -342,8 +353,51 @@ static ws_err ws_check_env_files(const struct ws_config *cfg, char *err, size_t 
 	return WS_OK;
 }
 
+/* Reads a decimal from 1 to max at *p, advancing it. Returns -1 if none. */
+static int ws_startups_num(const char **p, int max)
+{
+	long v = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	while (*s >= '0' && *s <= '9' && v <= max)
+		v = v * 10 + (*s++ - '0');
+	if (v < 1 || v > max)
+		return -1;
+	*p = s;
+	return (int)v;
+}
+
+ws_err ws_startups_parse(const char *text, struct ws_startups *out, char *why, size_t whylen)
+{
+	const char *all = text != NULL ? text : "", *p = all;
+	struct ws_startups s;
+
+	s.start = ws_startups_num(&p, 100000);
+	if (s.start > 0 && *p == '\0') {
+		s.rate = 100;
+		s.full = s.start;
+		*out = s;
+		return WS_OK;
+	}
+	if (s.start < 0 || *p++ != ':' || (s.rate = ws_startups_num(&p, 100)) < 0 ||
+	    *p++ != ':' || (s.full = ws_startups_num(&p, 100000)) < 0 || *p != '\0' ||
+	    s.full < s.start) {
+		snprintf(why, whylen, "'max_startups' is '%s', must be N or START:RATE:FULL (like \"10:30:100\": 1 <= START <= FULL <= 100000, RATE 1 to 100)",
+		    all);
+		return WS_ERR_CONFIG;
+	}
+	*out = s;
+	return WS_OK;
+}
+
 ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 {
+	struct ws_startups su;
+
+	if (ws_startups_parse(cfg->max_startups, &su, err, errlen) != WS_OK)
+		return WS_ERR_CONFIG;
 	if (ws_check_env_files(cfg, err, errlen) != WS_OK)
 		return WS_ERR_CONFIG;
 	if (cfg->port_min > cfg->port_max) {

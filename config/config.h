@@ -36,8 +36,9 @@ struct ws_config {
 	int max_auth_tries;
 	int max_channels;
 	int max_session_memory; /* MiB */
-	int max_startups;
-	int penalty_authfail, penalty_min, penalty_max;
+	char *max_startups;     /* "N" or "START:RATE:FULL": ws_startups_parse() */
+	int per_source_max_startups; /* 0 = no per-source cap */
+	int penalty_authfail, penalty_grace, penalty_min, penalty_max;
 	char **penalty_exempt;  /* NULL-terminated address patterns */
 	int client_alive_interval;
 	int client_alive_count_max;
@@ -45,6 +46,19 @@ struct ws_config {
 	char *audit_log;
 	char *log_level;
 };
+
+/* max_startups as OpenSSH's MaxStartups: below start every connection is
+ * taken; from start on, a new one is dropped with probability rate% rising
+ * linearly to 100% at full. */
+struct ws_startups {
+	int start, rate, full;
+};
+
+/* Parses max_startups, "N" (start = full = N) or "START:RATE:FULL", into
+ * *out. Returns WS_OK, or WS_ERR_CONFIG with the reason in why (1 <= START
+ * <= FULL <= 100000, RATE 1 to 100). ws_config_check() has checked
+ * cfg->max_startups with it. */
+ws_err ws_startups_parse(const char *text, struct ws_startups *out, char *why, size_t whylen);
 
 /* Returns a config holding every default, or NULL on allocation failure.
  * Free with ws_config_free(). */

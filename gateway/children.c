@@ -1,10 +1,13 @@
 #include "children.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct ws_child {
 	pid_t pid;
 	int authed;
+	char source[64];
 };
 
 struct ws_children {
@@ -12,6 +15,19 @@ struct ws_children {
 	size_t n, cap;
 	int unauth;
 };
+
+int ws_startups_admit(const struct ws_startups *s, int unauth, double roll)
+{
+	double p;
+
+	if (unauth < s->start)
+		return 1;
+	if (unauth >= s->full)
+		return 0;
+	/* OpenSSH's drop_connection(): rate% at start, rising to 100% at full. */
+	p = s->rate + (100.0 - s->rate) * (unauth - s->start) / (double)(s->full - s->start);
+	return roll >= p;
+}
 
 struct ws_children *ws_children_new(void)
 {
@@ -26,7 +42,7 @@ void ws_children_free(struct ws_children *t)
 	free(t);
 }
 
-ws_err ws_children_add(struct ws_children *t, pid_t pid)
+ws_err ws_children_add(struct ws_children *t, pid_t pid, const char *source)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
@@ -38,6 +54,7 @@ ws_err ws_children_add(struct ws_children *t, pid_t pid)
 	}
 	t->v[t->n].pid = pid;
 	t->v[t->n].authed = 0;
+	snprintf(t->v[t->n].source, sizeof(t->v[t->n].source), "%s", source);
 	t->n++;
 	t->unauth++;
 	return WS_OK;
@@ -75,4 +92,14 @@ void ws_children_remove(struct ws_children *t, pid_t pid)
 int ws_children_unauthenticated(const struct ws_children *t)
 {
 	return t->unauth;
+}
+
+int ws_children_unauthenticated_from(const struct ws_children *t, const char *source)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i].authed && strcmp(t->v[i].source, source) == 0)
+			n++;
+	return n;
 }

@@ -41,7 +41,7 @@ struct ws_conn {
 };
 
 /* Reports to the listener (max_startups, penalties): kind 'A' authenticated,
- * 'F' ended after failed logins. */
+ * 'F' ended after failed logins, 'G' the login grace time ran out. */
 void ws_conn_notify(struct ws_conn *c, char kind);
 
 /* Sets the authentication methods offered on c->down. */

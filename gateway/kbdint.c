@@ -136,6 +136,18 @@ void ws_kbdint_message(struct ws_conn *c, ssh_message msg)
 		ws_kbd_response(c, msg);
 		return;
 	}
+	if (c->kbd.pam != NULL) {
+		/* A new request abandons the conversation in progress: that
+		 * was an attempt, or each request would fork a root PAM
+		 * helper for free. */
+		ws_kbdint_end(c);
+		ws_login_audit(c, c->login, c->named, "keyboard-interactive", "-", "abandoned");
+		ws_login_failed(c);
+		if (c->fatal) {
+			ssh_message_reply_default(msg);
+			return;
+		}
+	}
 	ws_kbdint_end(c); /* a new request starts over */
 	if (ws_login_name(c, ssh_message_auth_user(msg)) != 0) {
 		ssh_message_reply_default(msg);

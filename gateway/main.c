@@ -91,11 +91,17 @@ static int ws_listen(const char *addr, int port)
 	return fd;
 }
 
+/* The client's address as everything after matches it: an IPv4 client of a
+ * socket bound to "::" is a.b.c.d, not ::ffff:a.b.c.d (from=, penalties,
+ * penalty_exempt, per-source counts, logs, PAM's rhost). */
 static void ws_peer(const struct sockaddr_storage *ss, char *ip, size_t iplen, int *port)
 {
-	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), ip, (socklen_t)iplen,
+	char raw[INET6_ADDRSTRLEN + 16];
+
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), raw, sizeof(raw),
 	    NULL, 0, NI_NUMERICHOST) != 0)
-		snprintf(ip, iplen, "?");
+		snprintf(raw, sizeof(raw), "?");
+	ws_addr_normalise(raw, ip, iplen);
 	*port = ss->ss_family == AF_INET6 ?
 	    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
 	    ntohs(((const struct sockaddr_in *)ss)->sin_port); // NOLINT(clang-analyzer-core.CallAndMessage): accept() filled ss
@@ -135,6 +141,61 @@ static int ws_penalty_exempt(const struct ws_config *cfg, const char *ip)
 	return 0;
 }
 
+/* A flood of dropped connections must not become a flood of log lines:
+ * at most WS_DROP_LOGS per second, the rest counted in the next line. */
+#define WS_DROP_LOGS 10
+
+static int ws_drop_log_ok(double now, int *suppressed)
+{
+	static double second;
+	static int logged, skipped;
+
+	if (now - second >= 1.0) {
+		second = now;
+		logged = 0;
+	}
+	if (logged >= WS_DROP_LOGS) {
+		skipped++;
+		return 0;
+	}
+	logged++;
+	*suppressed = skipped;
+	skipped = 0;
+	return 1;
+}
+
+/* max_startups and per_source_max_startups: may a connection from ip
+ * (counted as source) start? Logs why not. The per-source cap comes first,
+ * so that one address cannot fill the global count for everyone. */
+static int ws_admit(const struct ws_config *cfg, const struct ws_children *kids,
+    const char *source, const char *ip, int port)
+{
+	int unauth = ws_children_unauthenticated(kids), mine, skipped = 0;
+	struct ws_startups su;
+	char why[200], more[64] = "";
+
+	mine = ws_children_unauthenticated_from(kids, source);
+	if (cfg->per_source_max_startups > 0 && mine >= cfg->per_source_max_startups)
+		snprintf(why, sizeof(why), "%d connections from %s are still authenticating (per_source_max_startups)",
+		    mine, source);
+	else if (ws_startups_parse(cfg->max_startups, &su, why, sizeof(why)) != WS_OK)
+		return 0; /* checked at start-up */
+	else if (ws_startups_admit(&su, unauth, (double)arc4random_uniform(10000) / 100.0))
+		return 1;
+	else if (su.start == su.full)
+		snprintf(why, sizeof(why), "%d connections are still authenticating (max_startups)",
+		    unauth);
+	else
+		snprintf(why, sizeof(why), "%d connections are still authenticating (max_startups %s: dropping at random from %d)",
+		    unauth, cfg->max_startups, su.start);
+	if (ws_drop_log_ok(ws_clock_now(), &skipped)) {
+		if (skipped > 0)
+			snprintf(more, sizeof(more), " (%d more dropped without a line)", skipped);
+		ws_warn("dropping connection from %s port %d: %s%s", ip, port, why, more);
+	}
+	return 0;
+}
+
 static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 {
 	struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
@@ -166,7 +227,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		double now = ws_clock_now();
 		socklen_t sslen = sizeof(ss);
 		struct rusage ru;
-		char ip[64];
+		char ip[64], source[64];
 		int fd, port;
 		pid_t pid;
 
@@ -215,6 +276,8 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 				ws_children_authed(kids, note.pid);
 			else if (note.kind == 'F' && !ws_penalty_exempt(ctx->cfg, note.ip))
 				ws_penalty_fail(pen, note.ip, ws_clock_now());
+			else if (note.kind == 'G' && !ws_penalty_exempt(ctx->cfg, note.ip))
+				ws_penalty_add(pen, note.ip, ws_clock_now(), ctx->cfg->penalty_grace);
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
@@ -231,9 +294,8 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			close(fd);
 			continue;
 		}
-		if (ws_children_unauthenticated(kids) >= ctx->cfg->max_startups) {
-			ws_warn("dropping connection from %s port %d: %d connections are still authenticating (max_startups)",
-			    ip, port, ctx->cfg->max_startups);
+		ws_addr_source(ip, source, sizeof(source));
+		if (!ws_admit(ctx->cfg, kids, source, ip, port)) {
 			close(fd);
 			continue;
 		}
@@ -258,7 +320,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			ws_proc_exit(ws_session_serve(ctx, fd, ip, port));
 		}
 		close(fd);
-		if (ws_children_add(kids, pid) != WS_OK)
+		if (ws_children_add(kids, pid, source) != WS_OK)
 			ws_warn("connection table full; not counting pid %ld", (long)pid);
 	}
 	ws_info("stopping (sessions in progress continue)");

@@ -1,9 +1,10 @@
 #include "penalty.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "addrmatch.h"
 
 struct ws_pslot {
 	char ip[64];
@@ -32,29 +33,6 @@ void ws_penalty_free(struct ws_penalty *t)
 	free(t);
 }
 
-/* The source a penalty applies to, as OpenSSH's PerSourceNetBlockSize
- * defaults: an IPv4 address (also when IPv4-mapped), or an IPv6 /64, since
- * one host may hold a whole /64. */
-static void ws_psource(const char *ip, char *out, size_t outlen)
-{
-	struct in6_addr a6;
-	char net[INET6_ADDRSTRLEN];
-
-	if (strncmp(ip, "::ffff:", 7) == 0 && strchr(ip + 7, '.') != NULL) {
-		snprintf(out, outlen, "%s", ip + 7);
-		return;
-	}
-	if (inet_pton(AF_INET6, ip, &a6) != 1) {
-		snprintf(out, outlen, "%s", ip);
-		return;
-	}
-	memset(a6.s6_addr + 8, 0, 8);
-	if (inet_ntop(AF_INET6, &a6, net, sizeof(net)) == NULL)
-		snprintf(out, outlen, "%s", ip);
-	else
-		snprintf(out, outlen, "%s/64", net);
-}
-
 static const struct ws_pslot *ws_pfind(const struct ws_penalty *t, const char *ip)
 {
 	for (size_t i = 0; i < WS_PENALTY_SLOTS; i++)
@@ -65,13 +43,18 @@ static const struct ws_pslot *ws_pfind(const struct ws_penalty *t, const char *i
 
 void ws_penalty_fail(struct ws_penalty *t, const char *addr, double now)
 {
+	ws_penalty_add(t, addr, now, t->authfail);
+}
+
+void ws_penalty_add(struct ws_penalty *t, const char *addr, double now, int seconds)
+{
 	struct ws_pslot *s;
 	char ip[64];
 	size_t i;
 
-	if (t->authfail <= 0 || addr == NULL)
+	if (seconds <= 0 || addr == NULL)
 		return;
-	ws_psource(addr, ip, sizeof(ip));
+	ws_addr_source(addr, ip, sizeof(ip));
 	s = (struct ws_pslot *)ws_pfind(t, ip);
 	if (s == NULL) {
 		/* Reuse the slot whose penalty ends first (free slots end at 0). */
@@ -84,7 +67,7 @@ void ws_penalty_fail(struct ws_penalty *t, const char *addr, double now)
 	}
 	if (s->until < now)
 		s->until = now;
-	s->until += t->authfail;
+	s->until += seconds;
 	if (s->until > now + t->max)
 		s->until = now + t->max;
 }
@@ -94,7 +77,7 @@ double ws_penalty_refused(const struct ws_penalty *t, const char *addr, double n
 	const struct ws_pslot *s;
 	char ip[64];
 
-	ws_psource(addr, ip, sizeof(ip));
+	ws_addr_source(addr, ip, sizeof(ip));
 	s = ws_pfind(t, ip);
 
 	if (s == NULL || s->until - now < t->min)

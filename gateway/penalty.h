@@ -20,8 +20,12 @@ struct ws_penalty *ws_penalty_new(int authfail, int min, int max);
 /* Frees t; accepts NULL. */
 void ws_penalty_free(struct ws_penalty *t);
 
-/* Records a failed connection from ip at time now (seconds, monotonic). */
+/* Records a failed connection from ip at time now (seconds, monotonic):
+ * adds authfail seconds. */
 void ws_penalty_fail(struct ws_penalty *t, const char *ip, double now);
+
+/* Adds seconds (0 or less: nothing) to ip's penalty at time now. */
+void ws_penalty_add(struct ws_penalty *t, const char *ip, double now, int seconds);
 
 /* Returns the seconds ip stays refused from now, or 0 when it may connect. */
 double ws_penalty_refused(const struct ws_penalty *t, const char *ip, double now);

@@ -102,6 +102,10 @@ static void ws_keepalive_setup(int fd, const struct ws_config *cfg)
 }
 
 static volatile sig_atomic_t ws_grace_over, ws_terminating;
+/* The 'G' notice, made ready before the grace alarm can fire, so that a
+ * process ended inside a blocking call still earns its penalty. */
+static struct ws_notice ws_grace_note;
+static int ws_grace_fd = -1;
 
 /* The first expiry ends the login at the loop's next turn, through the
  * normal cleanup; the second, 2 s later, ends a process stuck in a blocking
@@ -117,6 +121,8 @@ static void ws_grace_expired(int sig)
 		return;
 	}
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	if (ws_grace_fd >= 0)
+		(void)!write(ws_grace_fd, &ws_grace_note, sizeof(ws_grace_note));
 	_exit(1);
 }
 
@@ -200,6 +206,10 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
+	ws_grace_note.pid = getpid();
+	ws_grace_note.kind = 'G';
+	snprintf(ws_grace_note.ip, sizeof(ws_grace_note.ip), "%s", peer_ip);
+	ws_grace_fd = ctx->notify_fd;
 	ws_session_signals();
 	alarm((unsigned)ctx->cfg->login_grace_time);
 
@@ -225,12 +235,16 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		ssh_event_dopoll(ev, 1000);
 	}
 	if (!c.authed) {
-		if (ws_grace_over)
-			ws_info("login grace time (%d s) expired for %s port %d",
-			    ctx->cfg->login_grace_time, peer_ip, peer_port);
+		if (ws_grace_over) {
+			ws_info("login grace time (%d s) expired for %s port %d%s",
+			    ctx->cfg->login_grace_time, peer_ip, peer_port,
+			    c.failures > 0 ? " after failed logins" : "");
+			ws_conn_notify(&c, 'G');
+		}
 		goto out;
 	}
 	alarm(0);
+	ws_grace_fd = -1;
 	{
 		char why[300];
 		if (ws_privsep_drop(ctx->cfg->privsep_user, why, sizeof(why)) != WS_OK) {

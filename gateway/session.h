@@ -20,7 +20,8 @@ struct ws_session_ctx {
 /* What a connection's process tells the listener (one atomic pipe write). */
 struct ws_notice {
 	pid_t pid;
-	char kind;                /* 'A' authenticated, 'F' ended after failed logins */
+	char kind;                /* 'A' authenticated, 'F' ended after failed logins,
+	                           * 'G' still not logged in when the grace time ended */
 	char ip[63];
 };
 

@@ -27,6 +27,9 @@ MUTANTS=(
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
+    "per_source|it_t_limits|20 logins from 127.0.0.1 during the flood|one address's unauthenticated connections fill max_startups for everyone"
+    "kbd_abandon|it_t_pam|10 abandoned keyboard-interactive requests|each keyboard-interactive request forks a root PAM helper without counting an attempt"
+    "grace_penalty|it_t_pam|the idling guesser's address is then refused|a connection that idles out the login grace time earns no penalty"
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
     "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
     "zombie_channels|it_t_channels|its peak RSS stayed under 40 MiB|a channel the gateway closed is freed before the peer answers, and libssh buffers all the peer still sends"
@@ -50,8 +53,17 @@ E = {
     "\tif (user[0] == '\\0' || geteuid() != 0)\n\t\treturn WS_OK;",
     "\tif (1)\n\t\treturn WS_OK;")],
  "penalty": [("gateway/penalty.c",
-    "\tws_psource(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);",
-    "\tws_psource(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);\n\tif (now > 0)\n\t\treturn 0;")],
+    "\tws_addr_source(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);",
+    "\tws_addr_source(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);\n\tif (now > 0)\n\t\treturn 0;")],
+ "kbd_abandon": [("gateway/kbdint.c",
+    "\tif (c->kbd.pam != NULL) {\n\t\t/* A new request abandons",
+    "\tif (0) {\n\t\t/* A new request abandons")],
+ "per_source": [("gateway/main.c",
+    "\tif (cfg->per_source_max_startups > 0 && mine >= cfg->per_source_max_startups)",
+    "\tif (cfg->per_source_max_startups < 0 && mine >= cfg->per_source_max_startups)")],
+ "grace_penalty": [("gateway/main.c",
+    "\t\t\telse if (note.kind == 'G' && !ws_penalty_exempt(ctx->cfg, note.ip))",
+    "\t\t\telse if (note.kind == 'g' && !ws_penalty_exempt(ctx->cfg, note.ip))")],
  "exit_status": [("gateway/bridge.c",
     "ssh_channel_request_send_exit_status(down, b->exit_status);", "(void)0;")],
  "stderr": [("gateway/bridge.c",

@@ -4,7 +4,7 @@
 # sessions, after which the gateway holds no more descriptors, memory or
 # processes than before, and the workspace no more sshd sessions.
 . "$(dirname "$0")/lib.sh"
-gw_start main
+gw_start main "max_startups = \"100\";" "per_source_max_startups = 0;"
 W=$RUN-ends
 check "the workspace is up" is "$(wssh "$W" echo in)" in
 gw=$GW_PID

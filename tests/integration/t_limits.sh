@@ -2,8 +2,59 @@
 # max_startups: connections still authenticating are capped (like OpenSSH
 # MaxStartups); authenticated sessions do not count; the cap frees up.
 # max_auth_tries: a connection that fails too often is ended. Per-source
-# penalties for failed logins, and addresses exempt from them.
+# penalties for failed logins, and addresses exempt from them. One address
+# cannot fill max_startups (per_source_max_startups); START:RATE:FULL.
 . "$(dirname "$0")/lib.sh"
+# One address cannot keep everyone out (defaults: max_startups 10:30:100,
+# per_source_max_startups 6). 127.0.0.2 holds 200 connections that never
+# speak, opening a new one whenever one is closed, while 127.0.0.1 logs in
+# 20 times: none of those is refused.
+gw_start fair
+python3 - "$GW_PORT" "$T/flood-release" > "$T/flood.out" <<'PY' &
+import os, select, socket, sys, time
+port, release = int(sys.argv[1]), sys.argv[2]
+def conn():
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.setblocking(False)
+    s.connect_ex(("127.0.0.1", port))
+    return s
+socks = [conn() for _ in range(200)]
+opened = 200
+print("open", flush=True)
+end = time.time() + 120
+while not os.path.exists(release) and time.time() < end:
+    r, _, _ = select.select(socks, [], [], 0.1)
+    for s in r:
+        try:
+            data = s.recv(4096)
+        except OSError:
+            data = b""
+        if not data:  # closed by the gateway: open another
+            socks.remove(s)
+            s.close()
+            socks.append(conn())
+            opened += 1
+print("opened %d" % opened, flush=True)
+PY
+flood=$!
+bg_pid "$flood"
+check "the flood from 127.0.0.2 holds its 6 connections (per_source_max_startups)" \
+    wait_until 20 eval '[ "$(pgrep -c -P "$GW_PID")" = 6 ] && grep -q "connections from 127.0.0.2 are still authenticating (per_source_max_startups)" "$T/fair.log"'
+good=0
+for i in $(seq 20); do
+    login_from 127.0.0.1
+    [ "$(cat "$T/from.out")" = in ] && good=$((good + 1)) || sed 's/^/#   /' "$T/from.err"
+done
+check "20 logins from 127.0.0.1 during the flood: $good got in" is "$good" 20
+check "the flood's address was still being held at its 6 at the end" eval '[ "$(pgrep -c -P "$GW_PID")" -ge 6 ]'
+check "dropped connections are logged at most 10 a second, the rest counted" \
+    grep -qE "dropping connection from 127\.0\.0\.2 port [0-9]+: .* \([0-9]+ more dropped without a line\)$" "$T/fair.log"
+check "127.0.0.1 was never dropped" lacks "$T/fair.log" "dropping connection from 127.0.0.1 port"
+touch "$T/flood-release"
+wait "$flood"
+check "the flood kept reopening ($(tail -1 "$T/flood.out"))" eval '[ "$(tail -1 "$T/flood.out" | cut -d" " -f2)" -gt 200 ]'
+
 gw_start main "max_startups = 3;" "login_grace_time = 30;"
 W=$RUN-limits
 check "the workspace is up" is "$(wssh "$W" echo in)" in
@@ -129,4 +180,31 @@ m=$(wc -l < "$T/exempt.log")
 login_from 127.0.0.5
 check "while a non-exempt one that failed the same way is refused" \
     eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err" && new_log "$T/exempt.log" "$m" | grep -F "refusing 127.0.0.5 port" >/dev/null'
+
+# max_startups START:RATE:FULL: below START no connection is dropped; from
+# START on, RATE% are, well before FULL. RATE 100 makes it certain here (the
+# random drop itself is unit-tested).
+gw_start red "max_startups = \"2:100:5\";" "per_source_max_startups = 0;" "login_grace_time = 30;"
+python3 - "$GW_PORT" "$T/red-release" <<'PY' &
+import os, socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2)]
+end = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.1)
+PY
+red=$!
+bg_pid "$red"
+check "2 unauthenticated connections are accepted" wait_until 10 eval '[ "$(pgrep -c -P "$GW_PID")" = 2 ]'
+login_from 127.0.0.1
+check "with START (2) reached, a login is dropped, though FULL is 5" eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err"'
+check "the gateway says why" wait_until 5 eval \
+    'grep -E "warn: dropping connection from 127\.0\.0\.1 port [0-9]+: 2 connections are still authenticating \(max_startups 2:100:5: dropping at random from 2\)$" "$T/red.log" >/dev/null'
+touch "$T/red-release"
+wait "$red"
+check "once they are gone" wait_until 10 no_connections
+login_from 127.0.0.1
+check "below START a login goes in" is "$(cat "$T/from.out")" in
+out=$(printf 'max_startups = "5:30:2";\n' > "$T/bad.conf"; "$WSGATE_BIN" -t -f "$T/bad.conf" 2>&1)
+check "a START above FULL is refused at start-up, saying the form" \
+    eval '[[ "$out" == *"max_startups"*"must be N or START:RATE:FULL"* ]]'
 finish

@@ -2,7 +2,9 @@
 # Host accounts through a real PAM stack (pam_unix, service wsgate): their
 # ~/.ssh/authorized_keys, passwords and keyboard-interactive, expired and
 # locked accounts, host groups, a slow PAM module that must not hold up
-# anyone else, and a password-guessing address that gets penalised.
+# anyone else, a password-guessing address that gets penalised (also when
+# it idles out the grace time), abandoned keyboard-interactive
+# conversations counted as attempts, and a FIFO authorized_keys.
 . "$(dirname "$0")/lib.sh"
 
 [ -f /etc/pam.d/wsgate ] || { not_ok "PAM service /etc/pam.d/wsgate is installed (scripts/setup.sh)"; finish; }
@@ -21,6 +23,7 @@ W2=$RUN-other
 D="Permission denied ("
 
 gw_start main "audit_log = \"$T/audit.log\";"
+MAIN=("$GW_PORT" "$GW_PID")
 check "a host account logs in with a key from its ~/.ssh/authorized_keys" \
     is "$(kssh "$T/stranger" "$W" hostname 2>/dev/null)" "$W"
 check "and owns the workspace it created" is "$(ws_owner "$W")" "$U"
@@ -33,6 +36,48 @@ c.connect("127.0.0.1", int(sys.argv[1]), sys.argv[2], password=sys.argv[3], allo
 out = c.exec_command("echo in")[1].read().decode().strip()
 sys.exit(out != "in")
 PY
+# Keyboard-interactive requests that abandon their conversation count as
+# attempts: each forks a root PAM helper. With max_auth_tries 3 the fourth
+# request ends the connection, saying why.
+gw_start kbd "max_auth_tries = 3;" "audit_log = \"$T/kbd-audit.log\";"
+timeout 120 /usr/bin/python3 "$(dirname "$0")/kbdflood.py" "$GW_PORT" "$U+$W" 10 >"$T/kbdflood.out" 2>"$T/kbdflood.err"
+check "10 abandoned keyboard-interactive requests: 3 questions, then the connection ends ($(head -1 "$T/kbdflood.out"))" \
+    is "$(head -1 "$T/kbdflood.out")" "infos=3 closed=yes"
+check "the client is told why" contains "$T/kbdflood.out" "wsgate: too many authentication failures"
+check "each abandoned conversation is audited" wait_until 5 eval \
+    '[ "$(grep -c "account=$U workspace=$W method=keyboard-interactive key=- result=abandoned" "$T/kbd-audit.log")" = 3 ]'
+
+# A password guesser that then idles until the grace time ends earns the
+# grace-time penalty on top of its failure: 10 + 10 s reaches penalty_min
+# (15 s), so its address is refused; failure alone (10 s) would not be.
+gw_start graceful "login_grace_time = 3;" "penalty_authfail = 10;" "penalty_grace = 10;" "penalty_min = 15;" "penalty_max = 120;"
+/usr/bin/python3 - "$GW_PORT" "$U+$W" > "$T/idler.out" 2>&1 <<'PY'
+import socket, sys, time, paramiko
+s = socket.socket()
+s.bind(("127.0.0.4", 0))
+s.connect(("127.0.0.1", int(sys.argv[1])))
+t = paramiko.Transport(s)
+t.start_client(timeout=20)
+try:
+    t.auth_password(sys.argv[2], "a-wrong-guess")
+    print("accepted?!")
+except paramiko.AuthenticationException:
+    print("refused")
+end = time.monotonic() + 30
+while t.is_active() and time.monotonic() < end:
+    time.sleep(0.1)
+print("ended" if not t.is_active() else "still open")
+PY
+check "the guesser was refused, then idled until the gateway ended it" is "$(cat "$T/idler.out")" "refused
+ended"
+check "the gateway logs the grace time ending after failed logins" wait_until 5 \
+    contains "$T/graceful.log" "login grace time (3 s) expired for 127.0.0.4 port"
+check "its connection has ended" wait_until 10 eval '[ "$(gw_procs | wc -w)" = 1 ]'
+out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.4 -i "$T/id" -p "$GW_PORT" -l "$W2" 127.0.0.1 echo in 2>"$T/err")
+check "the idling guesser's address is then refused, even with a good key" \
+    eval '[ -z "$out" ] && dropped "$T/err" && contains "$T/graceful.log" "refusing 127.0.0.4 port"'
+
+GW_PORT=${MAIN[0]} GW_PID=${MAIN[1]}
 out=$(pwssh password "$U+$W" wrong echo in 2>"$T/err")
 check "a wrong password is refused" refused "$out" "$T/err" "$D"
 check "and audited as refused" wait_until 10 grep -q "account=$U workspace=$W method=password key=- result=refused" "$T/audit.log"
@@ -128,4 +173,30 @@ check "the gateway logs the penalty" contains "$T/penal.log" "refusing 127.0.0.3
 check "and why" contains "$T/penal.log" "penalised for failed logins"
 out=$(timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b 127.0.0.2 -i "$T/id" -p "$GW_PORT" -l "$W2" 127.0.0.1 echo in 2>&1)
 check "another address logs in meanwhile" is "$out" in
+
+# A host account's ~/.ssh/authorized_keys made a FIFO must not hold other
+# people's logins: a login without an account name scans every host
+# account's keys (to find the key's one owner).
+F=wf${RUN#t}
+useradd -m -s /bin/bash "$F"
+on_exit userdel -r "$F"
+install -d -o "$F" -g "$F" -m 700 "/home/$F/.ssh"
+gw_start fifo "login_grace_time = 30;"
+# timed_login: prints the milliseconds of one login of tester to $W2.
+timed_login() {
+    local t0 out
+    t0=$(date +%s%N)
+    out=$(wssh "$W2" echo in 2>/dev/null)
+    [ "$out" = in ] || { echo "# the login failed: '$out'" >&2; echo 99999; return; }
+    echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+min2() { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }
+base=$(min2 "$(timed_login)" "$(timed_login)")
+mkfifo "/home/$F/.ssh/authorized_keys"
+chown "$F:$F" "/home/$F/.ssh/authorized_keys"
+chmod 600 "/home/$F/.ssh/authorized_keys"
+fifo=$(min2 "$(timed_login)" "$(timed_login)")
+check "with another account's authorized_keys a FIFO, a login takes $fifo ms (before: $base ms), not 1 s more" \
+    [ "$fifo" -lt $((base + 1000)) ]
+check "the gateway says it skipped the FIFO" contains "$T/fifo.log" "ignoring authorized keys /home/$F/.ssh/authorized_keys: not a regular file"
 finish

@@ -168,4 +168,19 @@ check "a session is open" wait_until 20 grep -q session-up "$T/holder.out"
 uids=$(for p in $(pgrep -P "$GW_PID"); do awk '/^Uid:/ {print $2}' "/proc/$p/status"; done | sort -u | tr '\n' ' ')
 check "a logged-in connection's process runs as nobody (uids: $uids)" is "$uids" "$(id -u nobody) "
 wait "$holder"
+
+# IPv4 clients of a gateway listening on "::" arrive IPv4-mapped
+# (::ffff:127.0.0.1); from= must still see 127.0.0.1: a key barred from
+# 127.0.0.0/8 stays barred, and one limited to it still works.
+ssh-keygen -q -t ed25519 -N '' -f "$T/barred" -C barred
+ssh-keygen -q -t ed25519 -N '' -f "$T/local" -C local
+echo "from=\"!127.0.0.0/8,*\" $(cat "$T/barred.pub")" > "$T/keys/barred"
+echo "from=\"127.0.0.0/8\" $(cat "$T/local.pub")" > "$T/keys/local"
+gw_start dual "listen_address = \"::\";"
+out=$(kssh "$T/barred" "$W" echo in 2>"$T/barred.err")
+check "on \"::\", a key with from=\"!127.0.0.0/8,*\" is refused from 127.0.0.1" refused "$out" "$T/barred.err" "Permission denied"
+check "the gateway names the client 127.0.0.1, not ::ffff:127.0.0.1" eval \
+    'grep -qE "refused key SHA256:[^ ]* for $W from 127\.0\.0\.1 port" "$T/dual.log" && lacks "$T/dual.log" "::ffff:"'
+check "a key with from=\"127.0.0.0/8\" logs in from 127.0.0.1" is "$(kssh "$T/local" "$RUN-v6" echo in 2>"$T/local.err")" in || {
+    sed 's/^/#   /' "$T/local.err"; tail -15 "$T/dual.log" | sed 's/^/#   /'; }
 finish

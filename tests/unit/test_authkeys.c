@@ -3,9 +3,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "authkeys.h"
 
@@ -100,12 +103,17 @@ static void from_patterns(void **state)
 		{ "from=\"!192.0.2.0/24,*\"", WS_ERR_DENIED },
 		{ "from=\"192.0.2.0/33\"", WS_ERR_DENIED },
 	};
+	struct ws_authkey_restrict r;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(text, sizeof(text), "%s %s\n", cases[i].opt, ed_line);
 		if (match(text, ed, NULL) != cases[i].want)
 			fail_msg("case %s", cases[i].opt);
+		/* The same client seen by a socket bound to "::" (IPv4-mapped). */
+		if (ws_authkeys_match_text(text, strlen(text), ed, "::ffff:192.0.2.7", 0, &r) !=
+		    cases[i].want)
+			fail_msg("case %s, IPv4-mapped", cases[i].opt);
 	}
 }
 
@@ -173,10 +181,27 @@ static void junk_is_skipped(void **state)
 static void file_errors(void **state)
 {
 	struct ws_authkey_restrict r;
+	char dir[] = "/tmp/wsgate-ak.XXXXXX", path[64];
+	int fd;
 
 	(void)state;
 	assert_int_equal(ws_authkeys_match_file("/nonexistent/authorized_keys", ed, "::1", 0, &r),
 	    WS_ERR_IO);
+	/* A FIFO (nobody writing) or a directory is refused at once, not read:
+	 * a blocking open of the FIFO would wait here for a writer forever. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(ws_authkeys_match_file(path, ed, "::1", 0, &r), WS_ERR_IO);
+	/* ... and a FIFO that would carry a good key is refused too. */
+	fd = open(path, O_RDWR | O_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_true(write(fd, ed_line, strlen(ed_line)) > 0);
+	assert_int_equal(ws_authkeys_match_file(path, ed, "::1", 0, &r), WS_ERR_IO);
+	close(fd);
+	assert_int_equal(ws_authkeys_match_file(dir, ed, "::1", 0, &r), WS_ERR_IO);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)

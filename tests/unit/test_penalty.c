@@ -59,12 +59,31 @@ static void sources_are_v4_addresses_and_v6_slash64(void **state)
 	ws_penalty_free(t);
 }
 
+/* The grace-time penalty adds its own seconds, also when authfail is 0. */
+static void other_penalties_add_up(void **state)
+{
+	struct ws_penalty *t = ws_penalty_new(0, 15, 60);
+
+	(void)state;
+	assert_non_null(t);
+	ws_penalty_fail(t, "192.0.2.7", 100);
+	assert_true(ws_penalty_refused(t, "192.0.2.7", 100) == 0);
+	ws_penalty_add(t, "192.0.2.7", 100, 10);
+	assert_true(ws_penalty_refused(t, "192.0.2.7", 100) == 0); /* 10 s < min 15 */
+	ws_penalty_add(t, "::ffff:192.0.2.7", 101, 10);
+	assert_true(ws_penalty_refused(t, "192.0.2.7", 101) > 18.9);
+	ws_penalty_add(t, "192.0.2.8", 101, 0);
+	assert_true(ws_penalty_refused(t, "192.0.2.8", 101) == 0);
+	ws_penalty_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accumulates_and_expires),
 		cmocka_unit_test(disabled_and_full_table),
 		cmocka_unit_test(sources_are_v4_addresses_and_v6_slash64),
+		cmocka_unit_test(other_penalties_add_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

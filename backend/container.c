@@ -134,6 +134,9 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 	/* An overlong repository is none: cut, it would clone another one. */
 	if ((s = ws_json_str(labels, WS_LABEL_CLONE)) != NULL && strlen(s) < sizeof(c.clone))
 		snprintf(c.clone, sizeof(c.clone), "%s", s);
+	/* An overlong CA is none: it must equal the gateway's to count. */
+	if ((s = ws_json_str(labels, WS_LABEL_CA)) != NULL && strlen(s) < sizeof(c.ca))
+		snprintf(c.ca, sizeof(c.ca), "%s", s);
 	if ((s = ws_json_str(config, "Image")) != NULL)
 		snprintf(c.image, sizeof(c.image), "%.255s", s);
 	if ((s = ws_json_str(obj, "Created")) != NULL)

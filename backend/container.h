@@ -13,6 +13,7 @@
 #define WS_LABEL_HOSTKEY "org.wsgate.hostkey"
 #define WS_LABEL_OWNER "org.wsgate.owner"
 #define WS_LABEL_CLONE "org.wsgate.clone"
+#define WS_LABEL_CA "org.wsgate.ca"          /* fingerprint of the user CA its sshd trusts */
 #define WS_LABEL_ROLE "org.wsgate.role"      /* volumes: "home" or "docker" */
 
 /* Longest engine volume name wsgate uses or accepts. */
@@ -39,6 +40,7 @@ struct ws_container {
 	char owner[33];     /* owner account label, "" if none */
 	char name[64];      /* workspace name label, "" if none */
 	char clone[256];    /* repository label, "" if none */
+	char ca[64];        /* user CA label (a fingerprint), "" if none or overlong */
 	char image[256];    /* Config.Image */
 	char created[40];   /* Created, RFC 3339 */
 	char started[40];   /* State.StartedAt, RFC 3339 ("0001-..." if never) */

@@ -1,7 +1,7 @@
 /* spec.h — what a workspace container is made of, as one POST
  * /containers/create body: image, labels, both volumes (which exist already,
  * labelled: the workspace layer checks them first), sshd port, host key, the
- * gateway's key, credentials (environment and files), limits and privilege. */
+ * user CA its sshd trusts for its own principal, credentials (environment and files), limits and privilege. */
 #ifndef WSGATE_SPEC_H
 #define WSGATE_SPEC_H
 
@@ -18,7 +18,9 @@
 struct ws_spec {
 	const char *image;
 	const char *publish_address; /* host address the sshd port is published on */
-	const char *gateway_key;     /* "type base64" the workspace's sshd accepts */
+	const char *user_ca;         /* "type base64" of the CA whose certificates its sshd
+	                                accepts, for principal "workspace-NAME" only */
+	const char *ca_id;           /* the CA's fingerprint, kept as a label */
 	const char *owner;           /* account recorded as owner, or NULL */
 	const char *clone_url;       /* repository cloned into ~/repo, or NULL */
 	const char *home_volume;     /* engine volume mounted at /home/workspace */

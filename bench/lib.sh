@@ -37,12 +37,13 @@ Host *
     KexAlgorithms curve25519-sha256
 $( [ "${BENCH_CIPHER:-aes128-gcm@openssh.com}" = default ] || echo "    Ciphers ${BENCH_CIPHER:-aes128-gcm@openssh.com}")
 CONF
-    # The gateway, with the bench key as its client key too.
+    # The gateway. Its user CA also certifies the bench key for the
+    # workspace (below), so that the direct and ProxyJump routes get in.
     gport=$(free_port)
     cat > "$T/wsgate.conf" <<CONF
 listen_port = $gport;
 host_key = "$T/host_key";
-client_key = "$T/id";
+user_ca_key = "$T/ca";
 keys_dir = "$T/keys";
 log_level = "info";
 ${1:-}
@@ -78,4 +79,6 @@ CONF
     S=(ssh -F "$T/ssh_config")
     "${S[@]}" -p "$gport" "$NAME@127.0.0.1" true   # creates and starts the workspace
     wport=$(docker container inspect -f '{{ index .Config.Labels "org.wsgate.port" }}' "workspace-$NAME")
+    # IdentityFile $T/id picks up $T/id-cert.pub by itself.
+    ssh-keygen -q -s "$T/ca" -I bench -n "workspace-$NAME" -V -5m:+12h "$T/id.pub"
 }

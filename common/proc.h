@@ -9,4 +9,10 @@
  * returns. */
 void ws_proc_exit(int code) __attribute__((noreturn));
 
+/* Marks the calling process as sandboxed (chroot, seccomp): LeakSanitizer
+ * cannot run there (it traces the process from a thread of its own and
+ * reads /proc), so ws_proc_exit() skips it. Its reports of memory errors
+ * go to descriptor 2, the only place left to write them. */
+void ws_proc_sandboxed(void);
+
 #endif

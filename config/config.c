@@ -407,8 +407,8 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 	}
 	/* The option table sets every string, so none is NULL here. */
 	if (cfg->host_key[0] != '/' || cfg->client_key[0] != '/' || // NOLINT(clang-analyzer-core.NullDereference)
-	    cfg->keys_dir[0] != '/' || cfg->docker_socket[0] != '/') {
-		snprintf(err, errlen, "host_key, client_key, keys_dir and docker_socket must be absolute paths");
+	    cfg->user_ca_key[0] != '/' || cfg->keys_dir[0] != '/' || cfg->docker_socket[0] != '/') {
+		snprintf(err, errlen, "host_key, user_ca_key, client_key, keys_dir and docker_socket must be absolute paths");
 		return WS_ERR_CONFIG;
 	}
 	if (cfg->audit_log[0] != '\0' && cfg->audit_log[0] != '/') {

@@ -11,7 +11,8 @@ struct ws_config {
 	char *listen_address;
 	int listen_port;
 	char *host_key;
-	char *client_key;
+	char *user_ca_key;
+	char *client_key;       /* legacy: workspaces made before the CA */
 	char *keys_dir;
 	int host_accounts;
 	int host_uid_min;

@@ -34,18 +34,6 @@ static ws_err ws_mkparent(const char *path)
 	return WS_OK;
 }
 
-ws_err ws_key_load(const char *path, ssh_key *key)
-{
-	ssh_key k = NULL;
-
-	if (access(path, F_OK) != 0)
-		return WS_ERR_NOT_FOUND;
-	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &k) != SSH_OK)
-		return WS_ERR_SSH;
-	*key = k;
-	return WS_OK;
-}
-
 ws_err ws_key_load_or_create(const char *path, ssh_key *key)
 {
 	ssh_key k = NULL;
@@ -88,16 +76,4 @@ out:
 	else
 		ssh_key_free(k);
 	return rc;
-}
-
-ws_err ws_key_public_line(const ssh_key key, char *out, size_t outlen)
-{
-	char *b64 = NULL;
-	int n;
-
-	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
-		return WS_ERR_SSH;
-	n = snprintf(out, outlen, "%s %s", ssh_key_type_to_char(ssh_key_type(key)), b64);
-	ssh_string_free_char(b64);
-	return (n < 0 || (size_t)n >= outlen) ? WS_ERR_TOO_LARGE : WS_OK;
 }

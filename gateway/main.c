@@ -31,6 +31,7 @@
 #include "proc.h"
 #include "log.h"
 #include "session.h"
+#include "userca.h"
 
 #define WS_VERSION "0.1.0"
 #define WS_DEFAULT_CONFIG "/etc/wsgate/wsgate.conf"
@@ -342,9 +343,9 @@ int main(int argc, char **argv)
 	struct ws_config *cfg = NULL;
 	struct ws_session_ctx ctx;
 	const char *path = WS_DEFAULT_CONFIG;
-	ssh_key hostkey = NULL, clientkey = NULL;
+	ssh_key hostkey = NULL;
 	ssh_bind bind = NULL;
-	char err[512], pub[512];
+	char err[512], ca_pub[WS_USERCA_PUB_MAX], ca_fp[WS_USERCA_FP_MAX];
 	int opt, test = 0, debug = 0, lfd = -1, ret = 1;
 	struct sigaction sa;
 
@@ -404,10 +405,17 @@ int main(int argc, char **argv)
 		ws_error("library initialisation failed");
 		goto out;
 	}
+	/* The listener (and so every connection process) holds only the CA's
+	 * public half: the private key is read to sign, and wiped, by the
+	 * process that logs in to a workspace, while it is still root. */
 	if (ws_key_load_or_create(cfg->host_key, &hostkey) != WS_OK ||
-	    ws_key_load_or_create(cfg->client_key, &clientkey) != WS_OK ||
-	    ws_key_public_line(clientkey, pub, sizeof(pub)) != WS_OK)
+	    ws_userca_ensure(cfg->user_ca_key) != WS_OK)
 		goto out;
+	if (ws_userca_public(cfg->user_ca_key, ca_pub, sizeof(ca_pub), ca_fp, sizeof(ca_fp)) != WS_OK) {
+		ws_error("cannot read the user certificate authority %s: it must be an unencrypted ed25519 OpenSSH key",
+		    cfg->user_ca_key);
+		goto out;
+	}
 	if ((bind = ws_make_bind(hostkey)) == NULL)
 		goto out;
 	hostkey = NULL; /* SSH_BIND_OPTIONS_IMPORT_KEY took ownership */
@@ -421,15 +429,14 @@ int main(int argc, char **argv)
 	    cfg->listen_port);
 	ctx.cfg = cfg;
 	ctx.bind = bind;
-	ctx.client_key = clientkey;
-	ctx.client_pub = pub;
+	ctx.user_ca = ca_pub;
+	ctx.ca_fp = ca_fp;
 	ret = ws_serve(&ctx, lfd);
 out:
 	if (lfd >= 0)
 		close(lfd);
 	ssh_bind_free(bind);
 	ssh_key_free(hostkey);
-	ssh_key_free(clientkey);
 	ws_config_free(cfg);
 	return ret;
 }

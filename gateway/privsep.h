@@ -1,9 +1,12 @@
-/* privsep.h — the first step of privilege separation: once a connection has
- * logged in and reached its workspace, its process needs nothing but the two
- * SSH sockets it holds, so it gives up root for privsep_user (no groups,
- * no new privileges, not dumpable). The channel bridge, which parses most of
- * what a client sends, then runs unprivileged; the Docker socket and PAM are
- * out of its reach. Authentication still runs as root (PAM helper, Docker). */
+/* privsep.h — privilege separation of a session. Once a connection has
+ * logged in and reached its workspace, its process splits (session.c): a
+ * root parent keeps what is worth stealing (the audit log, the listener's
+ * notice pipe, the Docker socket and the user CA behind the configuration)
+ * and waits; the child that bridges the channels, and so parses most of
+ * what a client and a workspace send, enters a sandbox: only its sockets
+ * open, chrooted to an empty directory, its own unprivileged user with no
+ * groups, no new privileges, not dumpable, under a seccomp filter
+ * (syscall_filter.h). Authentication still runs as root: the next step. */
 #ifndef WSGATE_PRIVSEP_H
 #define WSGATE_PRIVSEP_H
 
@@ -11,13 +14,20 @@
 
 #include "wserr.h"
 
-/* Checks that user exists (at start-up). "" means no dropping. Returns
- * WS_ERR_CONFIG with a reason in why otherwise. */
+/* The empty directory sandboxed processes are chrooted to (made at start). */
+#define WS_PRIVSEP_DIR "/run/wsgate/empty"
+
+/* Checks that user exists and is not root (at start-up). "" means no
+ * sandbox. Returns WS_ERR_CONFIG with a reason in why otherwise. */
 ws_err ws_privsep_check(const char *user, char *why, size_t whylen);
 
-/* Becomes user for good (groups, gid, uid) when running as root and user is
- * not "". Returns WS_OK, or an error with why set: the caller must end the
- * connection rather than go on with privileges. */
-ws_err ws_privsep_drop(const char *user, char *why, size_t whylen);
+/* Enters the sandbox for good when running as root and user is not "":
+ * closes every descriptor but the nkeep (at most 8) in keep, chroots to
+ * WS_PRIVSEP_DIR (made root's, empty, mode 0555, when absent),
+ * becomes user (groups, gid, uid), sets no-new-privileges and non-dumpable,
+ * installs the seccomp filter. Returns WS_OK, or an error with why set: the
+ * caller must end the connection rather than go on with privileges. */
+ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, char *why,
+    size_t whylen);
 
 #endif

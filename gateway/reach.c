@@ -11,6 +11,7 @@
 #include "log.h"
 #include "policy.h"
 #include "upstream.h"
+#include "userca.h"
 #include "workspace.h"
 
 void ws_tell(struct ws_conn *c, const char *fmt, ...)
@@ -67,15 +68,29 @@ static ws_err ws_reach_connect(void *arg, int port, const char *hostkey, char *w
 	struct ws_conn *c = arg;
 	const struct ws_config *cfg = c->ctx->cfg;
 	struct ws_upstream_params up;
+	char key_id[WS_USERCA_KEYID_MAX];
+	int legacy = 0;
+	ws_err rc;
 
+	/* The workspace's sshd logs it: who came through the gateway. */
+	snprintf(key_id, sizeof(key_id), "wsgate account=%s src=%s:%d", c->account, c->peer_ip,
+	    c->peer_port);
 	memset(&up, 0, sizeof(up));
 	up.address = cfg->publish_address;
 	up.port = port;
 	up.user = cfg->workspace_user;
 	up.hostkey = hostkey;
-	up.client_key = c->ctx->client_key;
+	up.ca_path = cfg->user_ca_key;
+	up.name = c->name;
+	up.key_id = key_id;
+	up.legacy_key_path = cfg->client_key;
 	up.timeout_s = cfg->docker_timeout;
-	return ws_upstream_connect(&up, &c->up, why, whylen);
+	rc = ws_upstream_connect(&up, &c->up, &legacy, why, whylen);
+	if (rc == WS_OK && legacy)
+		ws_warn("workspace %s was made before the gateway's certificate authority and let in "
+		    "its old key (client_key); its next start moves it to the CA (ws stop %s)",
+		    c->name, c->name);
+	return rc;
 }
 
 /* Who asks for which workspace, for ws_admit(). */
@@ -111,7 +126,8 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 	 * changed, and again if someone else creates it meanwhile. */
 	memset(&b, 0, sizeof(b));
 	b.cfg = cfg;
-	b.gateway_key = c->ctx->client_pub;
+	b.user_ca = c->ctx->user_ca;
+	b.ca_id = c->ctx->ca_fp;
 	b.entrant = c->account;
 	b.may_create = 1;
 	b.admit = ws_admit;

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <libssh/callbacks.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "conn.h"
 #include "log.h"
 #include "privsep.h"
+#include "proc.h"
 #include "watchdog.h"
 
 /* Reports to the listener (max_startups, penalties). */
@@ -191,13 +195,236 @@ static int ws_session_too_big(const struct ws_conn *c)
 	    ru.ru_maxrss > (long)c->ctx->cfg->max_session_memory * 1024;
 }
 
+/* The bridge: both peers' channels, until the client goes, the workspace
+ * is lost, or the session must end. Runs sandboxed. Returns 0 after a
+ * normal end; *flush_down says whether what is owed to the client may still
+ * be sent. */
+static int ws_session_bridge(struct ws_conn *c, ssh_event ev, int *flush_down)
+{
+	const struct ws_config *cfg = c->ctx->cfg;
+	int waiting = 0, again;
+	double now, last_alive, next_mem_check = 0;
+
+	/* Neither side may hold the loop: a peer that stops reading gets no
+	 * more data (ws_room) instead of a write that waits for it forever. */
+	ssh_set_blocking(c->down, 0);
+	ssh_set_blocking(c->up, 0);
+	if (ssh_event_add_session(ev, c->up) != SSH_OK)
+		return 1;
+	c->bridges = ws_bridges_new(c->down, c->up, cfg->max_channels, &c->restr);
+	if (c->bridges == NULL)
+		return 1;
+	ws_session_watch(c);
+	last_alive = ws_clock_now();
+	again = 1; /* the client may have asked already */
+	for (;;) {
+		ws_watchdog_tick();
+		/* Requests taken in after the pump are started without waiting. */
+		ssh_event_dopoll(ev, again ? 0 : waiting ? 20 : 1000);
+		again = 0;
+		now = ws_clock_now();
+		if (cfg->client_alive_interval > 0 && now - last_alive >= cfg->client_alive_interval) {
+			/* Non-blocking, a call that finds the last reply only
+			 * collects it: the second sends. */
+			ssh_send_keepalive(c->down);
+			ssh_send_keepalive(c->down);
+			last_alive = now;
+		}
+		ws_bridge_messages(c);
+		waiting = ws_bridges_pump(c->bridges);
+		/* The pump's reads may have taken in new requests: start them now. */
+		if (ws_bridge_messages(c) > 0)
+			again = 1;
+		if (ws_dead(c->down))
+			break;
+		if (now >= next_mem_check) {
+			next_mem_check = now + 0.25;
+			if (ws_session_too_big(c)) {
+				char why[160];
+				snprintf(why, sizeof(why), "this connection used more than %d MiB (a peer "
+				    "that does not read what it is sent?); closing it",
+				    cfg->max_session_memory);
+				ws_session_end(c, WS_LOG_WARN, why);
+				/* Flushing would read, and libssh answer, more. */
+				*flush_down = 0;
+				break;
+			}
+		}
+		if (ws_bridges_fatal(c->bridges) != NULL) {
+			ws_session_end(c, WS_LOG_WARN, ws_bridges_fatal(c->bridges));
+			break;
+		}
+		if (ws_terminating) {
+			ws_session_end(c, WS_LOG_INFO, "the gateway is stopping");
+			break;
+		}
+		if (ws_dead(c->up)) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "wsgate: connection to workspace '%s' lost", c->name);
+			/* libssh's error carries the workspace's own words (its
+			 * disconnect message): ws_log escapes them. */
+			ws_warn("%s: %s", msg + 8, ssh_get_error(c->up));
+			ws_bridges_upstream_lost(c->bridges, msg);
+			ws_watchdog_disarm(); /* the flush may take CPU, not a loop */
+			ssh_blocking_flush(c->down, 2000);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* What the sandboxed child tells its parent at its end (after its log
+ * lines, on the same socket): a byte no log line starts with, then the
+ * byte counts. */
+#define WS_END_MARK '\001'
+
+/* The child: enters the sandbox with its two sockets and the socket to its
+ * parent (as descriptor 2: its log lines go there), bridges, reports its
+ * byte counts. Returns its exit code. */
+static int ws_session_child(struct ws_conn *c, ssh_event ev, int sock, int *flush_down)
+{
+	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), ssh_get_fd(c->up) };
+	char why[300], end[64];
+	uint64_t bin = 0, bout = 0;
+	int ret;
+
+	if (dup2(sock, STDERR_FILENO) < 0) {
+		ws_error("cannot hand the session its log socket: %s", strerror(errno));
+		return 1;
+	}
+	close(sock);
+	ws_proc_sandboxed();
+	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, why, sizeof(why)) != WS_OK) {
+		ws_error("%s; ending the connection", why);
+		*flush_down = 0;
+		return 1;
+	}
+	ret = ws_session_bridge(c, ev, flush_down);
+	ws_bridges_bytes(c->bridges, &bin, &bout);
+	snprintf(end, sizeof(end), "%c%llu %llu", WS_END_MARK, (unsigned long long)bin,
+	    (unsigned long long)bout);
+	(void)!write(STDERR_FILENO, end, strlen(end));
+	return ret;
+}
+
+/* Is line (len bytes) a log line of process pid, as ws_log writes them:
+ * "STAMP wsgate[PID] ...\n", one line, nothing unescaped? Anything else
+ * from the child is logged as its words, escaped. */
+static int ws_child_line(const char *line, size_t len, pid_t pid)
+{
+	char want[40];
+	const char *sp = memchr(line, ' ', len);
+	size_t i, n;
+
+	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)pid);
+	if (sp == NULL || (size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0 ||
+	    line[len - 1] != '\n')
+		return 0;
+	for (i = 0; i + 1 < len; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The parent, root, while its child bridges: relays the child's log lines,
+ * passes SIGTERM on, then writes the session's end to the audit log. The
+ * notice pipe, the audit log and the configuration stay here. Returns the
+ * child's exit code (1 when it died of a signal, which is logged). */
+static int ws_session_parent(struct ws_conn *c, pid_t pid, int sock)
+{
+	char msg[4096], escaped[1200], in[24] = "0", outb[24] = "0", dur[24];
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int status = 0, told = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (ws_terminating && !told) {
+			kill(pid, SIGTERM);
+			told = 1;
+		}
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			break;
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(sock, msg, sizeof(msg) - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;   /* the child has ended */
+		msg[n] = '\0';
+		if (msg[0] == WS_END_MARK) {
+			if (sscanf(msg + 1, "%23[0-9] %23[0-9]", in, outb) != 2)
+				snprintf(in, sizeof(in), "0");
+		} else if (ws_child_line(msg, (size_t)n, pid)) {
+			(void)!write(STDERR_FILENO, msg, (size_t)n);
+		} else {
+			ws_log_escape(escaped, sizeof(escaped), msg);
+			ws_warn("session process %ld wrote: %s", (long)pid, escaped);
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		if (ws_terminating && !told) {
+			kill(pid, SIGTERM);
+			told = 1;
+		}
+	if (WIFSIGNALED(status))
+		ws_error("process %ld died of signal %d%s", (long)pid, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
+	snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - c->started);
+	{
+		const char *kv[] = { "src", c->peer_ip, "port", c->port_str, "account", c->account,
+			"workspace", c->name, "bytes_in", in, "bytes_out", outb, "duration", dur, NULL };
+		ws_audit("session-end", kv);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Splits the logged-in session: the child bridges in its sandbox, this
+ * process stays root and waits (ws_session_parent). In the child *child is
+ * set and the return is its exit code; in the parent, the session's. */
+static int ws_session_split(struct ws_conn *c, ssh_event ev, int *child, int *flush_down)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+		ws_error("cannot make the session's socket: %s", strerror(errno));
+		return 1;
+	}
+	if ((pid = fork()) < 0) {
+		ws_error("cannot fork the session's process: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		*child = 1;
+		/* No session outlives its monitor (nor bridges unaudited). */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
+			return 1;
+		return ws_session_child(c, ev, sp[1], flush_down);
+	}
+	close(sp[1]);
+	/* The child owns the connection now: let go of it without a word. */
+	ssh_event_remove_session(ev, c->down);
+	ssh_free(c->down);
+	ssh_free(c->up);
+	c->down = c->up = NULL;
+	*flush_down = 0;
+	{
+		int rc = ws_session_parent(c, pid, sp[0]);
+		close(sp[0]);
+		return rc;
+	}
+}
+
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
     int peer_port)
 {
 	struct ws_conn c;
 	ssh_event ev = NULL;
-	int one = 1, waiting = 0, again, ret = 1, flush_down = 1;
-	double now, last_alive, next_mem_check = 0;
+	int one = 1, ret = 1, flush_down = 1, child = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
@@ -245,98 +472,14 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 	alarm(0);
 	ws_grace_fd = -1;
-	{
-		char why[300];
-		if (ws_privsep_drop(ctx->cfg->privsep_user, why, sizeof(why)) != WS_OK) {
-			ws_error("%s; ending the connection", why);
-			goto out;
-		}
-	}
-
-	/* Neither side may hold the loop: a peer that stops reading gets no
-	 * more data (ws_room) instead of a write that waits for it forever. */
-	ssh_set_blocking(c.down, 0);
-	ssh_set_blocking(c.up, 0);
-	if (ssh_event_add_session(ev, c.up) != SSH_OK)
-		goto out;
-	c.bridges = ws_bridges_new(c.down, c.up, ctx->cfg->max_channels, &c.restr);
-	if (c.bridges == NULL)
-		goto out;
+	ws_login_cleanup(&c);
+	c.started = ws_clock_now();
 	{
 		const char *kv[] = { "src", c.peer_ip, "port", c.port_str, "account", c.account,
 			"workspace", c.name, "method", c.method, "key", c.key_fp, NULL };
 		ws_audit("session-start", kv);
 	}
-	ws_session_watch(&c);
-	c.started = ws_clock_now();
-	last_alive = ws_clock_now();
-	again = 1; /* the client may have asked already */
-	for (;;) {
-		ws_watchdog_tick();
-		/* Requests taken in after the pump are started without waiting. */
-		ssh_event_dopoll(ev, again ? 0 : waiting ? 20 : 1000);
-		again = 0;
-		now = ws_clock_now();
-		if (ctx->cfg->client_alive_interval > 0 &&
-		    now - last_alive >= ctx->cfg->client_alive_interval) {
-			/* Non-blocking, a call that finds the last reply only
-			 * collects it: the second sends. */
-			ssh_send_keepalive(c.down);
-			ssh_send_keepalive(c.down);
-			last_alive = now;
-		}
-		ws_bridge_messages(&c);
-		waiting = ws_bridges_pump(c.bridges);
-		/* The pump's reads may have taken in new requests: start them now. */
-		if (ws_bridge_messages(&c) > 0)
-			again = 1;
-		if (ws_dead(c.down))
-			break;
-		if (now >= next_mem_check) {
-			next_mem_check = now + 0.25;
-			if (ws_session_too_big(&c)) {
-				char why[160];
-				snprintf(why, sizeof(why), "this connection used more than %d MiB (a peer "
-				    "that does not read what it is sent?); closing it",
-				    ctx->cfg->max_session_memory);
-				ws_session_end(&c, WS_LOG_WARN, why);
-				/* Flushing would read, and libssh answer, more. */
-				flush_down = 0;
-				break;
-			}
-		}
-		if (ws_bridges_fatal(c.bridges) != NULL) {
-			ws_session_end(&c, WS_LOG_WARN, ws_bridges_fatal(c.bridges));
-			break;
-		}
-		if (ws_terminating) {
-			ws_session_end(&c, WS_LOG_INFO, "the gateway is stopping");
-			break;
-		}
-		if (ws_dead(c.up)) {
-			char msg[200];
-			snprintf(msg, sizeof(msg), "wsgate: connection to workspace '%s' lost", c.name);
-			/* libssh's error carries the workspace's own words (its
-			 * disconnect message): ws_log escapes them. */
-			ws_warn("%s: %s", msg + 8, ssh_get_error(c.up));
-			ws_bridges_upstream_lost(c.bridges, msg);
-			ws_watchdog_disarm(); /* the flush may take CPU, not a loop */
-			ssh_blocking_flush(c.down, 2000);
-			break;
-		}
-	}
-	ret = 0;
-	{
-		char in[24], outb[24], dur[24];
-		uint64_t bin, bout;
-		const char *kv[] = { "src", c.peer_ip, "port", c.port_str, "account", c.account,
-			"workspace", c.name, "bytes_in", in, "bytes_out", outb, "duration", dur, NULL };
-		ws_bridges_bytes(c.bridges, &bin, &bout);
-		snprintf(in, sizeof(in), "%llu", (unsigned long long)bin);
-		snprintf(outb, sizeof(outb), "%llu", (unsigned long long)bout);
-		snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - c.started);
-		ws_audit("session-end", kv);
-	}
+	ret = ws_session_split(&c, ev, &child, &flush_down);
 out:
 	alarm(0);
 	ws_watchdog_disarm();
@@ -368,5 +511,6 @@ out:
 		ssh_disconnect(c.down);
 		ssh_free(c.down);
 	}
+	(void)child;
 	return ret;
 }

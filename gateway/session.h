@@ -12,8 +12,9 @@
 struct ws_session_ctx {
 	const struct ws_config *cfg;
 	ssh_bind bind;            /* carries the host key and algorithms */
-	ssh_key client_key;       /* the gateway's key for workspaces */
-	const char *client_pub;   /* its "type base64" line */
+	const char *user_ca;      /* the user CA's "type base64": new workspaces trust it */
+	const char *ca_fp;        /* its fingerprint (never the private key: that is read
+	                           * from cfg->user_ca_key only to sign, as root) */
 	int notify_fd;            /* the child reports to the listener here */
 };
 

@@ -5,11 +5,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf '==> %s\n' "$*"; }
 
-PACKAGES=(build-essential cmake pkg-config clang libssh-dev libcurl4-openssl-dev
+PACKAGES=(build-essential cmake pkg-config clang libssh-dev libssl-dev libseccomp-dev gdb libcurl4-openssl-dev
           libjson-c-dev libconfig-dev libpam0g-dev libcrypt-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git
-          putty-tools dropbear-bin python3-paramiko python3-asyncssh)
+          putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
 
@@ -24,6 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$top/scripts/docker-up.sh"
+
+# The sandbox's own unprivileged user (privsep_user), with no home and no shell.
+getent passwd wsgate >/dev/null ||
+    adduser --quiet --system --group --no-create-home --home /nonexistent --shell /usr/sbin/nologin wsgate
 
 # PAM service for passwords; an administrator's edited copy is kept.
 [ -f /etc/pam.d/wsgate ] || install -m 0644 "$top/packaging/pam/wsgate" /etc/pam.d/wsgate

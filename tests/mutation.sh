@@ -23,7 +23,7 @@ MUTANTS=(
     "max_auth_tries|it_t_limits|max_auth_tries 2:|max_auth_tries is never enforced"
     "progress_stdout|it_t_provision|no progress line in the data|the gateway's progress lines are written into the session's stdout"
     "ws_progress_stdout|it_t_ws|and none of them on stdout|ws prints its progress lines on stdout"
-    "privsep|it_t_security|runs as nobody|a logged-in connection keeps root"
+    "privsep|it_t_privsep|the bridge runs as the sandbox user|a logged-in session's bridge keeps root, its descriptors and no filter"
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"

@@ -22,12 +22,12 @@
 #include "admin.h"
 #include "clock.h"
 #include "config.h"
-#include "keys.h"
 #include "log.h"
 #include "strv.h"
 #include "names.h"
 #include "sshdlog.h"
 #include "upstream.h"
+#include "userca.h"
 #include "workspace.h"
 
 enum { WS_EXIT_OK, WS_EXIT_FAIL, WS_EXIT_USAGE, WS_EXIT_MISSING, WS_EXIT_EXISTS, WS_EXIT_UNCONFIRMED };
@@ -35,8 +35,9 @@ enum { WS_EXIT_OK, WS_EXIT_FAIL, WS_EXIT_USAGE, WS_EXIT_MISSING, WS_EXIT_EXISTS,
 struct ws_cli {
 	struct ws_config *cfg;
 	struct ws_engine *e;
-	ssh_key key;             /* the gateway's client key (loaded when needed) */
-	char pub[1024];          /* its "type base64" */
+	char ca_pub[WS_USERCA_PUB_MAX]; /* the user CA's "type base64" (loaded when needed) */
+	char ca_fp[WS_USERCA_FP_MAX];   /* and its fingerprint */
+	const char *name;        /* the workspace being brought up */
 	int json, yes, force;
 	const char *clone, *image, *owner;
 };
@@ -93,6 +94,7 @@ static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why
 	struct ws_cli *w = arg;
 	struct ws_upstream_params up;
 	ssh_session s = NULL;
+	int legacy = 0;
 	ws_err rc;
 
 	memset(&up, 0, sizeof(up));
@@ -100,27 +102,32 @@ static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why
 	up.port = port;
 	up.user = w->cfg->workspace_user;
 	up.hostkey = hostkey;
-	up.client_key = w->key;
+	up.ca_path = w->cfg->user_ca_key;
+	up.name = w->name;
+	up.key_id = "ws";
+	up.legacy_key_path = w->cfg->client_key;
 	up.timeout_s = w->cfg->docker_timeout;
-	if ((rc = ws_upstream_connect(&up, &s, why, whylen)) == WS_OK) {
+	if ((rc = ws_upstream_connect(&up, &s, &legacy, why, whylen)) == WS_OK) {
 		ssh_disconnect(s);
 		ssh_free(s);
 	}
 	return rc;
 }
 
-/* The gateway's client key: made by the gateway, never by ws. */
+/* The user CA's public half: made by the gateway, never by ws. */
 static int ws_cli_key(struct ws_cli *w)
 {
-	ws_err rc = ws_key_load(w->cfg->client_key, &w->key);
+	ws_err rc = ws_userca_public(w->cfg->user_ca_key, w->ca_pub, sizeof(w->ca_pub), w->ca_fp,
+	    sizeof(w->ca_fp));
 
-	if (rc == WS_OK && ws_key_public_line(w->key, w->pub, sizeof(w->pub)) == WS_OK)
+	if (rc == WS_OK)
 		return 0;
 	if (rc == WS_ERR_NOT_FOUND)
-		fprintf(stderr, "ws: the gateway's client key %s does not exist yet: start wsgate once (it makes it)\n",
-		    w->cfg->client_key);
+		fprintf(stderr, "ws: the gateway's certificate authority %s does not exist yet: start wsgate once (it makes it)\n",
+		    w->cfg->user_ca_key);
 	else
-		fprintf(stderr, "ws: cannot read the gateway's client key %s\n", w->cfg->client_key);
+		fprintf(stderr, "ws: cannot read the gateway's certificate authority %s (%s)\n",
+		    w->cfg->user_ca_key, ws_err_str(rc));
 	return -1;
 }
 
@@ -171,7 +178,9 @@ static int ws_bring_up(struct ws_cli *w, const char *name, const char *cmd)
 		return WS_EXIT_FAIL;
 	memset(&b, 0, sizeof(b));
 	b.cfg = w->cfg;
-	b.gateway_key = w->pub;
+	b.user_ca = w->ca_pub;
+	b.ca_id = w->ca_fp;
+	w->name = name;
 	b.entrant = owner != NULL ? owner : "";
 	b.may_create = create;
 	b.clone_url = w->clone;
@@ -427,7 +436,6 @@ int main(int argc, char **argv)
 		goto out;
 	ret = ws_run(&w, cmd, name);
 out:
-	ssh_key_free(w.key);
 	ws_engine_free(w.e);
 	ws_config_free(w.cfg);
 	return ret;

@@ -1,4 +1,6 @@
-/* upstream.h — the gateway's client session to a workspace's sshd. */
+/* upstream.h — the gateway's client session to a workspace's sshd: a key
+ * of its own with a short-lived certificate from the user CA, for that
+ * workspace only (userca.h). */
 #ifndef WSGATE_UPSTREAM_H
 #define WSGATE_UPSTREAM_H
 
@@ -13,17 +15,26 @@ struct ws_upstream_params {
 	int port;
 	const char *user;       /* account inside the workspace */
 	const char *hostkey;    /* pinned "type base64"; the server must present it */
-	ssh_key client_key;     /* the gateway's key (borrowed) */
+	const char *ca_path;    /* the user CA's private key file (read to sign, as root) */
+	const char *name;       /* the workspace: its principal is certified */
+	const char *key_id;     /* the certificate's key id (who, for the workspace's log) */
+	/* The key workspaces made before the CA trust ("" or NULL: none). Tried
+	 * only when the certificate is refused, loaded then and freed at once. */
+	const char *legacy_key_path;
 	int timeout_s;          /* handshake and request timeout */
 };
+
+/* Lifetime of a certificate: enough for one login, however slow. */
+#define WS_UPSTREAM_CERT_LIFETIME 60
 
 /* Makes one connection attempt: TCP, SSH handshake, host key check against
  * the pin, public-key login. On WS_OK *out is a connected, authenticated,
  * blocking session; the caller frees it with ssh_disconnect + ssh_free.
  * Returns WS_ERR_IO when sshd did not answer with a banner (worth retrying),
- * WS_ERR_HOSTKEY on a key mismatch and WS_ERR_DENIED when the gateway's key
- * is refused (both final), with a line for the user in why. */
+ * WS_ERR_HOSTKEY on a key mismatch and WS_ERR_DENIED when the certificate
+ * (and the legacy key) is refused (both final), with a line for the user
+ * in why. *legacy is set to 1 when the legacy key was what worked. */
 ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
-    char *why, size_t whylen);
+    int *legacy, char *why, size_t whylen);
 
 #endif

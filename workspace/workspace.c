@@ -187,7 +187,8 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 	memset(&spec, 0, sizeof(spec));
 	spec.image = kind == WS_OBJ_CONTAINER && r->p->image != NULL ? r->p->image : acfg->image;
 	spec.publish_address = acfg->publish_address;
-	spec.gateway_key = r->p->gateway_key;
+	spec.user_ca = r->p->user_ca;
+	spec.ca_id = r->p->ca_id;
 	spec.owner = owner;
 	spec.clone_url = clone != NULL && clone[0] != '\0' ? clone : NULL;
 	spec.home_volume = home;
@@ -504,6 +505,14 @@ static enum ws_next ws_step_run(struct ws_run *r)
 		return WS_NEXT_DONE;
 	case WS_CSTATE_CREATED:
 	case WS_CSTATE_EXITED:
+		/* Made before the gateway's CA (or for another one): its next
+		 * start is the moment to move it, on the same volumes. One
+		 * without them (not made by a bring-up) is started as it is. */
+		if (r->p->ca_id != NULL && strcmp(r->c.ca, r->p->ca_id) != 0 && !r->remade &&
+		    r->c.home_volume[0] != '\0' && r->c.docker_volume[0] != '\0')
+			return ws_step_remake(r, r->c.ca[0] == '\0' ?
+			    "it trusts the gateway's old key, not its certificate authority" :
+			    "it trusts another certificate authority");
 		return ws_step_start(r);
 	case WS_CSTATE_PAUSED:
 		rc = ws_engine_action(r->e, r->name, WS_OBJ_CONTAINER, "unpause", msg, sizeof(msg));

@@ -23,7 +23,10 @@ struct ws_config;
 /* What a bring-up is asked to do, and for whom. */
 struct ws_bringup {
 	const struct ws_config *cfg;   /* settings; the owner's are derived from them */
-	const char *gateway_key;       /* "type base64" the workspace's sshd accepts */
+	const char *user_ca;           /* "type base64" of the CA new containers trust */
+	const char *ca_id;             /* its fingerprint: a stopped container labelled with
+	                                  another (or none: made before the CA) is made
+	                                  again to trust this one */
 	const char *entrant;           /* the account asking; owner of what it creates */
 	int may_create;                /* 0: a workspace with no container nor volumes is
 	                                  WS_ERR_NOT_FOUND (ws start) */

@@ -2,7 +2,10 @@
 # Runs at every start of a workspace, as root, then becomes sshd. Everything
 # it needs comes from the container's environment, set by wsgate at creation:
 #   WSGATE_HOST_KEY          the workspace's ed25519 host key (pinned by wsgate)
-#   WSGATE_AUTHORIZED_KEYS   the gateway's public key
+#   WSGATE_USER_CA           the gateway's user certificate authority ("type base64")
+#   WSGATE_PRINCIPAL         the one principal its certificates must name here
+#                            (workspace-NAME): a certificate for another
+#                            workspace is refused
 #   WSGATE_ENV_KEYS          names of variables every session gets (credentials)
 #   WSGATE_FILES, WSGATE_FILE_n   "DEST\nCONTENT" files to write (credentials)
 #   WSGATE_DIND              1: start the workspace's own dockerd (needs CAP_SYS_ADMIN)
@@ -22,8 +25,9 @@ elif [ ! -s /etc/ssh/ssh_host_ed25519_key ]; then
     ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key
 fi
 umask 022
-printf '%s\n' "${WSGATE_AUTHORIZED_KEYS:-}" > /etc/ssh/wsgate_authorized_keys
-chmod 0644 /etc/ssh/wsgate_authorized_keys
+printf '%s\n' "${WSGATE_USER_CA:-}" > /etc/ssh/wsgate_user_ca.pub
+printf '%s\n' "${WSGATE_PRINCIPAL:-}" > /etc/ssh/wsgate_principals
+chmod 0644 /etc/ssh/wsgate_user_ca.pub /etc/ssh/wsgate_principals
 # A fresh named volume copies /home/workspace from the image; an old one may not.
 [ -d /home/workspace ] || mkdir -p /home/workspace
 chown workspace:workspace /home/workspace
@@ -87,5 +91,5 @@ if [ "${WSGATE_DIND:-0}" = 1 ] && command -v dockerd >/dev/null &&
     echo "wsgate: dockerd started (data in /var/lib/docker)"
 fi
 
-unset WSGATE_HOST_KEY WSGATE_AUTHORIZED_KEYS WSGATE_ENV_KEYS WSGATE_FILES WSGATE_DIND
+unset WSGATE_HOST_KEY WSGATE_USER_CA WSGATE_PRINCIPAL WSGATE_ENV_KEYS WSGATE_FILES WSGATE_DIND
 exec /usr/sbin/sshd -D -e

@@ -134,7 +134,8 @@ gw_start() {
     {
         echo "listen_port = $port;"
         echo "host_key = \"$T/host_key\";"
-        echo "client_key = \"$T/client_key\";"
+        case "$*" in *user_ca_key*) ;; *) echo "user_ca_key = \"$T/user_ca\";" ;; esac
+        case "$*" in *client_key*) ;; *) echo "client_key = \"$T/client_key\";" ;; esac
         echo "keys_dir = \"$T/keys\";"
         case "$*" in *docker_socket*) ;; *) echo "docker_socket = \"$DOCKER_SOCK\";" ;; esac
         echo "log_level = \"debug\";"
@@ -258,13 +259,24 @@ whole_or_nothing() {
     return 1
 }
 
+# cert_for NAME [VALIDITY]: a key of its own with a certificate of the
+# gateways' user CA for workspace NAME's principal (ssh-keygen -s, as an
+# administrator would); prints the key's path (its -cert.pub beside it).
+cert_for() {
+    local k="$T/direct-$1"
+    rm -f "$k" "$k.pub" "$k-cert.pub"
+    ssh-keygen -q -t ed25519 -N '' -f "$k" &&
+        ssh-keygen -q -s "$T/user_ca" -I "test direct" -n "workspace-$1" -V "${2:--5m:+10m}" "$k.pub" &&
+        echo "$k"
+}
 # Direct connection to a workspace's sshd, as the gateway makes it.
 dssh() {
-    local name=$1 port; shift
+    local name=$1 port key; shift
     port=$(ws_port "$name")
+    key=$(cert_for "$name") || return 1
     echo "[127.0.0.1]:$port $(label "$name" org.wsgate.hostkey)" > "$T/known_$name"
     timeout 120 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -o UserKnownHostsFile="$T/known_$name" -o StrictHostKeyChecking=yes \
-        -i "$T/client_key" -p "$port" workspace@127.0.0.1 "$@"
+        -i "$key" -p "$port" workspace@127.0.0.1 "$@"
 }
 
 # gw_procs [PID]: the pids of a gateway (default: the last one) and of all

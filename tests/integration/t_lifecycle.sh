@@ -55,7 +55,7 @@ M=$RUN-pin
 wrong="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBpGxb0UOY7LRmMmAhZ8WRyAg7Ozz9sJ1Y2h6Ehw6Z3U"
 mport=$(free_port)
 docker run -d --name "workspace-$M" --label "org.wsgate.workspace=$M" --label "org.wsgate.owner=tester" --label "org.wsgate.port=$mport" \
-    --label "org.wsgate.hostkey=$wrong" -e "WSGATE_AUTHORIZED_KEYS=$(cut -d' ' -f1,2 "$T/client_key.pub" 2>/dev/null)" \
+    --label "org.wsgate.hostkey=$wrong" -e "WSGATE_USER_CA=$(cut -d' ' -f1,2 "$T/user_ca.pub")" -e "WSGATE_PRINCIPAL=workspace-$M" \
     -p "127.0.0.1:$mport:22" workspace:latest >/dev/null; rc=$?
 check "a workspace with another key than its pin runs ($rc)" [ "$rc" = 0 ]
 # (no wait for its sshd: the gateway itself retries until sshd_wait_timeout)

@@ -5,6 +5,18 @@
 # penalties for failed logins, and addresses exempt from them. One address
 # cannot fill max_startups (per_source_max_startups); START:RATE:FULL.
 . "$(dirname "$0")/lib.sh"
+W=$RUN-limits
+# new_log FILE MARK: the lines FILE got after line MARK (no grep -q after a
+# pipe: under pipefail an early exit could fail the producer).
+new_log() { tail -n +"$(( $2 + 1 ))" "$1"; }
+no_connections() { [ -z "$(pgrep -P "$GW_PID")" ]; }
+# login_from ADDR: a login with the good key from 127.0.0.ADDR, stdout and
+# stderr in $T/from.out and $T/from.err.
+login_from() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -b "$1" -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in >"$T/from.out" 2>"$T/from.err"; }
+# guess ADDR TAG: a login with a key that is not authorized; stderr in $T/guess-TAG.err.
+guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b "$1" -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>"$T/guess-$2.err"; }
+D="$W@127.0.0.1: Permission denied ("
+
 # One address cannot keep everyone out (defaults: max_startups 10:30:100,
 # per_source_max_startups 6). 127.0.0.2 holds 200 connections that never
 # speak, opening a new one whenever one is closed, while 127.0.0.1 logs in
@@ -56,18 +68,7 @@ wait "$flood"
 check "the flood kept reopening ($(tail -1 "$T/flood.out"))" eval '[ "$(tail -1 "$T/flood.out" | cut -d" " -f2)" -gt 200 ]'
 
 gw_start main "max_startups = 3;" "login_grace_time = 30;"
-W=$RUN-limits
 check "the workspace is up" is "$(wssh "$W" echo in)" in
-# new_log FILE MARK: the lines FILE got after line MARK (no grep -q after a
-# pipe: under pipefail an early exit could fail the producer).
-new_log() { tail -n +"$(( $2 + 1 ))" "$1"; }
-no_connections() { [ -z "$(pgrep -P "$GW_PID")" ]; }
-# login_from ADDR: a login with the good key from 127.0.0.ADDR, stdout and
-# stderr in $T/from.out and $T/from.err.
-login_from() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -b "$1" -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo in >"$T/from.out" 2>"$T/from.err"; }
-# guess ADDR TAG: a login with a key that is not authorized; stderr in $T/guess-TAG.err.
-guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b "$1" -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>"$T/guess-$2.err"; }
-D="$W@127.0.0.1: Permission denied ("
 
 # Three sessions that are logged in do not count against the cap. They stay
 # open until released, so the 4th login surely comes while they run.

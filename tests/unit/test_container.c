@@ -32,6 +32,7 @@ static void running(void **state)
 	assert_true(c.managed);
 	assert_int_equal(strlen(c.id), 64);
 	assert_true(strncmp(c.hostkey, "ssh-ed25519 AAAA", 16) == 0);
+	assert_string_equal(c.ca, ""); /* made before the user CA */
 	assert_string_equal(ws_cstate_str(c.state), "running");
 	/* Its volumes, by where they are mounted. */
 	assert_string_equal(c.home_volume, "workspace-demo");

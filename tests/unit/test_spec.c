@@ -47,7 +47,8 @@ static void body_carries_everything(void **state)
 	memset(&s, 0, sizeof(s));
 	s.image = "workspace:latest";
 	s.publish_address = "127.0.0.1";
-	s.gateway_key = "ssh-ed25519 AAAA";
+	s.user_ca = "ssh-ed25519 AAAACA";
+	s.ca_id = "SHA256:ca";
 	s.owner = "alice";
 	s.clone_url = "https://example.org/r.git";
 	s.home_volume = "workspace-demo";
@@ -68,7 +69,13 @@ static void body_carries_everything(void **state)
 	assert_true(json_object_object_get_ex(labels, "org.wsgate.clone", &v));
 	assert_string_equal(json_object_get_string(v), "https://example.org/r.git");
 	assert_string_equal(env_of(b, "WSGATE_DIND"), "1");
+	/* Its sshd trusts the CA, for this workspace's principal only; no key. */
+	assert_string_equal(env_of(b, "WSGATE_USER_CA"), "ssh-ed25519 AAAACA");
+	assert_string_equal(env_of(b, "WSGATE_PRINCIPAL"), "workspace-demo");
+	assert_null(env_of(b, "WSGATE_AUTHORIZED_KEYS"));
 	assert_true(json_object_object_get_ex(b, "Labels", &labels));
+	assert_true(json_object_object_get_ex(labels, "org.wsgate.ca", &v));
+	assert_string_equal(json_object_get_string(v), "SHA256:ca");
 	assert_true(json_object_object_get_ex(labels, "org.wsgate.owner", &v));
 	assert_string_equal(json_object_get_string(v), "alice");
 	assert_true(json_object_object_get_ex(labels, "org.wsgate.port", &v));

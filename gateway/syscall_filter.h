@@ -1,0 +1,18 @@
+/* syscall_filter.h — the system calls a session's unprivileged process may make
+ * once it bridges: reading and writing its sockets, waiting on them,
+ * memory, time, randomness (rekeying), signals to itself. No socket,
+ * connect, open, exec, fork, ptrace or kill of others: such a call ends the
+ * process at once (SIGSYS), and only its own connection with it. */
+#ifndef WSGATE_SYSCALL_FILTER_H
+#define WSGATE_SYSCALL_FILTER_H
+
+#include <stddef.h>
+
+#include "wserr.h"
+
+/* Installs the filter for the calling process (after PR_SET_NO_NEW_PRIVS).
+ * Returns WS_OK, or an error with why set: the caller must not go on
+ * unfiltered. */
+ws_err ws_syscall_filter_enter(char *why, size_t whylen);
+
+#endif

@@ -16,10 +16,10 @@ int ws_addr_list_allows(const char *list, const char *ip);
  * ipv64_normalise_mapped; any other text is copied as it is. */
 void ws_addr_normalise(const char *ip, char *out, size_t outlen);
 
-/* Writes the source ip counts against (per-source limits and penalties,
- * OpenSSH's PerSourceNetBlockSize defaults) to out: an IPv4 address, also
- * when IPv4-mapped, or an IPv6 address's /64 ("2001:db8::/64"), since one
- * host may hold a whole /64. */
+/* Writes the source ip counts against (per-source limits and penalties) to
+ * out: an IPv4 address, also when IPv4-mapped, or an IPv6 address's /64
+ * ("2001:db8::/64"). OpenSSH's PerSourceNetBlockSize default counts each
+ * IPv6 address alone; one host may hold a whole /64, so it is one source. */
 void ws_addr_source(const char *ip, char *out, size_t outlen);
 
 #endif

@@ -39,7 +39,7 @@ struct ws_config {
 	int max_session_memory; /* MiB */
 	char *max_startups;     /* "N" or "START:RATE:FULL": ws_startups_parse() */
 	int per_source_max_startups; /* 0 = no per-source cap */
-	int penalty_authfail, penalty_grace, penalty_min, penalty_max;
+	int penalty_authfail, penalty_grace, penalty_crash, penalty_min, penalty_max;
 	char **penalty_exempt;  /* NULL-terminated address patterns */
 	int client_alive_interval;
 	int client_alive_count_max;

@@ -78,15 +78,21 @@ void ws_children_authed(struct ws_children *t, pid_t pid)
 	}
 }
 
-void ws_children_remove(struct ws_children *t, pid_t pid)
+int ws_children_remove(struct ws_children *t, pid_t pid, char *out, size_t outlen)
 {
 	struct ws_child *c = ws_children_find(t, pid);
+	int unauth;
 
 	if (c == NULL)
-		return;
-	if (!c->authed)
+		return 0;
+	unauth = !c->authed;
+	if (unauth) {
 		t->unauth--;
+		if (out != NULL)
+			snprintf(out, outlen, "%s", c->source);
+	}
 	*c = t->v[--t->n];
+	return unauth && out != NULL;
 }
 
 int ws_children_unauthenticated(const struct ws_children *t)

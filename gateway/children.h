@@ -27,8 +27,10 @@ ws_err ws_children_add(struct ws_children *t, pid_t pid, const char *source);
 /* Marks pid as authenticated (no-op for unknown pids). */
 void ws_children_authed(struct ws_children *t, pid_t pid);
 
-/* Forgets pid (it exited). */
-void ws_children_remove(struct ws_children *t, pid_t pid);
+/* Forgets pid (it exited). When out is not NULL and pid was still
+ * unauthenticated, writes its source there (outlen bytes) and returns 1;
+ * otherwise returns 0. */
+int ws_children_remove(struct ws_children *t, pid_t pid, char *out, size_t outlen);
 
 /* Returns how many recorded children have not authenticated yet. */
 int ws_children_unauthenticated(const struct ws_children *t);

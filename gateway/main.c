@@ -244,10 +244,15 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 				ws_error("process %ld died of signal %d", (long)pid, WTERMSIG(status));
 			else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
 				ws_error("process %ld ended with status %d", (long)pid, WEXITSTATUS(status));
-			if (pid == sweeper)
+			if (pid == sweeper) {
 				sweeper = 0;
-			else
-				ws_children_remove(kids, pid);
+			} else if (ws_children_remove(kids, pid, source, sizeof(source)) &&
+			    WIFSIGNALED(status) && !ws_penalty_exempt(ctx->cfg, source)) {
+				/* A connection process that dies before login may be
+				 * someone probing for memory errors: OpenSSH's crash
+				 * penalty. */
+				ws_penalty_add(pen, source, ws_clock_now(), ctx->cfg->penalty_crash);
+			}
 		}
 		/* Idle stop runs in its own process: Docker calls block. */
 		if (ctx->cfg->idle_stop > 0 && sweeper == 0 &&

@@ -3,7 +3,7 @@
  * logging in after failed attempts adds `authfail` seconds to that address's
  * penalty; while the penalty left is at least `min` seconds, new connections
  * from the address are refused. Other addresses are never affected. A source
- * is an IPv4 address or an IPv6 /64 (OpenSSH's default net block sizes). */
+ * is an IPv4 address or an IPv6 /64 (ws_addr_source). */
 #ifndef WSGATE_PENALTY_H
 #define WSGATE_PENALTY_H
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ static int ws_close_others(const int *keep, int nkeep)
 	return close_range((unsigned)from, ~0U, 0);
 }
 
-ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, char *why,
-    size_t whylen)
+ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
+    char *why, size_t whylen)
 {
 	struct passwd *pw;
 	uid_t uid;
@@ -86,6 +87,12 @@ ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, char *wh
 	/* Make sure root cannot come back. */
 	if (setuid(0) == 0 || seteuid(0) == 0) {
 		snprintf(why, whylen, "could regain root after becoming %s", user);
+		return WS_ERR_IO;
+	}
+	/* A change of uid clears the parent-death signal: set it now. A
+	 * bridge whose parent is gone would run on unaudited. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) {
+		snprintf(why, whylen, "the session's parent is gone");
 		return WS_ERR_IO;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {

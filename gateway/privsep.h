@@ -11,6 +11,7 @@
 #define WSGATE_PRIVSEP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "wserr.h"
 
@@ -24,10 +25,11 @@ ws_err ws_privsep_check(const char *user, char *why, size_t whylen);
 /* Enters the sandbox for good when running as root and user is not "":
  * closes every descriptor but the nkeep (at most 8) in keep, chroots to
  * WS_PRIVSEP_DIR (made root's, empty, mode 0555, when absent),
- * becomes user (groups, gid, uid), sets no-new-privileges and non-dumpable,
+ * becomes user (groups, gid, uid), dies with parent (SIGKILL; it must still
+ * be there), sets no-new-privileges and non-dumpable,
  * installs the seccomp filter. Returns WS_OK, or an error with why set: the
  * caller must end the connection rather than go on with privileges. */
-ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, char *why,
-    size_t whylen);
+ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
+    char *why, size_t whylen);
 
 #endif

@@ -69,8 +69,6 @@ static ws_err ws_reach_connect(void *arg, int port, const char *hostkey, char *w
 	const struct ws_config *cfg = c->ctx->cfg;
 	struct ws_upstream_params up;
 	char key_id[WS_USERCA_KEYID_MAX];
-	int legacy = 0;
-	ws_err rc;
 
 	/* The workspace's sshd logs it: who came through the gateway. */
 	snprintf(key_id, sizeof(key_id), "wsgate account=%s src=%s:%d", c->account, c->peer_ip,
@@ -83,14 +81,12 @@ static ws_err ws_reach_connect(void *arg, int port, const char *hostkey, char *w
 	up.ca_path = cfg->user_ca_key;
 	up.name = c->name;
 	up.key_id = key_id;
-	up.legacy_key_path = cfg->client_key;
+	up.no_pty = c->restr.no_pty;
+	up.no_port_forwarding = c->restr.no_port_forwarding;
+	up.no_agent_forwarding = c->restr.no_agent_forwarding;
+	up.no_x11_forwarding = c->restr.no_x11_forwarding;
 	up.timeout_s = cfg->docker_timeout;
-	rc = ws_upstream_connect(&up, &c->up, &legacy, why, whylen);
-	if (rc == WS_OK && legacy)
-		ws_warn("workspace %s was made before the gateway's certificate authority and let in "
-		    "its old key (client_key); its next start moves it to the CA (ws stop %s)",
-		    c->name, c->name);
-	return rc;
+	return ws_upstream_connect(&up, &c->up, why, whylen);
 }
 
 /* Who asks for which workspace, for ws_admit(). */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -281,7 +280,8 @@ static int ws_session_bridge(struct ws_conn *c, ssh_event ev, int *flush_down)
 /* The child: enters the sandbox with its two sockets and the socket to its
  * parent (as descriptor 2: its log lines go there), bridges, reports its
  * byte counts. Returns its exit code. */
-static int ws_session_child(struct ws_conn *c, ssh_event ev, int sock, int *flush_down)
+static int ws_session_child(struct ws_conn *c, ssh_event ev, int sock, pid_t parent,
+    int *flush_down)
 {
 	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), ssh_get_fd(c->up) };
 	char why[300], end[64];
@@ -294,7 +294,7 @@ static int ws_session_child(struct ws_conn *c, ssh_event ev, int sock, int *flus
 	}
 	close(sock);
 	ws_proc_sandboxed();
-	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, why, sizeof(why)) != WS_OK) {
+	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, parent, why, sizeof(why)) != WS_OK) {
 		ws_error("%s; ending the connection", why);
 		*flush_down = 0;
 		return 1;
@@ -326,6 +326,31 @@ static int ws_child_line(const char *line, size_t len, pid_t pid)
 	return 1;
 }
 
+/* Lines a bridge may have relayed per second: a taken-over one must not
+ * drown the log (and, through the journal's rate limit, everyone's). */
+#define WS_RELAY_LINES 1000
+
+/* Counts one relayed line; returns 0 when this second's share is spent
+ * (the count of those dropped is logged once the second is over). */
+static int ws_relay_ok(double *second, int *lines, int *dropped, pid_t pid)
+{
+	double now = ws_clock_now();
+
+	if (now - *second >= 1.0) {
+		if (*dropped > 0)
+			ws_warn("session process %ld wrote %d more log lines in one second than the %d relayed",
+			    (long)pid, *dropped, WS_RELAY_LINES);
+		*second = now;
+		*lines = *dropped = 0;
+	}
+	if (*lines >= WS_RELAY_LINES) {
+		(*dropped)++;
+		return 0;
+	}
+	(*lines)++;
+	return 1;
+}
+
 /* The parent, root, while its child bridges: relays the child's log lines,
  * passes SIGTERM on, then writes the session's end to the audit log. The
  * notice pipe, the audit log and the configuration stay here. Returns the
@@ -334,7 +359,8 @@ static int ws_session_parent(struct ws_conn *c, pid_t pid, int sock)
 {
 	char msg[4096], escaped[1200], in[24] = "0", outb[24] = "0", dur[24];
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int status = 0, told = 0;
+	int status = 0, told = 0, lines = 0, dropped = 0;
+	double second = 0;
 	ssize_t n;
 
 	for (;;) {
@@ -352,6 +378,8 @@ static int ws_session_parent(struct ws_conn *c, pid_t pid, int sock)
 		if (n <= 0)
 			break;   /* the child has ended */
 		msg[n] = '\0';
+		if (msg[0] != WS_END_MARK && !ws_relay_ok(&second, &lines, &dropped, pid))
+			continue;
 		if (msg[0] == WS_END_MARK) {
 			if (sscanf(msg + 1, "%23[0-9] %23[0-9]", in, outb) != 2)
 				snprintf(in, sizeof(in), "0");
@@ -384,8 +412,8 @@ static int ws_session_parent(struct ws_conn *c, pid_t pid, int sock)
  * set and the return is its exit code; in the parent, the session's. */
 static int ws_session_split(struct ws_conn *c, ssh_event ev, int *child, int *flush_down)
 {
+	pid_t pid, parent = getpid();
 	int sp[2];
-	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
 		ws_error("cannot make the session's socket: %s", strerror(errno));
@@ -400,10 +428,7 @@ static int ws_session_split(struct ws_conn *c, ssh_event ev, int *child, int *fl
 	if (pid == 0) {
 		close(sp[0]);
 		*child = 1;
-		/* No session outlives its monitor (nor bridges unaudited). */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
-			return 1;
-		return ws_session_child(c, ev, sp[1], flush_down);
+		return ws_session_child(c, ev, sp[1], parent, flush_down);
 	}
 	close(sp[1]);
 	/* The child owns the connection now: let go of it without a word. */

@@ -1,8 +1,10 @@
 #include "syscall_filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,11 +15,11 @@
 static const char *const ws_syscall_allowed[] = {
 	/* its sockets and the monitor's */
 	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
-	"shutdown", "close", "fcntl", "getsockopt",
+	"shutdown", "close", "getsockopt",
 	/* waiting */
 	"poll", "ppoll", "select", "pselect6", "nanosleep", "clock_nanosleep", "restart_syscall",
 	/* memory */
-	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "futex",
+	"brk", "munmap", "mremap", "madvise", "futex",
 	/* time, limits, the watchdog's timer and signal */
 	"clock_gettime", "gettimeofday", "time", "getrusage", "setitimer", "getitimer", "alarm",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
@@ -42,6 +44,27 @@ ws_err ws_syscall_filter_enter(char *why, size_t whylen)
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture */
 		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* fcntl: flags only. F_SETOWN/F_SETSIG with O_ASYNC would have the
+	 * kernel signal any process of the same user (another session's). */
+	if (err == 0) {
+		static const int cmds[] = { F_GETFL, F_GETFD, F_SETFD };
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && err == 0; i++) {
+			const struct scmp_arg_cmp cmd = { 1, SCMP_CMP_EQ, (scmp_datum_t)cmds[i], 0 };
+			err = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, &cmd);
+		}
+	}
+	if (err == 0) {
+		const struct scmp_arg_cmp setfl[] = { { 1, SCMP_CMP_EQ, F_SETFL, 0 },
+			{ 2, SCMP_CMP_MASKED_EQ, O_ASYNC, 0 } };
+		err = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2, setfl);
+	}
+	/* mmap and mprotect, but never executable: no code of its own. */
+	if (err == 0) {
+		const struct scmp_arg_cmp noexec = { 2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 };
+		err = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, &noexec);
+		if (err == 0)
+			err = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, &noexec);
 	}
 	/* abort() and the sanitizers signal their own process only. */
 	if (err == 0) {

@@ -1,6 +1,8 @@
 /* syscall_filter.h — the system calls a session's unprivileged process may make
  * once it bridges: reading and writing its sockets, waiting on them,
- * memory, time, randomness (rekeying), signals to itself. No socket,
+ * memory (never executable), time, randomness (rekeying), signals to
+ * itself, fcntl for flags
+ * only (no O_ASYNC, F_SETOWN, F_SETSIG: signals to others). No socket,
  * connect, open, exec, fork, ptrace or kill of others: such a call ends the
  * process at once (SIGSYS), and only its own connection with it. */
 #ifndef WSGATE_SYSCALL_FILTER_H

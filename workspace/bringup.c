@@ -4,7 +4,8 @@
  *   container  ws_workspace_ensure: made (volumes, owner, credentials) or
  *              started, on checked volumes, with the owner's settings
  *   sshd       answers on its port with the pinned host key and lets the
- *              gateway's key in (the caller's connect)
+ *              gateway's certificate in (the caller's connect); a running
+ *              one made for another CA is told to trust this one
  *   clone      the repository into ~/repo, awaited, once (a failure is told
  *              and retried at the next start)
  *   post-start the owner's commands, after the clone
@@ -47,18 +48,64 @@ static ws_err ws_still_running(struct ws_engine *e, const char *name, char *why,
 	return WS_ERR_DOCKER;
 }
 
+static void ws_trust_line(void *arg, int i, const char *line)
+{
+	(void)i;
+	ws_debug("workspace %s, trusting the CA: %s", (const char *)arg, line);
+}
+
+/* A running workspace made before the gateway's user CA (or for another
+ * CA) refuses its certificates: its sshd is told to trust the CA, for its
+ * own principal, and reloaded (sessions in progress go on); its next start
+ * makes its container anew (workspace.c). Returns WS_OK when told. */
+static ws_err ws_trust_ca(struct ws_engine *e, const struct ws_bringup *p, const char *name)
+{
+	char cmd[1024], why[300];
+	int code = -1;
+	ws_err rc;
+
+	/* The CA line is "ssh-ed25519 BASE64" and a name [a-z0-9-]: no quoting
+	 * to escape. An Include of sshd_config.d comes first in wsgate's
+	 * sshd_config (every image of it), and sshd takes the first value. */
+	snprintf(cmd, sizeof(cmd),
+	    "set -e; umask 022; printf '%%s\\n' '%s' > /etc/ssh/wsgate_user_ca.pub; "
+	    "printf '%%s\\n' 'workspace-%s' > /etc/ssh/wsgate_principals; mkdir -p /etc/ssh/sshd_config.d; "
+	    "printf 'TrustedUserCAKeys /etc/ssh/wsgate_user_ca.pub\\nAuthorizedPrincipalsFile /etc/ssh/wsgate_principals\\n' "
+	    "> /etc/ssh/sshd_config.d/00-wsgate-ca.conf; pkill -HUP -o -x sshd",
+	    p->user_ca, name);
+	rc = ws_engine_exec(e, name, "root", cmd, 0, ws_trust_line, (void *)name, &code, why,
+	    sizeof(why));
+	if (rc != WS_OK || code != 0) {
+		ws_warn("workspace %s: cannot make its sshd trust the certificate authority (%s)", name,
+		    rc != WS_OK ? why : "the command failed");
+		return rc != WS_OK ? rc : WS_ERR_DOCKER;
+	}
+	ws_warn("workspace %s was made for another certificate authority (or before wsgate had one): "
+	    "its sshd now trusts this one; its next start makes its container anew", name);
+	return WS_OK;
+}
+
 /* sshd: logs in until it answers, the workspace stops, or time is up. */
 static ws_err ws_wait_sshd(struct ws_engine *e, const struct ws_bringup *p, const char *name,
     const struct ws_brought *t, int timeout_s, double start, char *why, size_t whylen)
 {
 	double last_check = ws_clock_now();
 	char detail[400];
+	int trusted = 0;
 	ws_err rc;
 
 	for (;;) {
 		rc = p->connect(p->connect_arg, t->port, t->hostkey, detail, sizeof(detail));
 		if (rc == WS_OK)
 			return WS_OK;
+		if (rc == WS_ERR_DENIED && !trusted && !t->created && p->ca_id != NULL &&
+		    strcmp(t->ca, p->ca_id) != 0) {
+			trusted = 1;
+			if (ws_trust_ca(e, p, name) == WS_OK) {
+				ws_clock_sleep_ms(200); /* sshd re-executes itself */
+				continue;
+			}
+		}
 		if (rc != WS_ERR_IO) {
 			snprintf(why, whylen, "workspace '%s': %s", name, detail);
 			return rc;

@@ -94,7 +94,6 @@ static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why
 	struct ws_cli *w = arg;
 	struct ws_upstream_params up;
 	ssh_session s = NULL;
-	int legacy = 0;
 	ws_err rc;
 
 	memset(&up, 0, sizeof(up));
@@ -105,9 +104,8 @@ static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why
 	up.ca_path = w->cfg->user_ca_key;
 	up.name = w->name;
 	up.key_id = "ws";
-	up.legacy_key_path = w->cfg->client_key;
 	up.timeout_s = w->cfg->docker_timeout;
-	if ((rc = ws_upstream_connect(&up, &s, &legacy, why, whylen)) == WS_OK) {
+	if ((rc = ws_upstream_connect(&up, &s, why, whylen)) == WS_OK) {
 		ssh_disconnect(s);
 		ssh_free(s);
 	}

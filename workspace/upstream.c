@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "userca.h"
@@ -12,10 +11,9 @@
 #define WS_UP_CIPHERS "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr"
 #define WS_UP_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512"
 
-/* Logs s in with a fresh key certified for p->name's principal; failing
- * that, with the legacy key when there is one (*legacy = 1). */
-static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *p, int *legacy,
-    char *why, size_t whylen)
+/* Logs s in with a fresh key certified for p->name's principal. */
+static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *p, char *why,
+    size_t whylen)
 {
 	struct ws_usercert_req req;
 	char principal[WS_USERCA_PRINCIPAL_MAX + 1];
@@ -23,10 +21,15 @@ static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *
 	ws_err rc;
 
 	ws_userca_principal(p->name, principal, sizeof(principal));
+	memset(&req, 0, sizeof(req));
 	req.principal = principal;
 	req.key_id = p->key_id;
 	req.now = time(NULL);
 	req.lifetime_s = WS_UPSTREAM_CERT_LIFETIME;
+	req.no_pty = p->no_pty;
+	req.no_port_forwarding = p->no_port_forwarding;
+	req.no_agent_forwarding = p->no_agent_forwarding;
+	req.no_x11_forwarding = p->no_x11_forwarding;
 	if ((rc = ws_userca_session_key(p->ca_path, &req, &key)) != WS_OK) {
 		ws_error("cannot sign a certificate with %s: %s", p->ca_path, ws_err_str(rc));
 		snprintf(why, whylen, "the gateway cannot sign its certificate; ask an administrator");
@@ -34,28 +37,14 @@ static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *
 	}
 	rc = ssh_userauth_publickey(s, NULL, key) == SSH_AUTH_SUCCESS ? WS_OK : WS_ERR_DENIED;
 	ssh_key_free(key);
-	key = NULL;
-	if (rc == WS_OK)
-		return WS_OK;
-	ws_debug("workspace %s refused the certificate: %s", p->name, ssh_get_error(s));
-	/* Made before the CA and still running: its own sshd knows only the
-	 * old key (until its next start moves it). */
-	if (p->legacy_key_path != NULL && p->legacy_key_path[0] != '\0' &&
-	    access(p->legacy_key_path, R_OK) == 0 &&
-	    ssh_pki_import_privkey_file(p->legacy_key_path, NULL, NULL, NULL, &key) == SSH_OK) {
-		rc = ssh_userauth_publickey(s, NULL, key) == SSH_AUTH_SUCCESS ? WS_OK : WS_ERR_DENIED;
-		ssh_key_free(key);
-		if (rc == WS_OK) {
-			*legacy = 1;
-			return WS_OK;
-		}
-	}
-	snprintf(why, whylen, "the workspace refused the gateway's certificate: %s", ssh_get_error(s));
-	return WS_ERR_DENIED;
+	if (rc != WS_OK)
+		snprintf(why, whylen, "the workspace refused the gateway's certificate: %s",
+		    ssh_get_error(s));
+	return rc;
 }
 
 ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
-    int *legacy, char *why, size_t whylen)
+    char *why, size_t whylen)
 {
 	ssh_session s = NULL;
 	ssh_key srv = NULL, pin = NULL;
@@ -106,8 +95,7 @@ ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
 		rc = WS_ERR_HOSTKEY;
 		goto out;
 	}
-	*legacy = 0;
-	rc = ws_upstream_login(s, p, legacy, why, whylen);
+	rc = ws_upstream_login(s, p, why, whylen);
 out:
 	ssh_key_free(srv);
 	ssh_key_free(pin);

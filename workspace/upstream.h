@@ -18,9 +18,9 @@ struct ws_upstream_params {
 	const char *ca_path;    /* the user CA's private key file (read to sign, as root) */
 	const char *name;       /* the workspace: its principal is certified */
 	const char *key_id;     /* the certificate's key id (who, for the workspace's log) */
-	/* The key workspaces made before the CA trust ("" or NULL: none). Tried
-	 * only when the certificate is refused, loaded then and freed at once. */
-	const char *legacy_key_path;
+	/* authorized_keys restrictions of the person's key, put in the
+	 * certificate (userca.h) */
+	int no_pty, no_port_forwarding, no_agent_forwarding, no_x11_forwarding;
 	int timeout_s;          /* handshake and request timeout */
 };
 
@@ -32,9 +32,8 @@ struct ws_upstream_params {
  * blocking session; the caller frees it with ssh_disconnect + ssh_free.
  * Returns WS_ERR_IO when sshd did not answer with a banner (worth retrying),
  * WS_ERR_HOSTKEY on a key mismatch and WS_ERR_DENIED when the certificate
- * (and the legacy key) is refused (both final), with a line for the user
- * in why. *legacy is set to 1 when the legacy key was what worked. */
+ * is refused, with a line for the user in why. */
 ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
-    int *legacy, char *why, size_t whylen);
+    char *why, size_t whylen);
 
 #endif

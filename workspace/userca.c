@@ -468,8 +468,11 @@ out:
 static void ws_cert_body(struct ws_wbuf *w, const unsigned char *pk, const struct ws_wbuf *ca,
     const struct ws_usercert_req *req)
 {
-	static const char *const ext[] = { "permit-X11-forwarding", "permit-agent-forwarding",
-		"permit-port-forwarding", "permit-pty", "permit-user-rc" }; /* sorted, as required */
+	/* Sorted, as PROTOCOL.certkeys requires. */
+	const char *const ext[] = { req->no_x11_forwarding ? NULL : "permit-X11-forwarding",
+		req->no_agent_forwarding ? NULL : "permit-agent-forwarding",
+		req->no_port_forwarding ? NULL : "permit-port-forwarding",
+		req->no_pty ? NULL : "permit-pty", "permit-user-rc" };
 	struct ws_wbuf sub;
 	unsigned char nonce[32];
 	uint64_t serial = 0;
@@ -494,6 +497,8 @@ static void ws_cert_body(struct ws_wbuf *w, const unsigned char *pk, const struc
 	ws_put_str(w, "", 0);  /* critical options: none */
 	memset(&sub, 0, sizeof(sub));
 	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (ext[i] == NULL)
+			continue;
 		ws_put_cstr(&sub, ext[i]);
 		ws_put_str(&sub, "", 0);
 	}

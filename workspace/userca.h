@@ -47,6 +47,10 @@ struct ws_usercert_req {
 	const char *key_id;      /* shown in the workspace sshd's log */
 	time_t now;
 	int lifetime_s;          /* valid from now - 30 s to now + lifetime_s */
+	/* What the person's key may not do (authorized_keys options): the
+	 * certificate leaves out those permit-* extensions, so the workspace's
+	 * sshd refuses it too, not only the gateway's bridge. */
+	int no_pty, no_port_forwarding, no_agent_forwarding, no_x11_forwarding;
 };
 
 /* Signs a user certificate for the public key blob (SSH wire format,

@@ -502,6 +502,7 @@ static enum ws_next ws_step_run(struct ws_run *r)
 		snprintf(r->t.hostkey, sizeof(r->t.hostkey), "%s", r->c.hostkey);
 		snprintf(r->t.owner, sizeof(r->t.owner), "%s", r->c.owner);
 		snprintf(r->t.clone, sizeof(r->t.clone), "%s", r->c.clone);
+		snprintf(r->t.ca, sizeof(r->t.ca), "%s", r->c.ca);
 		return WS_NEXT_DONE;
 	case WS_CSTATE_CREATED:
 	case WS_CSTATE_EXITED:

@@ -60,6 +60,7 @@ struct ws_brought {
 	char hostkey[512];         /* its pinned host key */
 	char owner[33];            /* its owner */
 	char clone[256];           /* its repository, "" if none */
+	char ca[64];               /* the user CA its container was made for (label) */
 	int created;               /* its container was made now (new, orphan, remade) */
 	int started;               /* it was started or unpaused now */
 	char note[512];            /* a problem that does not stop the login (a clone

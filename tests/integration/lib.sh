@@ -143,6 +143,7 @@ gw_start() {
         # Tests fail logins on purpose from 127.0.0.1; penalties get their own test.
         case "$*" in *penalty_authfail*) ;; *) echo "penalty_authfail = 0;" ;; esac
         case "$*" in *penalty_grace*) ;; *) echo "penalty_grace = 0;" ;; esac
+        case "$*" in *penalty_crash*) ;; *) echo "penalty_crash = 0;" ;; esac
         printf '%s\n' "$@"
     } > "$T/$name.conf"
     "$WSGATE_BIN" -f "$T/$name.conf" > "$T/$name.log" 2>&1 8>&- &

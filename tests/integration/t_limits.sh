@@ -208,4 +208,30 @@ check "below START a login goes in" is "$(cat "$T/from.out")" in
 out=$(printf 'max_startups = "5:30:2";\n' > "$T/bad.conf"; "$WSGATE_BIN" -t -f "$T/bad.conf" 2>&1)
 check "a START above FULL is refused at start-up, saying the form" \
     eval '[[ "$out" == *"max_startups"*"must be N or START:RATE:FULL"* ]]'
+
+# A connection's process that dies of a signal before login (someone
+# probing for memory errors) earns its source penalty_crash.
+gw_start crash "penalty_crash = 30;" "penalty_min = 15;" "login_grace_time = 30;"
+python3 - "$GW_PORT" "$T/crash-release" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.7", 0)); s.connect(("127.0.0.1", int(sys.argv[1])))
+end = time.time() + 60
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.1)
+PY
+prober=$!
+bg_pid "$prober"
+prober_pid() { sed -n 's/.* wsgate\[\([0-9]*\)\] debug \[127\.0\.0\.7:[0-9]*\]: connection$/\1/p' "$T/crash.log" | head -1; }
+check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && kill -0 "$(prober_pid)"'
+victim=$(prober_pid)
+kill -KILL "$victim"   # (a SIGSEGV would be caught by ASan in the test build)
+check "it dies of a signal, and the listener says so" wait_until 10 contains "$T/crash.log" "process $victim died of signal 9"
+login_from 127.0.0.7
+check "its source is then refused, even with a good key" eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err"'
+login_from 127.0.0.8
+check "another source logs in" is "$(cat "$T/from.out")" in
+touch "$T/crash-release"
+# The crash was made on purpose: finish must not count it.
+gw_stop "$GW_PID"
+sed -i "/process $victim died of signal 9/d" "$T/crash.log"
 finish

@@ -116,23 +116,43 @@ if check "the release build is there for the memory dumps ($REL)" test -x "$REL"
     GW_PORT=${ASAN_GW[0]} GW_PID=${ASAN_GW[1]}
 fi
 
-# A system call the sandbox forbids (a new socket, made for it through
-# gdb) kills that bridge with SIGSYS: its client is cut off, its parent
+# System calls the sandbox forbids, each made through gdb in a session's
+# bridge, kill that bridge with SIGSYS: its client is cut off, its parent
 # says why and still writes the session's end; another session goes on.
-wssh "$W" 'echo up2; sleep 90' > "$T/s2.out" 2>&1 &
-s2=$!
-bg_pid "$s2"
-check "a second session is open" wait_until 20 grep -q up2 "$T/s2.out"
-timeout 60 gdb -p "$bridge" -batch -ex 'call (int)socket(2, 1, 0)' >"$T/gdb.out" 2>&1
-check "the bridge that called socket() is gone" wait_until 10 proc_gone "$bridge"
-check "its parent logs that it died of SIGSYS" wait_until 10 contains "$T/main.log" \
-    "process $bridge died of signal 31 (a system call its sandbox forbids)"
-check "its client's connection ended" wait_until 10 proc_gone "$s1"
-check "the root parent wrote the session's end" wait_until 10 eval \
-    '[ "$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")" -ge 2 ]'
-check "the other session still runs" kill -0 "$s2"
+wssh "$W" 'echo up2; sleep 120' > "$T/keep.out" 2>&1 &
+keep=$!
+bg_pid "$keep"
+check "a session that must outlive the others is open" wait_until 20 grep -q up2 "$T/keep.out"
+# bridges: the pids of all sessions' bridge processes.
+bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -P "$c"; done; }
+# forbidden TAG GDB-CALL: a fresh session whose bridge makes the call.
+forbidden() {
+    local tag=$1 call=$2 sess before br="" m
+    m=$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")
+    before=" $(bridges | tr '\n' ' ') "
+    wssh "$W" "echo up-$tag; sleep 120" > "$T/f-$tag.out" 2>&1 &
+    sess=$!
+    bg_pid "$sess"
+    wait_until 20 grep -q "up-$tag" "$T/f-$tag.out" || { echo "# the $tag session did not open"; return 1; }
+    for p in $(bridges); do [[ "$before" == *" $p "* ]] || br=$p; done
+    [ -n "$br" ] || { echo "# no new bridge process"; return 1; }
+    timeout 60 gdb -p "$br" -batch -ex "call $call" > "$T/gdb-$tag.out" 2>&1
+    wait_until 10 proc_gone "$br" || { echo "# bridge $br of the $tag session still runs"; return 1; }
+    wait_until 10 contains "$T/main.log" "process $br died of signal 31 (a system call its sandbox forbids)" || return 1
+    wait_until 10 proc_gone "$sess" || { echo "# its client is still connected"; return 1; }
+    wait_until 10 eval '[ "$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")" -gt "$m" ]' ||
+        { echo "# no session-end audited"; return 1; }
+    KILLED+=("$br")
+}
+KILLED=()
+check "socket() kills that bridge; its parent logs it and audits the end" forbidden socket '(int)socket(2, 1, 0)'
+check "fcntl(F_SETOWN) (to signal others) kills that bridge" forbidden setown '(int)fcntl(2, 8, 1)'
+check "an executable mmap kills that bridge" forbidden mmapx '(long)mmap(0, 4096, 7, 0x22, -1, 0)'
+check "the other session still runs" kill -0 "$keep"
 check "and a new login works" is "$(wssh "$W" echo still)" still
-kill "$s2" 2>/dev/null
-# That one crash was made on purpose: finish must not count it.
-sed -i "/process $bridge died of signal 31/d" "$T/main.log"
+kill "$keep" "$s1" 2>/dev/null
+# Those crashes were made on purpose: finish must not count them. The log
+# is edited once its gateway has stopped (sed -i makes a new file).
+gw_stop "$GW_PID"
+for p in "${KILLED[@]}"; do sed -i "/process $p died of signal 31/d" "$T/main.log"; done
 finish

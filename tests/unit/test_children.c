@@ -10,6 +10,7 @@
 static void counts_unauthenticated(void **state)
 {
 	struct ws_children *t = ws_children_new();
+	char src[64];
 
 	(void)state;
 	assert_non_null(t);
@@ -23,16 +24,18 @@ static void counts_unauthenticated(void **state)
 	assert_int_equal(ws_children_unauthenticated_from(t, "192.0.2.9"), 10);
 	assert_int_equal(ws_children_unauthenticated_from(t, "192.0.2.1"), 189);
 	assert_int_equal(ws_children_unauthenticated_from(t, "192.0.2.2"), 0);
-	ws_children_remove(t, 150); /* authenticated one leaves */
+	assert_int_equal(ws_children_remove(t, 150, src, sizeof(src)), 0); /* authenticated */
 	assert_int_equal(ws_children_unauthenticated(t), 199);
-	ws_children_remove(t, 100); /* unauthenticated one leaves */
-	ws_children_remove(t, 100);
+	/* An unauthenticated one leaves: its source is told (crash penalties). */
+	assert_int_equal(ws_children_remove(t, 100, src, sizeof(src)), 1);
+	assert_string_equal(src, "192.0.2.9");
+	assert_int_equal(ws_children_remove(t, 100, src, sizeof(src)), 0); /* gone */
 	assert_int_equal(ws_children_unauthenticated(t), 198);
 	assert_int_equal(ws_children_unauthenticated_from(t, "192.0.2.9"), 9);
 	ws_children_authed(t, 101);
 	assert_int_equal(ws_children_unauthenticated_from(t, "192.0.2.9"), 8);
 	for (pid_t p = 100; p < 300; p++)
-		ws_children_remove(t, p);
+		ws_children_remove(t, p, NULL, 0);
 	assert_int_equal(ws_children_unauthenticated(t), 0);
 	ws_children_free(t);
 	ws_children_free(NULL);

@@ -108,7 +108,7 @@ static void sign_and_list(const char *ca, const struct ws_usercert_req *req, cha
 static void certificates_say_what_they_should(void **state)
 {
 	char ca[128], listed[4096], cmd[256], fp[WS_USERCA_FP_MAX], want[128];
-	struct ws_usercert_req req = { "workspace-alpha", "wsgate:alice:alpha", 1700000000, 60 };
+	struct ws_usercert_req req = { "workspace-alpha", "wsgate:alice:alpha", 1700000000, 60, 0, 0, 0, 0 };
 
 	(void)state;
 	/* A CA key made by ssh-keygen itself works as well as our own. */
@@ -125,13 +125,21 @@ static void certificates_say_what_they_should(void **state)
 	assert_non_null(strstr(listed, "Valid: from 2023-11-14T22:12:50 to 2023-11-14T22:14:20"));
 	assert_non_null(strstr(listed, "Principals: workspace-alpha Critical Options: (none)"));
 	assert_non_null(strstr(listed, "Extensions: permit-X11-forwarding permit-agent-forwarding permit-port-forwarding permit-pty permit-user-rc"));
+	/* A key restricted by authorized_keys options gets a certificate
+	 * without those permissions: the workspace's sshd refuses them too. */
+	req.no_pty = req.no_port_forwarding = 1;
+	sign_and_list(ca, &req, listed, sizeof(listed));
+	assert_non_null(strstr(listed, "Extensions: permit-X11-forwarding permit-agent-forwarding permit-user-rc"));
+	req.no_x11_forwarding = req.no_agent_forwarding = 1;
+	sign_and_list(ca, &req, listed, sizeof(listed));
+	assert_non_null(strstr(listed, "Extensions: permit-user-rc"));
 }
 
 static void refuses_what_it_should(void **state)
 {
 	char ca[128], path[128], *cert = NULL;
 	unsigned char rsa_blob[] = { 0, 0, 0, 7, 's', 's', 'h', '-', 'r', 's', 'a', 0, 0, 0, 1, 1 };
-	struct ws_usercert_req req = { "workspace-alpha", "id", 1700000000, 60 };
+	struct ws_usercert_req req = { "workspace-alpha", "id", 1700000000, 60, 0, 0, 0, 0 };
 	FILE *f;
 
 	(void)state;

@@ -14,6 +14,8 @@ void ws_proc_sandboxed(void)
 {
 	ws_proc_in_sandbox = 1;
 #ifdef WS_LEAK_CHECK
+	/* The last moment LeakSanitizer can look: what login leaked shows. */
+	__lsan_do_recoverable_leak_check();
 	__sanitizer_set_report_fd((void *)(long)STDERR_FILENO);
 #endif
 }

@@ -9,10 +9,11 @@
  * returns. */
 void ws_proc_exit(int code) __attribute__((noreturn));
 
-/* Marks the calling process as sandboxed (chroot, seccomp): LeakSanitizer
- * cannot run there (it traces the process from a thread of its own and
- * reads /proc), so ws_proc_exit() skips it. Its reports of memory errors
- * go to descriptor 2, the only place left to write them. */
+/* Marks the calling process as about to be sandboxed (chroot, seccomp):
+ * LeakSanitizer cannot run there (it traces the process from a thread of
+ * its own and reads /proc), so in sanitizer builds it runs now, once, and
+ * ws_proc_exit() skips it. Reports of memory errors go to descriptor 2
+ * from then on, the only place left to write them. */
 void ws_proc_sandboxed(void);
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef WSGATE_CONN_H
 #define WSGATE_CONN_H
 
+#include <sys/types.h>
+
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 #include <libssh/server.h>
@@ -28,6 +30,7 @@ struct ws_conn {
 	struct ws_authkey_restrict restr;
 	const char *peer_ip;
 	int peer_port;
+	pid_t monitor;                    /* its monitor (monitor.h), this process's parent */
 	int authed, fatal, failures, told_denied;
 	char login[WS_ACCOUNT_MAX + WS_NAME_MAX + 2]; /* login name, as first given */
 	char named[WS_ACCOUNT_MAX + 1];   /* account from ACCOUNT+NAME, "" if none */

@@ -30,6 +30,7 @@
 #include "privsep.h"
 #include "proc.h"
 #include "log.h"
+#include "monitor.h"
 #include "session.h"
 #include "userca.h"
 
@@ -284,6 +285,8 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 				ws_penalty_fail(pen, note.ip, ws_clock_now());
 			else if (note.kind == 'G' && !ws_penalty_exempt(ctx->cfg, note.ip))
 				ws_penalty_add(pen, note.ip, ws_clock_now(), ctx->cfg->penalty_grace);
+			else if (note.kind == 'C' && !ws_penalty_exempt(ctx->cfg, note.ip))
+				ws_penalty_add(pen, note.ip, ws_clock_now(), ctx->cfg->penalty_crash);
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
@@ -323,7 +326,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			snprintf(tag, sizeof(tag), "[%s:%d]", ip, port);
 			ws_log_set_tag(tag);
 			ws_debug("connection");
-			ws_proc_exit(ws_session_serve(ctx, fd, ip, port));
+			ws_proc_exit(ws_monitor_serve(ctx, fd, ip, port));
 		}
 		close(fd);
 		if (ws_children_add(kids, pid, source) != WS_OK)

@@ -1,12 +1,12 @@
 /* privsep.h — privilege separation of a session. Once a connection has
- * logged in and reached its workspace, its process splits (session.c): a
- * root parent keeps what is worth stealing (the audit log, the listener's
- * notice pipe, the Docker socket and the user CA behind the configuration)
- * and waits; the child that bridges the channels, and so parses most of
- * what a client and a workspace send, enters a sandbox: only its sockets
- * open, chrooted to an empty directory, its own unprivileged user with no
- * groups, no new privileges, not dumpable, under a seccomp filter
- * (syscall_filter.h). Authentication still runs as root: the next step. */
+ * logged in and reached its workspace, the process that serves it
+ * (session.c), which from then on bridges the channels and so parses most
+ * of what a client and a workspace send, enters a sandbox: only its
+ * sockets and its monitor's open (monitor.h: the monitor keeps the audit
+ * log and the listener's pipe), chrooted to an empty directory, its own
+ * unprivileged user with no groups, no new privileges, not dumpable, under
+ * a seccomp filter (syscall_filter.h). Authentication still runs as root:
+ * the next step. */
 #ifndef WSGATE_PRIVSEP_H
 #define WSGATE_PRIVSEP_H
 

@@ -1,7 +1,6 @@
 #include "session.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <libssh/callbacks.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +19,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "log.h"
+#include "monitor.h"
 #include "privsep.h"
 #include "proc.h"
 #include "watchdog.h"
@@ -31,7 +30,7 @@ void ws_conn_notify(struct ws_conn *c, char kind)
 	struct ws_notice n;
 
 	memset(&n, 0, sizeof(n));
-	n.pid = getpid();
+	n.pid = c->monitor; /* the listener knows the connection by its monitor */
 	n.kind = kind;
 	snprintf(n.ip, sizeof(n.ip), "%s", c->peer_ip);
 	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
@@ -272,176 +271,28 @@ static int ws_session_bridge(struct ws_conn *c, ssh_event ev, int *flush_down)
 	return 0;
 }
 
-/* What the sandboxed child tells its parent at its end (after its log
- * lines, on the same socket): a byte no log line starts with, then the
- * byte counts. */
-#define WS_END_MARK '\001'
-
-/* The child: enters the sandbox with its two sockets and the socket to its
- * parent (as descriptor 2: its log lines go there), bridges, reports its
- * byte counts. Returns its exit code. */
-static int ws_session_child(struct ws_conn *c, ssh_event ev, int sock, pid_t parent,
-    int *flush_down)
+/* Logged in: tells the monitor whose session this is, enters the sandbox
+ * (privsep.h) with its two sockets and the monitor's (descriptor 2),
+ * bridges, tells the monitor the byte counts. Returns the exit code. */
+static int ws_session_sandboxed(struct ws_conn *c, ssh_event ev, int *flush_down)
 {
 	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), ssh_get_fd(c->up) };
-	char why[300], end[64];
 	uint64_t bin = 0, bout = 0;
+	char why[300];
 	int ret;
 
-	if (dup2(sock, STDERR_FILENO) < 0) {
-		ws_error("cannot hand the session its log socket: %s", strerror(errno));
-		return 1;
-	}
-	close(sock);
+	ws_monitor_tell_start(c->account, c->name);
 	ws_proc_sandboxed();
-	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, parent, why, sizeof(why)) != WS_OK) {
+	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, c->monitor, why, sizeof(why)) !=
+	    WS_OK) {
 		ws_error("%s; ending the connection", why);
 		*flush_down = 0;
 		return 1;
 	}
 	ret = ws_session_bridge(c, ev, flush_down);
 	ws_bridges_bytes(c->bridges, &bin, &bout);
-	snprintf(end, sizeof(end), "%c%llu %llu", WS_END_MARK, (unsigned long long)bin,
-	    (unsigned long long)bout);
-	(void)!write(STDERR_FILENO, end, strlen(end));
+	ws_monitor_tell_end(bin, bout);
 	return ret;
-}
-
-/* Is line (len bytes) a log line of process pid, as ws_log writes them:
- * "STAMP wsgate[PID] ...\n", one line, nothing unescaped? Anything else
- * from the child is logged as its words, escaped. */
-static int ws_child_line(const char *line, size_t len, pid_t pid)
-{
-	char want[40];
-	const char *sp = memchr(line, ' ', len);
-	size_t i, n;
-
-	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)pid);
-	if (sp == NULL || (size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0 ||
-	    line[len - 1] != '\n')
-		return 0;
-	for (i = 0; i + 1 < len; i++)
-		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
-/* Lines a bridge may have relayed per second: a taken-over one must not
- * drown the log (and, through the journal's rate limit, everyone's). */
-#define WS_RELAY_LINES 1000
-
-/* Counts one relayed line; returns 0 when this second's share is spent
- * (the count of those dropped is logged once the second is over). */
-static int ws_relay_ok(double *second, int *lines, int *dropped, pid_t pid)
-{
-	double now = ws_clock_now();
-
-	if (now - *second >= 1.0) {
-		if (*dropped > 0)
-			ws_warn("session process %ld wrote %d more log lines in one second than the %d relayed",
-			    (long)pid, *dropped, WS_RELAY_LINES);
-		*second = now;
-		*lines = *dropped = 0;
-	}
-	if (*lines >= WS_RELAY_LINES) {
-		(*dropped)++;
-		return 0;
-	}
-	(*lines)++;
-	return 1;
-}
-
-/* The parent, root, while its child bridges: relays the child's log lines,
- * passes SIGTERM on, then writes the session's end to the audit log. The
- * notice pipe, the audit log and the configuration stay here. Returns the
- * child's exit code (1 when it died of a signal, which is logged). */
-static int ws_session_parent(struct ws_conn *c, pid_t pid, int sock)
-{
-	char msg[4096], escaped[1200], in[24] = "0", outb[24] = "0", dur[24];
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int status = 0, told = 0, lines = 0, dropped = 0;
-	double second = 0;
-	ssize_t n;
-
-	for (;;) {
-		if (ws_terminating && !told) {
-			kill(pid, SIGTERM);
-			told = 1;
-		}
-		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
-			break;
-		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = recv(sock, msg, sizeof(msg) - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;   /* the child has ended */
-		msg[n] = '\0';
-		if (msg[0] != WS_END_MARK && !ws_relay_ok(&second, &lines, &dropped, pid))
-			continue;
-		if (msg[0] == WS_END_MARK) {
-			if (sscanf(msg + 1, "%23[0-9] %23[0-9]", in, outb) != 2)
-				snprintf(in, sizeof(in), "0");
-		} else if (ws_child_line(msg, (size_t)n, pid)) {
-			(void)!write(STDERR_FILENO, msg, (size_t)n);
-		} else {
-			ws_log_escape(escaped, sizeof(escaped), msg);
-			ws_warn("session process %ld wrote: %s", (long)pid, escaped);
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		if (ws_terminating && !told) {
-			kill(pid, SIGTERM);
-			told = 1;
-		}
-	if (WIFSIGNALED(status))
-		ws_error("process %ld died of signal %d%s", (long)pid, WTERMSIG(status),
-		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
-	snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - c->started);
-	{
-		const char *kv[] = { "src", c->peer_ip, "port", c->port_str, "account", c->account,
-			"workspace", c->name, "bytes_in", in, "bytes_out", outb, "duration", dur, NULL };
-		ws_audit("session-end", kv);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-/* Splits the logged-in session: the child bridges in its sandbox, this
- * process stays root and waits (ws_session_parent). In the child *child is
- * set and the return is its exit code; in the parent, the session's. */
-static int ws_session_split(struct ws_conn *c, ssh_event ev, int *child, int *flush_down)
-{
-	pid_t pid, parent = getpid();
-	int sp[2];
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
-		ws_error("cannot make the session's socket: %s", strerror(errno));
-		return 1;
-	}
-	if ((pid = fork()) < 0) {
-		ws_error("cannot fork the session's process: %s", strerror(errno));
-		close(sp[0]);
-		close(sp[1]);
-		return 1;
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		*child = 1;
-		return ws_session_child(c, ev, sp[1], parent, flush_down);
-	}
-	close(sp[1]);
-	/* The child owns the connection now: let go of it without a word. */
-	ssh_event_remove_session(ev, c->down);
-	ssh_free(c->down);
-	ssh_free(c->up);
-	c->down = c->up = NULL;
-	*flush_down = 0;
-	{
-		int rc = ws_session_parent(c, pid, sp[0]);
-		close(sp[0]);
-		return rc;
-	}
 }
 
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
@@ -449,16 +300,17 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 {
 	struct ws_conn c;
 	ssh_event ev = NULL;
-	int one = 1, ret = 1, flush_down = 1, child = 0;
+	int one = 1, ret = 1, flush_down = 1;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	c.peer_ip = peer_ip;
 	c.peer_port = peer_port;
+	c.monitor = getppid();
 	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
-	ws_grace_note.pid = getpid();
+	ws_grace_note.pid = c.monitor; /* the listener knows its monitor */
 	ws_grace_note.kind = 'G';
 	snprintf(ws_grace_note.ip, sizeof(ws_grace_note.ip), "%s", peer_ip);
 	ws_grace_fd = ctx->notify_fd;
@@ -504,7 +356,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 			"workspace", c.name, "method", c.method, "key", c.key_fp, NULL };
 		ws_audit("session-start", kv);
 	}
-	ret = ws_session_split(&c, ev, &child, &flush_down);
+	ret = ws_session_sandboxed(&c, ev, &flush_down);
 out:
 	alarm(0);
 	ws_watchdog_disarm();
@@ -536,6 +388,5 @@ out:
 		ssh_disconnect(c.down);
 		ssh_free(c.down);
 	}
-	(void)child;
 	return ret;
 }

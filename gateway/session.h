@@ -22,13 +22,16 @@ struct ws_session_ctx {
 struct ws_notice {
 	pid_t pid;
 	char kind;                /* 'A' authenticated, 'F' ended after failed logins,
-	                           * 'G' still not logged in when the grace time ended */
+	                           * 'G' still not logged in when the grace time ended,
+	                           * 'C' its process died of a signal before login */
 	char ip[63];
 };
 
 /* Serves the accepted TCP connection fd (taken over: closed on return) to its
- * end. peer is the client's address for logs and from= checks. Returns the
- * process exit code: 0 after a normal end, 1 otherwise. */
+ * end, in the process its monitor forked (monitor.h: this process's parent,
+ * and its descriptor 2). peer is the client's address for logs and from=
+ * checks. Once logged in, the process enters its sandbox (privsep.h).
+ * Returns the process exit code: 0 after a normal end, 1 otherwise. */
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
     int peer_port);
 

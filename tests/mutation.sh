@@ -109,13 +109,13 @@ E = {
  "log_escape": [("common/log.c",
     "\tws_log_escape(line + n, sizeof(line) - (size_t)n, msg);",
     "\tsnprintf(line + n, sizeof(line) - (size_t)n, \"%s\", msg);"),
-    # the root parent checks its bridge's lines too: that goes as well
-    ("gateway/session.c",
+    # the monitor checks its child's lines too: that goes as well
+    ("gateway/monitor.c",
     "\t\tif ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)\n\t\t\treturn 0;",
     "\t\tif (0)\n\t\t\treturn 0;")],
- "leak": [("gateway/session.c",
-    "\tc.started = ws_clock_now();",
-    "\tc.started = ws_clock_now();\n\t{ char *leak = strdup(c.name); ws_debug(\"mutant %s\", leak); }")],
+ "leak": [("gateway/reach.c",
+    "\t/* The decision is made on what the engine holds, before anything is\n",
+    "\t{ char *leak = strdup(c->name); ws_debug(\"mutant %s\", leak); }\n\t/* The decision is made on what the engine holds, before anything is\n")],
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],

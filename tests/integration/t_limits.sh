@@ -222,8 +222,9 @@ PY
 prober=$!
 bg_pid "$prober"
 prober_pid() { sed -n 's/.* wsgate\[\([0-9]*\)\] debug \[127\.0\.0\.7:[0-9]*\]: connection$/\1/p' "$T/crash.log" | head -1; }
-check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && kill -0 "$(prober_pid)"'
-victim=$(prober_pid)
+check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && [ -n "$(pgrep -P "$(prober_pid)")" ]'
+# The process that serves it is its monitor's child (monitor.h).
+victim=$(pgrep -P "$(prober_pid)")
 kill -KILL "$victim"   # (a SIGSEGV would be caught by ASan in the test build)
 check "it dies of a signal, and the listener says so" wait_until 10 contains "$T/crash.log" "process $victim died of signal 9"
 login_from 127.0.0.7

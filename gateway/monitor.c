@@ -1,0 +1,236 @@
+#include "monitor.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "log.h"
+
+/* A record from the child starts with a byte no log line starts with. */
+#define WS_REC_MARK '\001'
+/* Lines a child may have relayed per second: a taken-over one must not
+ * drown the log (and, through the journal's rate limit, everyone's). */
+#define WS_RELAY_LINES 1000
+
+static volatile sig_atomic_t ws_mon_term;
+
+static void ws_mon_on_term(int sig)
+{
+	(void)sig;
+	ws_mon_term = 1;
+}
+
+void ws_monitor_tell_start(const char *account, const char *workspace)
+{
+	char rec[160];
+	int n = snprintf(rec, sizeof(rec), "%cS %.32s %.63s", WS_REC_MARK, account, workspace);
+
+	(void)!write(STDERR_FILENO, rec, (size_t)n);
+}
+
+void ws_monitor_tell_end(uint64_t bytes_in, uint64_t bytes_out)
+{
+	char rec[64];
+	int n = snprintf(rec, sizeof(rec), "%cE %llu %llu", WS_REC_MARK,
+	    (unsigned long long)bytes_in, (unsigned long long)bytes_out);
+
+	(void)!write(STDERR_FILENO, rec, (size_t)n);
+}
+
+/* What the monitor learns of its session. */
+struct ws_mon {
+	const struct ws_session_ctx *ctx;
+	const char *ip;
+	char port[8];
+	pid_t child;
+	int started;                 /* the child logged in (its start record) */
+	double since;
+	char account[33], workspace[64], in[24], out[24];
+	double second;               /* relay budget: this second's start */
+	int lines, dropped;
+};
+
+/* Is line (len bytes) a log line of process pid, as ws_log writes them:
+ * "STAMP wsgate[PID] ...\n", one line, nothing unescaped? */
+static int ws_child_line(const char *line, size_t len, pid_t pid)
+{
+	char want[40];
+	const char *sp = memchr(line, ' ', len);
+	size_t i, n;
+
+	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)pid);
+	if (sp == NULL || (size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0 ||
+	    line[len - 1] != '\n')
+		return 0;
+	for (i = 0; i + 1 < len; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Counts one relayed line; returns 0 when this second's share is spent
+ * (the count of those dropped is logged once the second is over). */
+static int ws_relay_ok(struct ws_mon *m)
+{
+	double now = ws_clock_now();
+
+	if (now - m->second >= 1.0) {
+		if (m->dropped > 0)
+			ws_warn("process %ld wrote %d more log lines in one second than the %d relayed",
+			    (long)m->child, m->dropped, WS_RELAY_LINES);
+		m->second = now;
+		m->lines = m->dropped = 0;
+	}
+	if (m->lines >= WS_RELAY_LINES) {
+		m->dropped++;
+		return 0;
+	}
+	m->lines++;
+	return 1;
+}
+
+/* One message from the child: a record, or a log line to relay. */
+static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
+{
+	char escaped[1200];
+
+	if (msg[0] == WS_REC_MARK) {
+		if (msg[1] == 'S' && !m->started &&
+		    sscanf(msg + 2, " %32s %63s", m->account, m->workspace) == 2) {
+			m->started = 1;
+			m->since = ws_clock_now();
+		} else if (msg[1] == 'E' && sscanf(msg + 2, " %23[0-9] %23[0-9]", m->in, m->out) != 2) {
+			snprintf(m->in, sizeof(m->in), "0");
+			snprintf(m->out, sizeof(m->out), "0");
+		}
+		return;
+	}
+	if (!ws_relay_ok(m))
+		return;
+	if (ws_child_line(msg, len, m->child)) {
+		(void)!write(STDERR_FILENO, msg, len);
+		return;
+	}
+	ws_log_escape(escaped, sizeof(escaped), msg);
+	ws_warn("process %ld wrote: %s", (long)m->child, escaped);
+}
+
+/* The child has ended (status): the session's end, a crash's notice. */
+static int ws_mon_end(struct ws_mon *m, int status)
+{
+	char dur[24];
+
+	if (WIFSIGNALED(status)) {
+		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
+		if (!m->started) {
+			/* Before login: maybe someone probing for memory
+			 * errors (the listener's crash penalty). */
+			struct ws_notice n;
+			memset(&n, 0, sizeof(n));
+			n.pid = getpid();
+			n.kind = 'C';
+			snprintf(n.ip, sizeof(n.ip), "%s", m->ip);
+			(void)!write(m->ctx->notify_fd, &n, sizeof(n));
+		}
+	}
+	if (m->started) {
+		const char *kv[] = { "src", m->ip, "port", m->port, "account", m->account,
+			"workspace", m->workspace, "bytes_in", m->in, "bytes_out", m->out,
+			"duration", dur, NULL };
+		snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - m->since);
+		ws_audit("session-end", kv);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Relays until the child closes its end, then waits for it. */
+static int ws_mon_run(struct ws_mon *m, int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	char msg[4096];
+	int status = 0, told = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (ws_mon_term && !told) {
+			kill(m->child, SIGTERM);
+			told = 1;
+		}
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
+			break;
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = recv(sock, msg, sizeof(msg) - 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;   /* the child has ended */
+		msg[n] = '\0';
+		ws_mon_message(m, msg, (size_t)n);
+	}
+	while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
+		if (ws_mon_term && !told) {
+			kill(m->child, SIGTERM);
+			told = 1;
+		}
+	return ws_mon_end(m, status);
+}
+
+int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
+    int peer_port)
+{
+	struct ws_mon m;
+	struct sigaction sa;
+	sigset_t term;
+	int sp[2];
+
+	memset(&m, 0, sizeof(m));
+	m.ctx = ctx;
+	m.ip = peer_ip;
+	snprintf(m.port, sizeof(m.port), "%d", peer_port);
+	snprintf(m.in, sizeof(m.in), "0");
+	snprintf(m.out, sizeof(m.out), "0");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+		ws_error("cannot make the connection's socket: %s", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	if ((m.child = fork()) < 0) {
+		ws_error("cannot fork the connection's process: %s", strerror(errno));
+		close(fd);
+		close(sp[0]);
+		close(sp[1]);
+		return 1;
+	}
+	if (m.child == 0) {
+		/* The child: served with its log (and records) going here. */
+		close(sp[0]);
+		if (dup2(sp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			return 1;
+		close(sp[1]);
+		return ws_session_serve(ctx, fd, peer_ip, peer_port);
+	}
+	close(fd);
+	close(sp[1]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ws_mon_on_term; /* no SA_RESTART: poll returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	/* The listener held SIGTERM across fork; one sent meanwhile lands now. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
+	{
+		int rc = ws_mon_run(&m, sp[0]);
+		close(sp[0]);
+		return rc;
+	}
+}

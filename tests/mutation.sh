@@ -27,7 +27,7 @@ MUTANTS=(
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
-    "per_source|it_t_limits|20 logins from 127.0.0.1 during the flood|one address's unauthenticated connections fill max_startups for everyone"
+    "per_source|it_t_limits|the flood from 127.0.0.2 holds its 6 connections|one address's unauthenticated connections fill max_startups for everyone"
     "kbd_abandon|it_t_pam|10 abandoned keyboard-interactive requests|each keyboard-interactive request forks a root PAM helper without counting an attempt"
     "grace_penalty|it_t_pam|the idling guesser's address is then refused|a connection that idles out the login grace time earns no penalty"
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"

@@ -25,6 +25,11 @@ int ws_log_level_parse(const char *name)
 	return -1;
 }
 
+const char *ws_log_get_tag(void)
+{
+	return ws_log_tag;
+}
+
 void ws_log_set_tag(const char *tag)
 {
 	if (tag == NULL)

@@ -17,6 +17,9 @@ int ws_log_level_parse(const char *name);
  * The string is copied. */
 void ws_log_set_tag(const char *tag);
 
+/* Returns the tag set (never NULL; "" when none). */
+const char *ws_log_get_tag(void);
+
 /* Copies src into dst (cap bytes, always terminated) with every control
  * character, DEL and byte from 0x80 on written as \xNN and a backslash as \\, so that text from
  * a peer can neither end a log line nor forge one. Returns strlen(dst). */

@@ -16,6 +16,9 @@ void ws_proc_sandboxed(void)
 #ifdef WS_LEAK_CHECK
 	/* The last moment LeakSanitizer can look: what login leaked shows. */
 	__lsan_do_recoverable_leak_check();
+	/* The sanitizers read what they need (the binary's mappings, for
+	 * reports) while they still can. */
+	__sanitizer_sandbox_on_notify(NULL);
 	__sanitizer_set_report_fd((void *)(long)STDERR_FILENO);
 #endif
 }

@@ -20,12 +20,24 @@
  * drown the log (and, through the journal's rate limit, everyone's). */
 #define WS_RELAY_LINES 1000
 
-static volatile sig_atomic_t ws_mon_term;
+/* Seconds a child has to end after SIGTERM before it gets SIGKILL. */
+#define WS_MON_KILL_AFTER 10
+/* Longest log line relayed as it is (ws_log writes at most 1024 bytes). */
+#define WS_RELAY_LINE_MAX 1024
+
+static volatile sig_atomic_t ws_mon_term, ws_mon_chld;
 
 static void ws_mon_on_term(int sig)
 {
 	(void)sig;
 	ws_mon_term = 1;
+}
+
+/* Wakes the loop's poll (EINTR) when the child ends. */
+static void ws_mon_on_chld(int sig)
+{
+	(void)sig;
+	ws_mon_chld = 1;
 }
 
 void ws_monitor_tell_start(const char *account, const char *workspace)
@@ -56,24 +68,38 @@ struct ws_mon {
 	char account[33], workspace[64], in[24], out[24];
 	double second;               /* relay budget: this second's start */
 	int lines, dropped;
+	double told;                 /* when SIGTERM was passed on, 0 if not */
 };
 
-/* Is line (len bytes) a log line of process pid, as ws_log writes them:
- * "STAMP wsgate[PID] ...\n", one line, nothing unescaped? */
-static int ws_child_line(const char *line, size_t len, pid_t pid)
+/* Is line (len bytes) one of the child's own log lines, as ws_log and
+ * ws_audit write them: "STAMP wsgate[PID] LEVEL TAG: ...\n" with its pid,
+ * a level and this connection's tag, or (before login only: audit_log ""
+ * sends them here) "STAMP wsgate[PID] audit event=..."; one line of at
+ * most WS_RELAY_LINE_MAX bytes, nothing unescaped? */
+static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
 {
-	char want[40];
-	const char *sp = memchr(line, ' ', len);
-	size_t i, n;
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	const char *tag = ws_log_get_tag(), *sp = memchr(line, ' ', len), *rest;
+	char want[40], head[160];
+	size_t i, n, k;
 
-	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)pid);
-	if (sp == NULL || (size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0 ||
-	    line[len - 1] != '\n')
+	if (len > WS_RELAY_LINE_MAX || sp == NULL || line[len - 1] != '\n')
 		return 0;
+	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)m->child);
+	if ((size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0)
+		return 0;
+	rest = sp + n;
 	for (i = 0; i + 1 < len; i++)
 		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
 			return 0;
-	return 1;
+	if (!m->started && strncmp(rest, "audit event=", 12) == 0)
+		return 1;
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		k = (size_t)snprintf(head, sizeof(head), "%s%s%s: ", levels[i], tag[0] ? " " : "", tag);
+		if (k < sizeof(head) && (size_t)(line + len - rest) > k && memcmp(rest, head, k) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Counts one relayed line; returns 0 when this second's share is spent
@@ -115,7 +141,7 @@ static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
 	}
 	if (!ws_relay_ok(m))
 		return;
-	if (ws_child_line(msg, len, m->child)) {
+	if (ws_child_line(m, msg, len)) {
 		(void)!write(STDERR_FILENO, msg, len);
 		return;
 	}
@@ -128,6 +154,9 @@ static int ws_mon_end(struct ws_mon *m, int status)
 {
 	char dur[24];
 
+	if (m->dropped > 0)
+		ws_warn("process %ld wrote %d more log lines in one second than the %d relayed",
+		    (long)m->child, m->dropped, WS_RELAY_LINES);
 	if (WIFSIGNALED(status)) {
 		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
 		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
@@ -152,36 +181,53 @@ static int ws_mon_end(struct ws_mon *m, int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-/* Relays until the child closes its end, then waits for it. */
-static int ws_mon_run(struct ws_mon *m, int sock)
+/* Passes a stop on: SIGTERM first, SIGKILL if the child is still there
+ * WS_MON_KILL_AFTER seconds later. */
+static void ws_mon_stop(struct ws_mon *m)
 {
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	if (!ws_mon_term)
+		return;
+	if (m->told == 0) {
+		kill(m->child, SIGTERM);
+		m->told = ws_clock_now();
+	} else if (ws_clock_now() - m->told > WS_MON_KILL_AFTER) {
+		kill(m->child, SIGKILL);
+	}
+}
+
+/* Takes every message waiting on sock. */
+static void ws_mon_drain(struct ws_mon *m, int sock)
+{
 	char msg[4096];
-	int status = 0, told = 0;
 	ssize_t n;
 
-	for (;;) {
-		if (ws_mon_term && !told) {
-			kill(m->child, SIGTERM);
-			told = 1;
-		}
-		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)
-			break;
-		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = recv(sock, msg, sizeof(msg) - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+	while ((n = recv(sock, msg, sizeof(msg) - 1, MSG_DONTWAIT)) >= 0 || errno == EINTR) {
 		if (n <= 0)
-			break;   /* the child has ended */
+			continue; /* an empty message (sanitizers write some): nothing */
 		msg[n] = '\0';
 		ws_mon_message(m, msg, (size_t)n);
 	}
-	while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
-		if (ws_mon_term && !told) {
-			kill(m->child, SIGTERM);
-			told = 1;
-		}
+}
+
+/* Relays until the child has ended (a datagram socket has no end of its
+ * own: an empty message must not pass for one), then takes what is left. */
+static int ws_mon_run(struct ws_mon *m, int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int status = 0;
+	pid_t r;
+
+	for (;;) {
+		ws_mon_stop(m);
+		r = waitpid(m->child, &status, WNOHANG);
+		if (r == m->child || (r < 0 && errno != EINTR))
+			break;
+		ws_mon_chld = 0;
+		/* SIGCHLD interrupts the wait; a second bounds a lost one. */
+		if (poll(&pfd, 1, 1000) > 0)
+			ws_mon_drain(m, sock);
+	}
+	ws_mon_drain(m, sock);
 	return ws_mon_end(m, status);
 }
 
@@ -191,6 +237,7 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	struct ws_mon m;
 	struct sigaction sa;
 	sigset_t term;
+	pid_t self = getpid();
 	int sp[2];
 
 	memset(&m, 0, sizeof(m));
@@ -199,7 +246,8 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	snprintf(m.port, sizeof(m.port), "%d", peer_port);
 	snprintf(m.in, sizeof(m.in), "0");
 	snprintf(m.out, sizeof(m.out), "0");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+	/* Datagrams: one per log line, and a zero-length one is no end. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) != 0) {
 		ws_error("cannot make the connection's socket: %s", strerror(errno));
 		close(fd);
 		return 1;
@@ -214,7 +262,9 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	if (m.child == 0) {
 		/* The child: served with its log (and records) going here. */
 		close(sp[0]);
-		if (dup2(sp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		/* Its monitor must still be there once it is told to die with it. */
+		if (dup2(sp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+		    getppid() != self)
 			return 1;
 		close(sp[1]);
 		return ws_session_serve(ctx, fd, peer_ip, peer_port);
@@ -224,6 +274,10 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ws_mon_on_term; /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = ws_mon_on_chld;
+	sigaction(SIGCHLD, &sa, NULL);
 	/* The listener held SIGTERM across fork; one sent meanwhile lands now. */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);

@@ -150,6 +150,34 @@ check "fcntl(F_SETOWN) (to signal others) kills that bridge" forbidden setown '(
 check "an executable mmap kills that bridge" forbidden mmapx '(long)mmap(0, 4096, 7, 0x22, -1, 0)'
 check "the other session still runs" kill -0 "$keep"
 check "and a new login works" is "$(wssh "$W" echo still)" still
+
+# The monitor relays only its bridge's own lines (its pid, a level and its
+# connection's tag; no audit line once logged in), logs anything else as the
+# bridge's words, and an empty message is no end of the bridge.
+before=" $(bridges | tr '\n' ' ') "
+wssh "$W" 'echo up3; sleep 6' > "$T/relay.out" 2>&1 &
+rs=$!
+bg_pid "$rs"
+check "a session for the relay's checks is open" wait_until 20 grep -q up3 "$T/relay.out"
+rb=""; for p in $(bridges); do [[ "$before" == *" $p "* ]] || rb=$p; done
+tag=$(sed -n "s/.* wsgate\[$rb\] [a-z]* \(\[[^]]*\]\): .*/\1/p" "$T/main.log" | head -1)
+stamp=2026-01-01T00:00:00.000Z
+# wr TEXT: a gdb command making the bridge write TEXT (and a newline) to fd 2.
+wr() { printf 'call (long)write(2, "%s\\n", (long)strlen("%s\\n"))' "$1" "$1"; }
+timeout 60 gdb -p "$rb" -batch -ex 'call (long)write(2, "", 0)' \
+    -ex "$(wr "$stamp wsgate[$rb] info [10.9.9.9:1]: forged-tag")" \
+    -ex "$(wr "$stamp wsgate[$rb] audit event=session-start account=alice")" \
+    -ex "$(wr "$stamp wsgate[$rb] info $tag: own-line")" \
+    > "$T/gdb-relay.out" 2>&1
+check "after an empty message, the bridge's own line is still relayed as it is" wait_until 10 \
+    grep -qF "wsgate[$rb] info $tag: own-line" "$T/main.log"
+check "a line with another connection's tag is logged as the bridge's words" \
+    grep -qF "process $rb wrote: $stamp wsgate[$rb] info [10.9.9.9:1]: forged-tag" "$T/main.log"
+check "and so is an audit line once logged in" \
+    grep -qF "process $rb wrote: $stamp wsgate[$rb] audit event=session-start account=alice" "$T/main.log"
+m=$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")
+check "that session still ends by itself (6 s), its end audited" wait_until 20 eval \
+    'proc_gone "$rb" && [ "$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")" -gt "$m" ]' 
 kill "$keep" "$s1" 2>/dev/null
 # Those crashes were made on purpose: finish must not count them. The log
 # is edited once its gateway has stopped (sed -i makes a new file).

@@ -189,7 +189,7 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 	    *pb = json_object_new_object(), *binds = json_object_new_array(),
 	    *bind = json_object_new_object(), *mounts = json_object_new_array(),
 	    *exposed = json_object_new_object();
-	char portstr[8], principal[80];
+	char portstr[8];
 	int bad, privileged = s->dind != NULL && strcmp(s->dind, "privileged") == 0;
 	int dind = s->dind != NULL && strcmp(s->dind, "off") != 0;
 	ws_err rc = WS_ERR_NOMEM;
@@ -208,8 +208,6 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 		goto out;
 	}
 	snprintf(portstr, sizeof(portstr), "%d", port);
-	/* ws_userca_principal()'s form, which the gateway's certificates name. */
-	snprintf(principal, sizeof(principal), "workspace-%s", name);
 	/* Children first, so that each add hands ownership to its parent. */
 	bad |= ws_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
 	bad |= ws_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
@@ -221,7 +219,7 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 	bad |= ws_env(env, "WSGATE_HOST_KEY", priv);
 	bad |= ws_add(labels, WS_LABEL_CA, json_object_new_string(s->ca_id));
 	bad |= ws_env(env, "WSGATE_USER_CA", s->user_ca);
-	bad |= ws_env(env, "WSGATE_PRINCIPAL", principal);
+	bad |= ws_env(env, "WSGATE_PRINCIPAL", s->principal);
 	bad |= ws_env(env, "WSGATE_DIND", dind ? "1" : "0");
 	bad |= ws_add(exposed, "22/tcp", json_object_new_object());
 	bad |= ws_add(bind, "HostIp", json_object_new_string(s->publish_address));

@@ -19,8 +19,9 @@ struct ws_spec {
 	const char *image;
 	const char *publish_address; /* host address the sshd port is published on */
 	const char *user_ca;         /* "type base64" of the CA whose certificates its sshd
-	                                accepts, for principal "workspace-NAME" only */
+	                                accepts, for principal only */
 	const char *ca_id;           /* the CA's fingerprint, kept as a label */
+	const char *principal;       /* the one principal its sshd accepts */
 	const char *owner;           /* account recorded as owner, or NULL */
 	const char *clone_url;       /* repository cloned into ~/repo, or NULL */
 	const char *home_volume;     /* engine volume mounted at /home/workspace */

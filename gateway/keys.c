@@ -8,31 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
-
-/* mkdir -p for the parent of path, mode 0700 for what it makes. */
-static ws_err ws_mkparent(const char *path)
-{
-	char dir[4096];
-	char *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return WS_ERR_TOO_LARGE;
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		return WS_OK;
-	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return WS_ERR_IO;
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return WS_ERR_IO;
-	return WS_OK;
-}
+#include "mkdirs.h"
 
 ws_err ws_key_load_or_create(const char *path, ssh_key *key)
 {
@@ -48,7 +24,7 @@ ws_err ws_key_load_or_create(const char *path, ssh_key *key)
 		rc = WS_OK;
 		goto out;
 	}
-	if ((rc = ws_mkparent(path)) != WS_OK) {
+	if ((rc = ws_mkdir_parents(path)) != WS_OK) {
 		ws_error("cannot create the directory of %s: %s", path, strerror(errno));
 		goto out;
 	}

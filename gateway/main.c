@@ -29,6 +29,7 @@
 #include "penalty.h"
 #include "privsep.h"
 #include "proc.h"
+#include "rate.h"
 #include "log.h"
 #include "monitor.h"
 #include "session.h"
@@ -147,51 +148,30 @@ static int ws_penalty_exempt(const struct ws_config *cfg, const char *ip)
  * at most WS_DROP_LOGS per second, the rest counted in the next line. */
 #define WS_DROP_LOGS 10
 
-static int ws_drop_log_ok(double now, int *suppressed)
-{
-	static double second;
-	static int logged, skipped;
-
-	if (now - second >= 1.0) {
-		second = now;
-		logged = 0;
-	}
-	if (logged >= WS_DROP_LOGS) {
-		skipped++;
-		return 0;
-	}
-	logged++;
-	*suppressed = skipped;
-	skipped = 0;
-	return 1;
-}
-
 /* max_startups and per_source_max_startups: may a connection from ip
  * (counted as source) start? Logs why not. The per-source cap comes first,
  * so that one address cannot fill the global count for everyone. */
-static int ws_admit(const struct ws_config *cfg, const struct ws_children *kids,
-    const char *source, const char *ip, int port)
+static int ws_admit(const struct ws_config *cfg, const struct ws_startups *su,
+    const struct ws_children *kids, const char *source, const char *ip, int port)
 {
-	int unauth = ws_children_unauthenticated(kids), mine, skipped = 0;
-	struct ws_startups su;
+	static struct ws_rate lines;
+	int unauth = ws_children_unauthenticated(kids), mine, skipped;
 	char why[200], more[64] = "";
 
 	mine = ws_children_unauthenticated_from(kids, source);
 	if (cfg->per_source_max_startups > 0 && mine >= cfg->per_source_max_startups)
 		snprintf(why, sizeof(why), "%d connections from %s are still authenticating (per_source_max_startups)",
 		    mine, source);
-	else if (ws_startups_parse(cfg->max_startups, &su, why, sizeof(why)) != WS_OK)
-		return 0; /* checked at start-up */
-	else if (ws_startups_admit(&su, unauth, (double)arc4random_uniform(10000) / 100.0))
+	else if (ws_startups_admit(su, unauth, (double)arc4random_uniform(10000) / 100.0))
 		return 1;
-	else if (su.start == su.full)
+	else if (su->start == su->full)
 		snprintf(why, sizeof(why), "%d connections are still authenticating (max_startups)",
 		    unauth);
 	else
 		snprintf(why, sizeof(why), "%d connections are still authenticating (max_startups %s: dropping at random from %d)",
-		    unauth, cfg->max_startups, su.start);
-	if (ws_drop_log_ok(ws_clock_now(), &skipped)) {
-		if (skipped > 0)
+		    unauth, cfg->max_startups, su->start);
+	if (ws_rate_take(&lines, ws_clock_now(), WS_DROP_LOGS)) {
+		if ((skipped = ws_rate_skipped(&lines)) > 0)
 			snprintf(more, sizeof(more), " (%d more dropped without a line)", skipped);
 		ws_warn("dropping connection from %s port %d: %s%s", ip, port, why, more);
 	}
@@ -205,14 +185,19 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	struct ws_penalty *pen = ws_penalty_new(ctx->cfg->penalty_authfail, ctx->cfg->penalty_min,
 	    ctx->cfg->penalty_max);
 	struct ws_notice note;
+	struct ws_startups su;
 	pid_t sweeper = 0;
 	double last_sweep = 0;
+	char why[200];
 	int pipefd[2], status;
 	sigset_t term, old;
 
 	/* Children report "authenticated" through a pipe (pid-sized writes are
-	 * atomic), so the listener can count unauthenticated connections. */
-	if (kids == NULL || pen == NULL || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+	 * atomic), so the listener can count unauthenticated connections.
+	 * max_startups is parsed once (ws_config_check has checked it). */
+	if (kids == NULL || pen == NULL ||
+	    ws_startups_parse(ctx->cfg->max_startups, &su, why, sizeof(why)) != WS_OK ||
+	    pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
 		ws_error("cannot set up the connection table");
 		ws_children_free(kids);
 		ws_penalty_free(pen);
@@ -304,7 +289,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			continue;
 		}
 		ws_addr_source(ip, source, sizeof(source));
-		if (!ws_admit(ctx->cfg, kids, source, ip, port)) {
+		if (!ws_admit(ctx->cfg, &su, kids, source, ip, port)) {
 			close(fd);
 			continue;
 		}

@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "log.h"
+#include "rate.h"
 
 /* A record from the child starts with a byte no log line starts with. */
 #define WS_REC_MARK '\001'
@@ -25,7 +26,7 @@
 /* Longest log line relayed as it is (ws_log writes at most 1024 bytes). */
 #define WS_RELAY_LINE_MAX 1024
 
-static volatile sig_atomic_t ws_mon_term, ws_mon_chld;
+static volatile sig_atomic_t ws_mon_term;
 
 static void ws_mon_on_term(int sig)
 {
@@ -33,11 +34,10 @@ static void ws_mon_on_term(int sig)
 	ws_mon_term = 1;
 }
 
-/* Wakes the loop's poll (EINTR) when the child ends. */
+/* Only there so that the child's end interrupts the loop's poll (EINTR). */
 static void ws_mon_on_chld(int sig)
 {
 	(void)sig;
-	ws_mon_chld = 1;
 }
 
 void ws_monitor_tell_start(const char *account, const char *workspace)
@@ -66,8 +66,7 @@ struct ws_mon {
 	int started;                 /* the child logged in (its start record) */
 	double since;
 	char account[33], workspace[64], in[24], out[24];
-	double second;               /* relay budget: this second's start */
-	int lines, dropped;
+	struct ws_rate relay;        /* lines relayed per second */
 	double told;                 /* when SIGTERM was passed on, 0 if not */
 };
 
@@ -102,25 +101,14 @@ static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
 	return 0;
 }
 
-/* Counts one relayed line; returns 0 when this second's share is spent
- * (the count of those dropped is logged once the second is over). */
-static int ws_relay_ok(struct ws_mon *m)
+/* Says how many of the child's lines went unrelayed, if any did. */
+static void ws_relay_dropped(struct ws_mon *m)
 {
-	double now = ws_clock_now();
+	int n = ws_rate_skipped(&m->relay);
 
-	if (now - m->second >= 1.0) {
-		if (m->dropped > 0)
-			ws_warn("process %ld wrote %d more log lines in one second than the %d relayed",
-			    (long)m->child, m->dropped, WS_RELAY_LINES);
-		m->second = now;
-		m->lines = m->dropped = 0;
-	}
-	if (m->lines >= WS_RELAY_LINES) {
-		m->dropped++;
-		return 0;
-	}
-	m->lines++;
-	return 1;
+	if (n > 0)
+		ws_warn("process %ld wrote %d more log lines in one second than the %d relayed",
+		    (long)m->child, n, WS_RELAY_LINES);
 }
 
 /* One message from the child: a record, or a log line to relay. */
@@ -139,8 +127,9 @@ static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
 		}
 		return;
 	}
-	if (!ws_relay_ok(m))
+	if (!ws_rate_take(&m->relay, ws_clock_now(), WS_RELAY_LINES))
 		return;
+	ws_relay_dropped(m);
 	if (ws_child_line(m, msg, len)) {
 		(void)!write(STDERR_FILENO, msg, len);
 		return;
@@ -154,9 +143,7 @@ static int ws_mon_end(struct ws_mon *m, int status)
 {
 	char dur[24];
 
-	if (m->dropped > 0)
-		ws_warn("process %ld wrote %d more log lines in one second than the %d relayed",
-		    (long)m->child, m->dropped, WS_RELAY_LINES);
+	ws_relay_dropped(m);
 	if (WIFSIGNALED(status)) {
 		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
 		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
@@ -164,10 +151,7 @@ static int ws_mon_end(struct ws_mon *m, int status)
 			/* Before login: maybe someone probing for memory
 			 * errors (the listener's crash penalty). */
 			struct ws_notice n;
-			memset(&n, 0, sizeof(n));
-			n.pid = getpid();
-			n.kind = 'C';
-			snprintf(n.ip, sizeof(n.ip), "%s", m->ip);
+			ws_notice_make(&n, getpid(), 'C', m->ip);
 			(void)!write(m->ctx->notify_fd, &n, sizeof(n));
 		}
 	}
@@ -222,7 +206,6 @@ static int ws_mon_run(struct ws_mon *m, int sock)
 		r = waitpid(m->child, &status, WNOHANG);
 		if (r == m->child || (r < 0 && errno != EINTR))
 			break;
-		ws_mon_chld = 0;
 		/* SIGCHLD interrupts the wait; a second bounds a lost one. */
 		if (poll(&pfd, 1, 1000) > 0)
 			ws_mon_drain(m, sock);

@@ -13,12 +13,11 @@
 
 #include "syscall_filter.h"
 
-ws_err ws_privsep_check(const char *user, char *why, size_t whylen)
+/* Looks user up: it must exist and not be root. */
+static ws_err ws_privsep_user(const char *user, uid_t *uid, gid_t *gid, char *why, size_t whylen)
 {
 	struct passwd *pw;
 
-	if (user[0] == '\0')
-		return WS_OK;
 	if ((pw = getpwnam(user)) == NULL) {
 		snprintf(why, whylen, "privsep_user '%s' does not exist: create it (adduser --system --group --no-create-home %s) or set privsep_user = \"\"",
 		    user, user);
@@ -28,7 +27,17 @@ ws_err ws_privsep_check(const char *user, char *why, size_t whylen)
 		snprintf(why, whylen, "privsep_user '%s' is root: name an unprivileged user", user);
 		return WS_ERR_CONFIG;
 	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	return WS_OK;
+}
+
+ws_err ws_privsep_check(const char *user, char *why, size_t whylen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	return user[0] == '\0' ? WS_OK : ws_privsep_user(user, &uid, &gid, why, whylen);
 }
 
 /* Closes every descriptor but those in keep. */
@@ -55,19 +64,14 @@ static int ws_close_others(const int *keep, int nkeep)
 ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
     char *why, size_t whylen)
 {
-	struct passwd *pw;
 	uid_t uid;
 	gid_t gid;
 
 	if (user[0] == '\0' || geteuid() != 0)
 		return WS_OK;
 	/* Looked up before the chroot hides /etc/passwd. */
-	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0) {
-		snprintf(why, whylen, "privsep_user '%s' does not exist or is root", user);
+	if (ws_privsep_user(user, &uid, &gid, why, whylen) != WS_OK)
 		return WS_ERR_CONFIG;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
 	if (ws_close_others(keep, nkeep) != 0) {
 		snprintf(why, whylen, "cannot close the descriptors a sandbox must not have: %s",
 		    strerror(errno));

@@ -24,15 +24,21 @@
 #include "proc.h"
 #include "watchdog.h"
 
+void ws_notice_make(struct ws_notice *n, pid_t pid, char kind, const char *ip)
+{
+	memset(n, 0, sizeof(*n));
+	n->pid = pid;
+	n->kind = kind;
+	snprintf(n->ip, sizeof(n->ip), "%s", ip);
+}
+
 /* Reports to the listener (max_startups, penalties). */
 void ws_conn_notify(struct ws_conn *c, char kind)
 {
 	struct ws_notice n;
 
-	memset(&n, 0, sizeof(n));
-	n.pid = c->monitor; /* the listener knows the connection by its monitor */
-	n.kind = kind;
-	snprintf(n.ip, sizeof(n.ip), "%s", c->peer_ip);
+	/* The listener knows the connection by its monitor. */
+	ws_notice_make(&n, c->monitor, kind, c->peer_ip);
 	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
 }
 
@@ -310,9 +316,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
-	ws_grace_note.pid = c.monitor; /* the listener knows its monitor */
-	ws_grace_note.kind = 'G';
-	snprintf(ws_grace_note.ip, sizeof(ws_grace_note.ip), "%s", peer_ip);
+	ws_notice_make(&ws_grace_note, c.monitor, 'G', peer_ip);
 	ws_grace_fd = ctx->notify_fd;
 	ws_session_signals();
 	alarm((unsigned)ctx->cfg->login_grace_time);

@@ -27,6 +27,10 @@ struct ws_notice {
 	char ip[63];
 };
 
+/* Fills *n: the connection known to the listener by pid (its monitor),
+ * kind, and the client's address ip. */
+void ws_notice_make(struct ws_notice *n, pid_t pid, char kind, const char *ip);
+
 /* Serves the accepted TCP connection fd (taken over: closed on return) to its
  * end, in the process its monitor forked (monitor.h: this process's parent,
  * and its descriptor 2). peer is the client's address for logs and from=

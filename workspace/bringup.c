@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "names.h"
+#include "userca.h"
 #include "workspace.h"
 
 static void ws_say(const struct ws_bringup *p, const char *line)
@@ -60,19 +61,20 @@ static void ws_trust_line(void *arg, int i, const char *line)
  * makes its container anew (workspace.c). Returns WS_OK when told. */
 static ws_err ws_trust_ca(struct ws_engine *e, const struct ws_bringup *p, const char *name)
 {
-	char cmd[1024], why[300];
+	char cmd[1024], why[300], principal[WS_USERCA_PRINCIPAL_MAX + 1];
 	int code = -1;
 	ws_err rc;
 
+	ws_userca_principal(name, principal, sizeof(principal));
 	/* The CA line is "ssh-ed25519 BASE64" and a name [a-z0-9-]: no quoting
 	 * to escape. An Include of sshd_config.d comes first in wsgate's
 	 * sshd_config (every image of it), and sshd takes the first value. */
 	snprintf(cmd, sizeof(cmd),
 	    "set -e; umask 022; printf '%%s\\n' '%s' > /etc/ssh/wsgate_user_ca.pub; "
-	    "printf '%%s\\n' 'workspace-%s' > /etc/ssh/wsgate_principals; mkdir -p /etc/ssh/sshd_config.d; "
+	    "printf '%%s\\n' '%s' > /etc/ssh/wsgate_principals; mkdir -p /etc/ssh/sshd_config.d; "
 	    "printf 'TrustedUserCAKeys /etc/ssh/wsgate_user_ca.pub\\nAuthorizedPrincipalsFile /etc/ssh/wsgate_principals\\n' "
 	    "> /etc/ssh/sshd_config.d/00-wsgate-ca.conf; pkill -HUP -o -x sshd",
-	    p->user_ca, name);
+	    p->user_ca, principal);
 	rc = ws_engine_exec(e, name, "root", cmd, 0, ws_trust_line, (void *)name, &code, why,
 	    sizeof(why));
 	if (rc != WS_OK || code != 0) {

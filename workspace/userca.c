@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mkdirs.h"
 
 #define WS_KEY_TYPE "ssh-ed25519"
 #define WS_CERT_TYPE "ssh-ed25519-cert-v01@openssh.com"
@@ -399,22 +400,6 @@ static ws_err ws_write_file(const char *path, const char *text, mode_t mode)
 	return WS_OK;
 }
 
-/* mkdir -p of path's parent, 0700 for what it makes. */
-static ws_err ws_parent_dirs(const char *path)
-{
-	char dir[4096], *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return WS_ERR_TOO_LARGE;
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return WS_ERR_IO;
-		*p = '/';
-	}
-	return WS_OK;
-}
-
 ws_err ws_userca_ensure(const char *path)
 {
 	unsigned char seed[32], pk[32];
@@ -426,7 +411,7 @@ ws_err ws_userca_ensure(const char *path)
 
 	if (access(path, F_OK) == 0)
 		return WS_OK;
-	if (ws_parent_dirs(path) != WS_OK) {
+	if (ws_mkdir_parents(path) != WS_OK) {
 		ws_error("cannot make the directory of %s: %s", path, strerror(errno));
 		return WS_ERR_IO;
 	}

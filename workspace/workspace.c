@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "names.h"
+#include "userca.h"
 #include "volumes.h"
 
 /* Rounds of look-then-act; each makes progress unless someone races us. */
@@ -170,6 +171,7 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 {
 	struct ws_config *acfg = NULL;
 	struct ws_spec spec;
+	char principal[WS_USERCA_PRINCIPAL_MAX + 1];
 	char pub[512], *priv = NULL, why[400];
 	int port = 0;
 	ws_err rc;
@@ -189,6 +191,8 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 	spec.publish_address = acfg->publish_address;
 	spec.user_ca = r->p->user_ca;
 	spec.ca_id = r->p->ca_id;
+	ws_userca_principal(r->name, principal, sizeof(principal));
+	spec.principal = principal;
 	spec.owner = owner;
 	spec.clone_url = clone != NULL && clone[0] != '\0' ? clone : NULL;
 	spec.home_volume = home;

@@ -16,6 +16,26 @@ login_from() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -b "$1" -i "$T/i
 # guess ADDR TAG: a login with a key that is not authorized; stderr in $T/guess-TAG.err.
 guess() { timeout 20 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -b "$1" -i "$T/stranger" -p "$GW_PORT" -l "$W" 127.0.0.1 true >/dev/null 2>"$T/guess-$2.err"; }
 D="$W@127.0.0.1: Permission denied ("
+# hold SRC N TAG: N connections from 127.0.0.SRC to the last gateway that
+# never speak, held until $T/TAG-release exists (bounded at 60 s); in the
+# background, its pid in HELD.
+hold() {
+    python3 - "$GW_PORT" "$1" "$2" "$T/$3-release" <<'PY' &
+import os, socket, sys, time
+port, src, n, release = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+held = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    held.append(s)
+end = time.time() + 60
+while not os.path.exists(release) and time.time() < end:
+    time.sleep(0.1)
+PY
+    HELD=$!
+    bg_pid "$HELD"
+}
 
 # One address cannot keep everyone out (defaults: max_startups 10:30:100,
 # per_source_max_startups 6). 127.0.0.2 holds 200 connections that never
@@ -89,16 +109,8 @@ check "their connections have ended" wait_until 10 no_connections
 
 # Three connections that never authenticate fill the cap. They are held
 # until released (bounded at 60 s).
-python3 - "$GW_PORT" "$T/idle-release" > "$T/idle.out" <<'PY' &
-import os, socket, sys, time
-s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(3)]
-print("open", flush=True)
-end = time.time() + 60
-while not os.path.exists(sys.argv[2]) and time.time() < end:
-    time.sleep(0.1)
-PY
-idle=$!
-bg_pid "$idle"
+hold 127.0.0.1 3 idle
+idle=$HELD
 # Each accepted connection is a child of the gateway, counted as authenticating.
 check "3 unauthenticated connections are accepted" wait_until 10 eval '[ "$(pgrep -c -P "$GW_PID")" = 3 ]'
 m=$(wc -l < "$T/main.log")
@@ -186,15 +198,8 @@ check "while a non-exempt one that failed the same way is refused" \
 # START on, RATE% are, well before FULL. RATE 100 makes it certain here (the
 # random drop itself is unit-tested).
 gw_start red "max_startups = \"2:100:5\";" "per_source_max_startups = 0;" "login_grace_time = 30;"
-python3 - "$GW_PORT" "$T/red-release" <<'PY' &
-import os, socket, sys, time
-s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2)]
-end = time.time() + 60
-while not os.path.exists(sys.argv[2]) and time.time() < end:
-    time.sleep(0.1)
-PY
-red=$!
-bg_pid "$red"
+hold 127.0.0.1 2 red
+red=$HELD
 check "2 unauthenticated connections are accepted" wait_until 10 eval '[ "$(pgrep -c -P "$GW_PID")" = 2 ]'
 login_from 127.0.0.1
 check "with START (2) reached, a login is dropped, though FULL is 5" eval '[ ! -s "$T/from.out" ] && dropped "$T/from.err"'
@@ -212,15 +217,7 @@ check "a START above FULL is refused at start-up, saying the form" \
 # A connection's process that dies of a signal before login (someone
 # probing for memory errors) earns its source penalty_crash.
 gw_start crash "penalty_crash = 30;" "penalty_min = 15;" "login_grace_time = 30;"
-python3 - "$GW_PORT" "$T/crash-release" <<'PY' &
-import os, socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.7", 0)); s.connect(("127.0.0.1", int(sys.argv[1])))
-end = time.time() + 60
-while not os.path.exists(sys.argv[2]) and time.time() < end:
-    time.sleep(0.1)
-PY
-prober=$!
-bg_pid "$prober"
+hold 127.0.0.7 1 crash
 prober_pid() { sed -n 's/.* wsgate\[\([0-9]*\)\] debug \[127\.0\.0\.7:[0-9]*\]: connection$/\1/p' "$T/crash.log" | head -1; }
 check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && [ -n "$(pgrep -P "$(prober_pid)")" ]'
 # The process that serves it is its monitor's child (monitor.h).

@@ -49,6 +49,7 @@ static void body_carries_everything(void **state)
 	s.publish_address = "127.0.0.1";
 	s.user_ca = "ssh-ed25519 AAAACA";
 	s.ca_id = "SHA256:ca";
+	s.principal = "workspace-demo";
 	s.owner = "alice";
 	s.clone_url = "https://example.org/r.git";
 	s.home_volume = "workspace-demo";

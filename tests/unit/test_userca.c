@@ -72,6 +72,9 @@ static void made_key_is_openssh_readable(void **state)
 	assert_string_equal(fp, want);
 	assert_int_equal(ws_userca_public("/nonexistent/ca", pub, sizeof(pub), NULL, 0),
 	    WS_ERR_NOT_FOUND);
+	/* The one principal a workspace's sshd accepts (its container's name). */
+	ws_userca_principal("alpha", pub, sizeof(pub));
+	assert_string_equal(pub, "workspace-alpha");
 }
 
 /* Signs a certificate for a key ssh-keygen made, with CA ca, and returns

@@ -66,6 +66,9 @@ void ws_audit(const char *event, const char *const *kv)
 			break;
 		ws_audit_put(line, sizeof(line) - 2, &n, kv[1]);
 	}
+	/* snprintf counts what did not fit: the newline goes in the line. */
+	if (n > sizeof(line) - 1)
+		n = sizeof(line) - 1;
 	line[n++] = '\n';
 	while (write(ws_audit_fd, line, n) < 0 && errno == EINTR)
 		;

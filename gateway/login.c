@@ -1,8 +1,7 @@
-/* login.c — who is this? The SSH authentication methods publickey and
- * password (keyboard-interactive is in kbdint.c) each end in
- * ws_login_accept(): the account stage, then the access decision and the
- * workspace (reach.c). */
-#include <signal.h>
+/* login.c — who is this? Run by the monitor, on what the sandboxed child
+ * asks (monproto.h): the SSH authentication methods publickey and password
+ * (keyboard-interactive is in kbdint.c) each end in ws_login_accept(): the
+ * account stage, then the access decision and the workspace (reach.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +9,26 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "conn.h"
 #include "login_int.h"
 #include "hostacct.h"
 #include "httpauth.h"
 #include "keystore.h"
 #include "log.h"
+#include "mon_int.h"
 #include "strv.h"
 #include "pam.h"
+
+/* Reports to the listener (max_startups, penalties), which knows the
+ * connection by its monitor: this process. */
+void ws_conn_notify(struct ws_conn *c, char kind)
+{
+	struct ws_notice n;
+
+	ws_notice_make(&n, getpid(), kind, c->peer_ip);
+	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
+}
 
 /* One audit line about an authentication attempt. */
 void ws_login_audit(struct ws_conn *c, const char *user, const char *account,
@@ -107,6 +118,7 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	char **host_groups = NULL, **groups = NULL;
 	size_t nh = 0, ne = 0, i;
 	enum ws_reach r;
+	double started;
 	gid_t gid;
 	int ok = 0;
 
@@ -132,8 +144,11 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	snprintf(c->account, sizeof(c->account), "%s", account);
 	ws_info("%s login of account %s for %s from %s port %d", method, account, c->name,
 	    c->peer_ip, c->peer_port);
-	/* The grace timer covers the client, not the workspace start. */
-	alarm(0);
+	/* The key's restrictions go into the workspace's certificate too. */
+	memset(&c->restr, 0, sizeof(c->restr));
+	if (restr != NULL)
+		c->restr = *restr;
+	started = ws_clock_now();
 	r = ws_reach_workspace(c, groups);
 	if (r != WS_REACH_OK) {
 		ws_login_audit(c, c->login, account, method, fp,
@@ -142,15 +157,14 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 			c->fatal = 1;
 		else
 			ws_login_failed(c);
-		alarm((unsigned)c->ctx->cfg->login_grace_time);
+		/* The grace time covers the client, not the workspace start. */
+		ws_mon_grace_extend(c->mon, ws_clock_now() - started);
 		goto out;
 	}
 	ws_login_audit(c, c->login, account, method, fp, "accepted");
 	ws_conn_notify(c, 'A');
 	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->method = method;
-	if (restr != NULL)
-		c->restr = *restr;
 	c->authed = 1;
 	ok = 1;
 out:
@@ -215,27 +229,45 @@ static char *ws_key_line(ssh_key key)
 	return line;
 }
 
-/* One publickey attempt: returns SSH_AUTH_SUCCESS when the key is accepted
- * (a key offered without a signature then gets PK_OK), SSH_AUTH_DENIED
- * otherwise. */
-static int ws_auth_pubkey(struct ws_conn *c, const char *user, ssh_key pubkey,
-    enum ssh_publickey_state_e signature_state)
+/* A key offered without a signature that would be let in: PK_OK, audited
+ * once per key; past twice max_auth_tries such queries the connection ends
+ * (they are no failures, and each reads key files or asks auth_url). */
+static int ws_key_query(struct ws_conn *c, const char *user, const char *account, const char *fp)
+{
+	if (++c->queries > 2 * c->ctx->cfg->max_auth_tries) {
+		ws_tell(c, "too many authentication requests");
+		ws_login_audit(c, user, account, "publickey", fp, "too-many-queries");
+		c->fatal = 1;
+		return WS_MP_OUT_DENIED;
+	}
+	if (strcmp(c->queried_fp, fp) != 0) {
+		ws_login_audit(c, user, account, "publickey", fp, "key-ok");
+		snprintf(c->queried_fp, sizeof(c->queried_fp), "%s", fp);
+	}
+	return WS_MP_OUT_PK_OK; /* prove it next */
+}
+
+/* One publickey attempt: returns WS_MP_OUT_SUCCESS when a signed key is
+ * accepted, WS_MP_OUT_PK_OK for one offered without a signature that would
+ * be, WS_MP_OUT_DENIED otherwise. The signature itself was checked by the
+ * child's libssh (0.10 hands no application the signature to check again:
+ * docs/privsep.md). */
+static int ws_auth_pubkey(struct ws_conn *c, const char *user, ssh_key pubkey, int sig)
 {
 	struct ws_keystore_params kp = { c->ctx->cfg->keys_dir, c->ctx->cfg->host_accounts,
 		c->ctx->cfg->host_uid_min };
 	struct ws_httpauth_answer ans;
 	struct ws_authkey_restrict r;
 	char account[WS_ACCOUNT_MAX + 1], fp[128], *line = NULL;
-	int from_endpoint = 0, ret = SSH_AUTH_DENIED;
+	int from_endpoint = 0, ret = WS_MP_OUT_DENIED;
 	ws_err rc;
 
 	memset(&ans, 0, sizeof(ans));
 	memset(&r, 0, sizeof(r));
 	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
-		return SSH_AUTH_DENIED;
+		return WS_MP_OUT_DENIED;
 	ws_fingerprint(pubkey, fp, sizeof(fp));
-	if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
-	    signature_state != SSH_PUBLICKEY_STATE_VALID) {
+	if (sig != WS_MP_SIG_NONE && sig != WS_MP_SIG_VALID) {
 		ws_login_audit(c, user, c->named, "publickey", fp, "bad-signature");
 		goto fail;
 	}
@@ -255,14 +287,13 @@ static int ws_auth_pubkey(struct ws_conn *c, const char *user, ssh_key pubkey,
 		snprintf(account, sizeof(account), "%s", ans.account);
 		from_endpoint = 1;
 	}
-	if (signature_state == SSH_PUBLICKEY_STATE_NONE) {
-		ws_login_audit(c, user, account, "publickey", fp, "key-ok");
-		ret = SSH_AUTH_SUCCESS; /* answered PK_OK: prove it next */
+	if (sig == WS_MP_SIG_NONE) {
+		ret = ws_key_query(c, user, account, fp);
 		goto out;
 	}
 	if (ws_login_accept(c, account, ans.groups, "publickey", fp,
 	    from_endpoint ? NULL : &r, 0))
-		ret = SSH_AUTH_SUCCESS;
+		ret = WS_MP_OUT_SUCCESS;
 	goto out;
 fail:
 	ws_login_failed(c);
@@ -270,6 +301,12 @@ out:
 	free(line);
 	ws_httpauth_answer_clear(&ans);
 	return ret;
+}
+
+/* Whether passwords (and keyboard-interactive) are offered at all. */
+int ws_login_passwords(const struct ws_config *cfg)
+{
+	return cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0';
 }
 
 /* Checks a password for c->named through PAM (host accounts) or auth_url.
@@ -315,80 +352,41 @@ int ws_login_password(struct ws_conn *c, const char *method, const char *passwor
 	return 0;
 }
 
-static int ws_auth_password(struct ws_conn *c, const char *user, const char *password)
+int ws_login_pubkey(struct ws_conn *c, const char *user, const char *keyline, int sig)
 {
-	if (c->fatal || c->authed || ws_login_name(c, user) != 0)
-		return SSH_AUTH_DENIED;
-	return ws_login_password(c, "password", password) ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
-}
+	char type[64];
+	const char *b64 = strchr(keyline, ' ');
+	ssh_key key = NULL;
+	int ret = WS_MP_OUT_DENIED;
 
-/* Whether passwords (and keyboard-interactive) are offered at all. */
-static int ws_login_passwords(const struct ws_config *cfg)
-{
-	return cfg->pam_service[0] != '\0' || cfg->auth_url[0] != '\0';
-}
-
-/* The message getters are deprecated in libssh 0.10 in favour of server
- * callbacks; those would make libssh answer every later request itself,
- * before the workspace could (see session.c). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-
-/* Answers a publickey attempt: PK_OK for a key offered without a signature,
- * success for a signed one, the method list otherwise. */
-static void ws_login_publickey(struct ws_conn *c, ssh_message msg)
-{
-	enum ssh_publickey_state_e st = ssh_message_auth_publickey_state(msg);
-	ssh_key key = ssh_message_auth_pubkey(msg);
-
-	if (key == NULL || ws_auth_pubkey(c, ssh_message_auth_user(msg), key, st) != SSH_AUTH_SUCCESS)
-		ssh_message_reply_default(msg);
-	else if (st == SSH_PUBLICKEY_STATE_NONE)
-		ssh_message_auth_reply_pk_ok_simple(msg);
-	else
-		ssh_message_auth_reply_success(msg, 0);
-}
-
-void ws_login_message(struct ws_conn *c, ssh_message msg)
-{
-	int passwords = ws_login_passwords(c->ctx->cfg);
-
-	if (ssh_message_type(msg) != SSH_REQUEST_AUTH) {
-		ssh_message_reply_default(msg);  /* before login: refused */
-		return;
+	/* A key libssh cannot read is a failed attempt, as a key it cannot
+	 * match would be. */
+	if (b64 == NULL || (size_t)(b64 - keyline) >= sizeof(type)) {
+		key = NULL;
+	} else {
+		memcpy(type, keyline, (size_t)(b64 - keyline));
+		type[b64 - keyline] = '\0';
+		if (ssh_pki_import_pubkey_base64(b64 + 1, ssh_key_type_from_name(type), &key) != SSH_OK)
+			key = NULL;
 	}
-	switch (ssh_message_subtype(msg)) {
-	case SSH_AUTH_METHOD_PUBLICKEY:
-		ws_login_publickey(c, msg);
-		break;
-	case SSH_AUTH_METHOD_PASSWORD:
-		if (passwords && ws_auth_password(c, ssh_message_auth_user(msg),
-		    ssh_message_auth_password(msg)) == SSH_AUTH_SUCCESS)
-			ssh_message_auth_reply_success(msg, 0);
-		else
-			ssh_message_reply_default(msg);
-		break;
-	case SSH_AUTH_METHOD_INTERACTIVE:
-		if (passwords)
-			ws_kbdint_message(c, msg);
-		else
-			ssh_message_reply_default(msg);
-		break;
-	default:
-		ssh_message_reply_default(msg);
-		break;
+	if (key == NULL) {
+		if (!c->fatal && !c->authed && ws_login_name(c, user) == 0) {
+			ws_login_audit(c, user, c->named, "publickey", "-", "bad-key");
+			ws_login_failed(c);
+		}
+		return ret;
 	}
+	ret = ws_auth_pubkey(c, user, key, sig);
+	ssh_key_free(key);
+	return ret;
 }
 
-#pragma GCC diagnostic pop
-
-void ws_login_install(struct ws_conn *c)
+int ws_login_passwd(struct ws_conn *c, const char *user, const char *password)
 {
-	int methods = SSH_AUTH_METHOD_PUBLICKEY;
-
-	if (ws_login_passwords(c->ctx->cfg))
-		methods |= SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
-	ssh_set_auth_methods(c->down, methods);
+	if (!ws_login_passwords(c->ctx->cfg) || c->fatal || c->authed ||
+	    ws_login_name(c, user) != 0)
+		return WS_MP_OUT_DENIED;
+	return ws_login_password(c, "password", password) ? WS_MP_OUT_SUCCESS : WS_MP_OUT_DENIED;
 }
 
 void ws_login_cleanup(struct ws_conn *c)

@@ -29,9 +29,6 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 /* Checks a password for c->named through PAM or auth_url; 1 when let in. */
 int ws_login_password(struct ws_conn *c, const char *method, const char *password);
 
-/* Answers a keyboard-interactive message (a new exchange or its answers). */
-void ws_kbdint_message(struct ws_conn *c, ssh_message msg);
-
 /* Ends a keyboard-interactive exchange in progress (kills its PAM helper). */
 void ws_kbdint_end(struct ws_conn *c);
 

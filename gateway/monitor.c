@@ -13,16 +13,18 @@
 #include "audit.h"
 #include "clock.h"
 #include "log.h"
+#include "login_int.h"
+#include "mon_int.h"
 #include "rate.h"
 
-/* A record from the child starts with a byte no log line starts with. */
-#define WS_REC_MARK '\001'
 /* Lines a child may have relayed per second: a taken-over one must not
  * drown the log (and, through the journal's rate limit, everyone's). */
 #define WS_RELAY_LINES 1000
 
 /* Seconds a child has to end after SIGTERM before it gets SIGKILL. */
 #define WS_MON_KILL_AFTER 10
+/* Log messages read at a time. */
+#define WS_MON_DRAIN_MAX 256
 /* Longest log line relayed as it is (ws_log writes at most 1024 bytes). */
 #define WS_RELAY_LINE_MAX 1024
 
@@ -40,41 +42,10 @@ static void ws_mon_on_chld(int sig)
 	(void)sig;
 }
 
-void ws_monitor_tell_start(const char *account, const char *workspace)
-{
-	char rec[160];
-	int n = snprintf(rec, sizeof(rec), "%cS %.32s %.63s", WS_REC_MARK, account, workspace);
-
-	(void)!write(STDERR_FILENO, rec, (size_t)n);
-}
-
-void ws_monitor_tell_end(uint64_t bytes_in, uint64_t bytes_out)
-{
-	char rec[64];
-	int n = snprintf(rec, sizeof(rec), "%cE %llu %llu", WS_REC_MARK,
-	    (unsigned long long)bytes_in, (unsigned long long)bytes_out);
-
-	(void)!write(STDERR_FILENO, rec, (size_t)n);
-}
-
-/* What the monitor learns of its session. */
-struct ws_mon {
-	const struct ws_session_ctx *ctx;
-	const char *ip;
-	char port[8];
-	pid_t child;
-	int started;                 /* the child logged in (its start record) */
-	double since;
-	char account[33], workspace[64], in[24], out[24];
-	struct ws_rate relay;        /* lines relayed per second */
-	double told;                 /* when SIGTERM was passed on, 0 if not */
-};
-
-/* Is line (len bytes) one of the child's own log lines, as ws_log and
- * ws_audit write them: "STAMP wsgate[PID] LEVEL TAG: ...\n" with its pid,
- * a level and this connection's tag, or (before login only: audit_log ""
- * sends them here) "STAMP wsgate[PID] audit event=..."; one line of at
- * most WS_RELAY_LINE_MAX bytes, nothing unescaped? */
+/* Is line (len bytes) one of the child's own log lines, as ws_log writes
+ * them: "STAMP wsgate[PID] LEVEL TAG: ...\n" with its pid, a level and this
+ * connection's tag; one line of at most WS_RELAY_LINE_MAX bytes, nothing
+ * unescaped? (Audit lines are the monitor's own.) */
 static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug" };
@@ -91,8 +62,6 @@ static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
 	for (i = 0; i + 1 < len; i++)
 		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
 			return 0;
-	if (!m->started && strncmp(rest, "audit event=", 12) == 0)
-		return 1;
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		k = (size_t)snprintf(head, sizeof(head), "%s%s%s: ", levels[i], tag[0] ? " " : "", tag);
 		if (k < sizeof(head) && (size_t)(line + len - rest) > k && memcmp(rest, head, k) == 0)
@@ -111,22 +80,32 @@ static void ws_relay_dropped(struct ws_mon *m)
 		    (long)m->child, n, WS_RELAY_LINES);
 }
 
-/* One message from the child: a record, or a log line to relay. */
+static const char *const ws_mon_states[] = { "hello", "preauth", "session", "closed" };
+
+void ws_mon_set_state(struct ws_mon *m, enum ws_mon_state st)
+{
+	if (m->state == st)
+		return;
+	ws_debug("monitor of process %ld: %s -> %s", (long)m->child, ws_mon_states[m->state],
+	    ws_mon_states[st]);
+	m->state = st;
+}
+
+void ws_mon_violation(struct ws_mon *m, const char *what)
+{
+	if (m->state == WS_MON_CLOSED)
+		return;
+	ws_error("process %ld broke the monitor protocol (%s); ending it", (long)m->child, what);
+	kill(m->child, SIGKILL);
+	m->killed = WS_MON_KILLED_PROTOCOL;
+	ws_mon_set_state(m, WS_MON_CLOSED);
+}
+
+/* One message on the log socket: a line to relay. */
 static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
 {
 	char escaped[1200];
 
-	if (msg[0] == WS_REC_MARK) {
-		if (msg[1] == 'S' && !m->started &&
-		    sscanf(msg + 2, " %32s %63s", m->account, m->workspace) == 2) {
-			m->started = 1;
-			m->since = ws_clock_now();
-		} else if (msg[1] == 'E' && sscanf(msg + 2, " %23[0-9] %23[0-9]", m->in, m->out) != 2) {
-			snprintf(m->in, sizeof(m->in), "0");
-			snprintf(m->out, sizeof(m->out), "0");
-		}
-		return;
-	}
 	if (!ws_rate_take(&m->relay, ws_clock_now(), WS_RELAY_LINES))
 		return;
 	ws_relay_dropped(m);
@@ -138,26 +117,46 @@ static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
 	ws_warn("process %ld wrote: %s", (long)m->child, escaped);
 }
 
-/* The child has ended (status): the session's end, a crash's notice. */
+/* Tells the listener kind ('G', 'F', 'C') about this connection. */
+static void ws_mon_notify(struct ws_mon *m, char kind)
+{
+	struct ws_notice n;
+
+	ws_notice_make(&n, getpid(), kind, m->c.peer_ip);
+	(void)!write(m->ctx->notify_fd, &n, sizeof(n));
+}
+
+/* The child has ended (status): the session's end, or the penalties a
+ * connection that never logged in earns (the monitor decides them: the
+ * child holds no pipe to the listener). */
 static int ws_mon_end(struct ws_mon *m, int status)
 {
+	const struct ws_conn *c = &m->c;
 	char dur[24];
 
 	ws_relay_dropped(m);
-	if (WIFSIGNALED(status)) {
+	/* Killed by the monitor: it said why already. */
+	if (WIFSIGNALED(status) && m->killed == WS_MON_ALIVE)
 		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
 		    WTERMSIG(status) == SIGSYS ? " (a system call its sandbox forbids)" : "");
-		if (!m->started) {
-			/* Before login: maybe someone probing for memory
-			 * errors (the listener's crash penalty). */
-			struct ws_notice n;
-			ws_notice_make(&n, getpid(), 'C', m->ip);
-			(void)!write(m->ctx->notify_fd, &n, sizeof(n));
+	if (!c->authed) {
+		/* Before login: maybe someone probing for memory errors, or a
+		 * process taken over (the crash penalty), not one the gateway
+		 * stopped or the grace time ended. */
+		if (WIFSIGNALED(status) && m->told == 0 && m->killed != WS_MON_KILLED_GRACE)
+			ws_mon_notify(m, 'C');
+		/* The child's own alarm ends it at grace_end, not before. */
+		if (m->grace_end > 0 && ws_clock_now() >= m->grace_end - 0.05) {
+			ws_info("login grace time (%d s) expired for %s port %d%s",
+			    m->ctx->cfg->login_grace_time, c->peer_ip, c->peer_port,
+			    c->failures > 0 ? " after failed logins" : "");
+			ws_mon_notify(m, 'G');
 		}
-	}
-	if (m->started) {
-		const char *kv[] = { "src", m->ip, "port", m->port, "account", m->account,
-			"workspace", m->workspace, "bytes_in", m->in, "bytes_out", m->out,
+		if (c->failures > 0)
+			ws_mon_notify(m, 'F');
+	} else {
+		const char *kv[] = { "src", c->peer_ip, "port", c->port_str, "account", c->account,
+			"workspace", c->name, "bytes_in", m->in, "bytes_out", m->out,
 			"duration", dur, NULL };
 		snprintf(dur, sizeof(dur), "%.3f", ws_clock_now() - m->since);
 		ws_audit("session-end", kv);
@@ -179,81 +178,109 @@ static void ws_mon_stop(struct ws_mon *m)
 	}
 }
 
-/* Takes every message waiting on sock. */
-static void ws_mon_drain(struct ws_mon *m, int sock)
+/* A child still not logged in 3 s after its grace time (its own alarm
+ * ends it at once, or 2 s later from inside a blocking call) is killed:
+ * a taken-over one must not hold its place. */
+static void ws_mon_grace(struct ws_mon *m)
+{
+	if (m->c.authed || m->grace_end == 0 || ws_clock_now() < m->grace_end + 3 ||
+	    m->killed != WS_MON_ALIVE)
+		return;
+	ws_warn("process %ld is still not logged in after the login grace time; ending it",
+	    (long)m->child);
+	kill(m->child, SIGKILL);
+	m->killed = WS_MON_KILLED_GRACE;
+}
+
+int ws_mon_drain(struct ws_mon *m)
 {
 	char msg[4096];
 	ssize_t n;
+	int k;
 
-	while ((n = recv(sock, msg, sizeof(msg) - 1, MSG_DONTWAIT)) >= 0 || errno == EINTR) {
+	/* A bounded number at a time: requests and signals come between. */
+	for (k = 0; k < WS_MON_DRAIN_MAX; k++) {
+		n = recv(m->log_sock, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		if (n < 0 && errno != EINTR)
+			break;
 		if (n <= 0)
 			continue; /* an empty message (sanitizers write some): nothing */
 		msg[n] = '\0';
 		ws_mon_message(m, msg, (size_t)n);
 	}
+	return k;
 }
 
-/* Relays until the child has ended (a datagram socket has no end of its
- * own: an empty message must not pass for one), then takes what is left. */
-static int ws_mon_run(struct ws_mon *m, int sock)
+/* Whether the log socket is read now: not once this second's lines are
+ * relayed, so that a child writing more waits on its own writes instead of
+ * keeping the monitor busy reading what it would drop. Otherwise *wait_ms
+ * is how long until the next second. */
+static int ws_mon_log_open(const struct ws_mon *m, int *wait_ms)
 {
-	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	int status = 0;
+	double now = ws_clock_now(), next = m->relay.second + 1;
+
+	if (m->relay.used < WS_RELAY_LINES || now >= next)
+		return 1;
+	*wait_ms = (int)((next - now) * 1000) + 1;
+	return 0;
+}
+
+/* Relays log lines and answers requests until the child has ended (a
+ * datagram socket has no end of its own: an empty message must not pass
+ * for one), then takes what is left. */
+static int ws_mon_run(struct ws_mon *m)
+{
+	struct pollfd pfd[2];
+	int status = 0, wait_ms, n, log_open;
 	pid_t r;
 
 	for (;;) {
 		ws_mon_stop(m);
+		ws_mon_grace(m);
 		r = waitpid(m->child, &status, WNOHANG);
 		if (r == m->child || (r < 0 && errno != EINTR))
 			break;
 		/* SIGCHLD interrupts the wait; a second bounds a lost one. */
-		if (poll(&pfd, 1, 1000) > 0)
-			ws_mon_drain(m, sock);
+		wait_ms = 1000;
+		log_open = ws_mon_log_open(m, &wait_ms);
+		n = 0;
+		if (log_open)
+			pfd[n++] = (struct pollfd){ .fd = m->log_sock, .events = POLLIN };
+		if (m->state != WS_MON_CLOSED)
+			pfd[n++] = (struct pollfd){ .fd = m->req_sock, .events = POLLIN };
+		if (poll(pfd, (nfds_t)n, wait_ms) <= 0)
+			continue;
+		if (log_open && pfd[0].revents != 0)
+			ws_mon_drain(m);
+		if (m->state != WS_MON_CLOSED && pfd[n - 1].revents != 0 && pfd[n - 1].fd == m->req_sock)
+			ws_mon_request(m);
 	}
-	ws_mon_drain(m, sock);
+	/* It has ended: what it left is bounded by the socket's queue. */
+	while (ws_mon_drain(m) == WS_MON_DRAIN_MAX)
+		;
+	ws_login_cleanup(&m->c);
 	return ws_mon_end(m, status);
 }
 
-int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
-    int peer_port)
+/* In the child, once forked: its log to the monitor, dying with it. */
+static int ws_mon_child(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
+    int peer_port, pid_t monitor, const int *logp, const int *reqp)
 {
-	struct ws_mon m;
+	close(logp[0]);
+	close(reqp[0]);
+	/* Its monitor must still be there once it is told to die with it. */
+	if (dup2(logp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
+	    getppid() != monitor)
+		return 1;
+	close(logp[1]);
+	return ws_session_serve(ctx, fd, peer_ip, peer_port, reqp[1]);
+}
+
+static void ws_mon_signals(void)
+{
 	struct sigaction sa;
 	sigset_t term;
-	pid_t self = getpid();
-	int sp[2];
 
-	memset(&m, 0, sizeof(m));
-	m.ctx = ctx;
-	m.ip = peer_ip;
-	snprintf(m.port, sizeof(m.port), "%d", peer_port);
-	snprintf(m.in, sizeof(m.in), "0");
-	snprintf(m.out, sizeof(m.out), "0");
-	/* Datagrams: one per log line, and a zero-length one is no end. */
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) != 0) {
-		ws_error("cannot make the connection's socket: %s", strerror(errno));
-		close(fd);
-		return 1;
-	}
-	if ((m.child = fork()) < 0) {
-		ws_error("cannot fork the connection's process: %s", strerror(errno));
-		close(fd);
-		close(sp[0]);
-		close(sp[1]);
-		return 1;
-	}
-	if (m.child == 0) {
-		/* The child: served with its log (and records) going here. */
-		close(sp[0]);
-		/* Its monitor must still be there once it is told to die with it. */
-		if (dup2(sp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
-		    getppid() != self)
-			return 1;
-		close(sp[1]);
-		return ws_session_serve(ctx, fd, peer_ip, peer_port);
-	}
-	close(fd);
-	close(sp[1]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ws_mon_on_term; /* no SA_RESTART: poll returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
@@ -265,9 +292,57 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_UNBLOCK, &term, NULL);
-	{
-		int rc = ws_mon_run(&m, sp[0]);
-		close(sp[0]);
-		return rc;
+}
+
+int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
+    int peer_port)
+{
+	/* Big (its message buffer), and zero: nothing but this process's one
+	 * call uses it, and pages it never writes cost the session nothing. */
+	static struct ws_mon m;
+	pid_t self = getpid();
+	int logp[2] = { -1, -1 }, reqp[2] = { -1, -1 }, rc = 1;
+
+	m.ctx = ctx;
+	m.c.ctx = ctx;
+	m.c.mon = &m;
+	m.c.peer_ip = peer_ip;
+	m.c.peer_port = peer_port;
+	snprintf(m.c.port_str, sizeof(m.c.port_str), "%d", peer_port);
+	snprintf(m.in, sizeof(m.in), "0");
+	snprintf(m.out, sizeof(m.out), "0");
+	if (ctx->cfg->login_grace_time > 0)
+		m.grace_end = ws_clock_now() + ctx->cfg->login_grace_time;
+	/* Log lines: datagrams, one per line, and a zero-length one is no end.
+	 * Requests: records, each a whole message (monproto.h). */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, logp) != 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, reqp) != 0) {
+		ws_error("cannot make the connection's sockets: %s", strerror(errno));
+		goto out;
 	}
+	if ((m.child = fork()) < 0) {
+		ws_error("cannot fork the connection's process: %s", strerror(errno));
+		goto out;
+	}
+	if (m.child == 0)
+		return ws_mon_child(ctx, fd, peer_ip, peer_port, self, logp, reqp);
+	close(logp[1]);
+	close(reqp[1]);
+	logp[1] = reqp[1] = -1;
+	close(fd);
+	fd = -1;
+	m.log_sock = logp[0];
+	m.req_sock = reqp[0];
+	ws_mon_signals();
+	rc = ws_mon_run(&m);
+out:
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 2; i++) {
+		if (logp[i] >= 0)
+			close(logp[i]);
+		if (reqp[i] >= 0)
+			close(reqp[i]);
+	}
+	return rc;
 }

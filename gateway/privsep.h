@@ -1,12 +1,10 @@
-/* privsep.h — privilege separation of a session. Once a connection has
- * logged in and reached its workspace, the process that serves it
- * (session.c), which from then on bridges the channels and so parses most
- * of what a client and a workspace send, enters a sandbox: only its
- * sockets and its monitor's open (monitor.h: the monitor keeps the audit
- * log and the listener's pipe), chrooted to an empty directory, its own
- * unprivileged user with no groups, no new privileges, not dumpable, under
- * a seccomp filter (syscall_filter.h). Authentication still runs as root:
- * the next step. */
+/* privsep.h — privilege separation of a connection. Before the key
+ * exchange, the process that serves it (session.c), which parses all that
+ * a client and a workspace send, enters a sandbox: only its sockets and
+ * its monitor's open (monitor.h: the monitor decides logins and keeps the
+ * rest), chrooted to an empty directory, its own unprivileged user with no
+ * groups, no new privileges, not dumpable, under a seccomp filter
+ * (syscall_filter.h). docs/privsep.md has the whole design. */
 #ifndef WSGATE_PRIVSEP_H
 #define WSGATE_PRIVSEP_H
 

@@ -1,6 +1,7 @@
-/* reach.c — from a proven account to a logged-in workspace session: the
- * access decision (the owner the engine records, the access and create
- * lists) and the workspace's bring-up, told to the person as it goes. */
+/* reach.c — from a proven account to a logged-in workspace session, in the
+ * monitor: the access decision (the owner the engine records, the access
+ * and create lists) and the workspace's bring-up, told to the person as it
+ * goes; the child makes the workspace connection itself (ws_mon_try). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,15 +10,14 @@
 #include "conn.h"
 #include "config.h"
 #include "log.h"
+#include "mon_int.h"
 #include "policy.h"
-#include "upstream.h"
 #include "userca.h"
 #include "workspace.h"
 
 void ws_tell(struct ws_conn *c, const char *fmt, ...)
 {
 	char line[700];
-	ssh_string s;
 	va_list ap;
 	int n;
 
@@ -28,10 +28,7 @@ void ws_tell(struct ws_conn *c, const char *fmt, ...)
 	n = (int)strlen(line);
 	line[n] = '\n';
 	line[n + 1] = '\0';
-	if ((s = ssh_string_from_char(line)) != NULL) {
-		ssh_send_issue_banner(c->down, s);
-		ssh_string_free(s);
-	}
+	ws_mon_tell(c->mon, line);
 }
 
 /* The one answer for "may not enter" and "may not create": it must not tell
@@ -62,31 +59,17 @@ static void ws_reach_output(void *arg, int i, const char *line)
 		ws_info("post-start %d of %s: %s", i, (const char *)arg, line);
 }
 
-/* Logs in to the workspace's sshd as the gateway; the session is kept. */
+/* Has the child log in to the workspace's sshd with a certificate for it;
+ * the child keeps the session. */
 static ws_err ws_reach_connect(void *arg, int port, const char *hostkey, char *why, size_t whylen)
 {
 	struct ws_conn *c = arg;
-	const struct ws_config *cfg = c->ctx->cfg;
-	struct ws_upstream_params up;
 	char key_id[WS_USERCA_KEYID_MAX];
 
 	/* The workspace's sshd logs it: who came through the gateway. */
 	snprintf(key_id, sizeof(key_id), "wsgate account=%s src=%s:%d", c->account, c->peer_ip,
 	    c->peer_port);
-	memset(&up, 0, sizeof(up));
-	up.address = cfg->publish_address;
-	up.port = port;
-	up.user = cfg->workspace_user;
-	up.hostkey = hostkey;
-	up.ca_path = cfg->user_ca_key;
-	up.name = c->name;
-	up.key_id = key_id;
-	up.no_pty = c->restr.no_pty;
-	up.no_port_forwarding = c->restr.no_port_forwarding;
-	up.no_agent_forwarding = c->restr.no_agent_forwarding;
-	up.no_x11_forwarding = c->restr.no_x11_forwarding;
-	up.timeout_s = cfg->docker_timeout;
-	return ws_upstream_connect(&up, &c->up, why, whylen);
+	return ws_mon_try(c->mon, port, hostkey, key_id, why, whylen);
 }
 
 /* Who asks for which workspace, for ws_admit(). */
@@ -147,7 +130,6 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 		ws_tell(c, "%s (see the gateway log)", t.note);
 	ws_info("workspace %s reached on port %d in %.0f ms%s (kex %s, cipher %s)", c->name, t.port,
 	    (ws_clock_now() - start) * 1000, t.created ? " (created)" : t.started ? " (started)" : "",
-	    ssh_get_kex_algo(c->up) ? ssh_get_kex_algo(c->up) : "?",
-	    ssh_get_cipher_out(c->up) ? ssh_get_cipher_out(c->up) : "?");
+	    c->kex[0] ? c->kex : "?", c->cipher[0] ? c->cipher : "?");
 	return WS_REACH_OK;
 }

@@ -14,12 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "bridge.h"
 #include "clock.h"
-#include "conn.h"
+#include "preauth.h"
 #include "log.h"
-#include "monitor.h"
 #include "privsep.h"
 #include "proc.h"
 #include "watchdog.h"
@@ -30,16 +28,6 @@ void ws_notice_make(struct ws_notice *n, pid_t pid, char kind, const char *ip)
 	n->pid = pid;
 	n->kind = kind;
 	snprintf(n->ip, sizeof(n->ip), "%s", ip);
-}
-
-/* Reports to the listener (max_startups, penalties). */
-void ws_conn_notify(struct ws_conn *c, char kind)
-{
-	struct ws_notice n;
-
-	/* The listener knows the connection by its monitor. */
-	ws_notice_make(&n, c->monitor, kind, c->peer_ip);
-	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
 }
 
 /* Takes the next message libssh queued on s, or NULL. Nothing installs a
@@ -60,18 +48,18 @@ static ssh_message ws_next_message(ssh_session s)
 }
 
 /* Answers what arrived before login: authentication attempts, one by one. */
-static void ws_login_messages(struct ws_conn *c)
+static void ws_login_messages(struct ws_sess *c)
 {
 	ssh_message msg;
 
 	while (!c->authed && !c->fatal && (msg = ws_next_message(c->down)) != NULL) {
-		ws_login_message(c, msg);
+		ws_preauth_message(c, msg);
 		ssh_message_free(msg);
 	}
 }
 
 /* Hands what both peers queued to the bridges. Returns how many. */
-static int ws_bridge_messages(struct ws_conn *c)
+static int ws_bridge_messages(struct ws_sess *c)
 {
 	ssh_message msg;
 	int n = 0;
@@ -110,10 +98,6 @@ static void ws_keepalive_setup(int fd, const struct ws_config *cfg)
 }
 
 static volatile sig_atomic_t ws_grace_over, ws_terminating;
-/* The 'G' notice, made ready before the grace alarm can fire, so that a
- * process ended inside a blocking call still earns its penalty. */
-static struct ws_notice ws_grace_note;
-static int ws_grace_fd = -1;
 
 /* The first expiry ends the login at the loop's next turn, through the
  * normal cleanup; the second, 2 s later, ends a process stuck in a blocking
@@ -129,8 +113,6 @@ static void ws_grace_expired(int sig)
 		return;
 	}
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	if (ws_grace_fd >= 0)
-		(void)!write(ws_grace_fd, &ws_grace_note, sizeof(ws_grace_note));
 	_exit(1);
 }
 
@@ -163,7 +145,7 @@ static void ws_session_signals(void)
  * libssh fills memory with. */
 #define WS_WATCHDOG_CPU 1.0
 
-static void ws_session_watch(const struct ws_conn *c)
+static void ws_session_watch(const struct ws_sess *c)
 {
 	char line[400], escaped[512];
 
@@ -178,7 +160,7 @@ static void ws_session_watch(const struct ws_conn *c)
 
 /* Ends the session for why: logged at level, and told to the client as
  * the disconnect message. */
-static void ws_session_end(struct ws_conn *c, enum ws_log_level level, const char *why)
+static void ws_session_end(struct ws_sess *c, enum ws_log_level level, const char *why)
 {
 	char msg[300];
 
@@ -191,7 +173,7 @@ static void ws_session_end(struct ws_conn *c, enum ws_log_level level, const cha
  * requests) into a buffer nobody bounds: a peer that stops reading while it
  * sends them makes the process grow. Returns 1 when it has grown past
  * max_session_memory (the listener logs the peak when the process ends). */
-static int ws_session_too_big(const struct ws_conn *c)
+static int ws_session_too_big(const struct ws_sess *c)
 {
 	struct rusage ru;
 
@@ -203,7 +185,7 @@ static int ws_session_too_big(const struct ws_conn *c)
  * is lost, or the session must end. Runs sandboxed. Returns 0 after a
  * normal end; *flush_down says whether what is owed to the client may still
  * be sent. */
-static int ws_session_bridge(struct ws_conn *c, ssh_event ev, int *flush_down)
+static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	int waiting = 0, again;
@@ -277,47 +259,62 @@ static int ws_session_bridge(struct ws_conn *c, ssh_event ev, int *flush_down)
 	return 0;
 }
 
-/* Logged in: tells the monitor whose session this is, enters the sandbox
- * (privsep.h) with its two sockets and the monitor's (descriptor 2),
- * bridges, tells the monitor the byte counts. Returns the exit code. */
-static int ws_session_sandboxed(struct ws_conn *c, ssh_event ev, int *flush_down)
+/* Enters the sandbox (privsep.h) before a byte of the client's is read,
+ * keeping only the client's socket, the log (descriptor 2) and the
+ * monitor's request socket, then tells the monitor the session key. The
+ * host key stays (libssh 0.10 signs the key exchange itself). */
+static int ws_session_enter_sandbox(struct ws_sess *c)
 {
-	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), ssh_get_fd(c->up) };
-	uint64_t bin = 0, bout = 0;
+	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), c->mon };
+	pid_t monitor = getppid();
 	char why[300];
-	int ret;
 
-	ws_monitor_tell_start(c->account, c->name);
+	if (ws_preauth_init(c) != WS_OK) {
+		ws_error("cannot make the connection's session key; ending the connection");
+		return -1;
+	}
 	ws_proc_sandboxed();
-	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, c->monitor, why, sizeof(why)) !=
+	if (ws_privsep_sandbox(c->ctx->cfg->privsep_user, keep, 3, monitor, why, sizeof(why)) !=
 	    WS_OK) {
 		ws_error("%s; ending the connection", why);
-		*flush_down = 0;
-		return 1;
+		return -1;
 	}
-	ret = ws_session_bridge(c, ev, flush_down);
-	ws_bridges_bytes(c->bridges, &bin, &bout);
-	ws_monitor_tell_end(bin, bout);
-	return ret;
+	if (ws_preauth_hello(c) != WS_OK) {
+		ws_error("cannot reach the connection's monitor; ending the connection");
+		return -1;
+	}
+	return 0;
+}
+
+/* Until logged in (the monitor decides), or the login has failed for good. */
+static void ws_session_login(struct ws_sess *c, ssh_event ev)
+{
+	for (;;) {
+		ws_login_messages(c);
+		if (c->authed || c->fatal || ws_dead(c->down) || ws_grace_over || ws_terminating)
+			break;
+		ssh_event_dopoll(ev, 1000);
+	}
+	if (!c->authed && ws_grace_over)
+		ws_info("login grace time (%d s) expired for %s port %d", c->ctx->cfg->login_grace_time,
+		    c->peer_ip, c->peer_port);
 }
 
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
-    int peer_port)
+    int peer_port, int mon)
 {
-	struct ws_conn c;
+	struct ws_sess c;
 	ssh_event ev = NULL;
+	uint64_t bin = 0, bout = 0;
 	int one = 1, ret = 1, flush_down = 1;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	c.peer_ip = peer_ip;
 	c.peer_port = peer_port;
-	c.monitor = getppid();
-	snprintf(c.port_str, sizeof(c.port_str), "%d", peer_port);
+	c.mon = mon;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ws_keepalive_setup(fd, ctx->cfg);
-	ws_notice_make(&ws_grace_note, c.monitor, 'G', peer_ip);
-	ws_grace_fd = ctx->notify_fd;
 	ws_session_signals();
 	alarm((unsigned)ctx->cfg->login_grace_time);
 
@@ -328,7 +325,11 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		close(fd);
 		goto out;
 	}
-	ws_login_install(&c);
+	ws_preauth_methods(&c);
+	if (ws_session_enter_sandbox(&c) != 0) {
+		flush_down = 0;
+		goto out;
+	}
 	if (ssh_handle_key_exchange(c.down) != SSH_OK) {
 		ws_info("key exchange with %s port %d failed: %s", peer_ip, peer_port,
 		    ssh_get_error(c.down));
@@ -336,40 +337,18 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	}
 	if ((ev = ssh_event_new()) == NULL || ssh_event_add_session(ev, c.down) != SSH_OK)
 		goto out;
-	for (;;) {
-		ws_login_messages(&c);
-		if (c.authed || c.fatal || ws_dead(c.down) || ws_grace_over || ws_terminating)
-			break;
-		ssh_event_dopoll(ev, 1000);
-	}
-	if (!c.authed) {
-		if (ws_grace_over) {
-			ws_info("login grace time (%d s) expired for %s port %d%s",
-			    ctx->cfg->login_grace_time, peer_ip, peer_port,
-			    c.failures > 0 ? " after failed logins" : "");
-			ws_conn_notify(&c, 'G');
-		}
+	ws_session_login(&c, ev);
+	if (!c.authed)
 		goto out;
-	}
 	alarm(0);
-	ws_grace_fd = -1;
-	ws_login_cleanup(&c);
-	c.started = ws_clock_now();
-	{
-		const char *kv[] = { "src", c.peer_ip, "port", c.port_str, "account", c.account,
-			"workspace", c.name, "method", c.method, "key", c.key_fp, NULL };
-		ws_audit("session-start", kv);
-	}
-	ret = ws_session_sandboxed(&c, ev, &flush_down);
+	ret = ws_session_bridge(&c, ev, &flush_down);
+	ws_bridges_bytes(c.bridges, &bin, &bout);
+	ws_preauth_end(&c, bin, bout);
 out:
 	alarm(0);
 	ws_watchdog_disarm();
-	if (!c.authed && c.failures > 0)
-		ws_conn_notify(&c, 'F');
-	if (c.fatal && c.down != NULL) {
+	if (c.fatal && c.down != NULL)
 		ssh_blocking_flush(c.down, 2000);
-	}
-	ws_login_cleanup(&c);
 	flush_down = flush_down && c.bridges != NULL;
 	ws_bridges_free(c.bridges);
 	c.bridges = NULL;
@@ -392,5 +371,6 @@ out:
 		ssh_disconnect(c.down);
 		ssh_free(c.down);
 	}
+	ws_preauth_free(&c);
 	return ret;
 }

@@ -32,11 +32,16 @@ struct ws_notice {
 void ws_notice_make(struct ws_notice *n, pid_t pid, char kind, const char *ip);
 
 /* Serves the accepted TCP connection fd (taken over: closed on return) to its
- * end, in the process its monitor forked (monitor.h: this process's parent,
- * and its descriptor 2). peer is the client's address for logs and from=
- * checks. Once logged in, the process enters its sandbox (privsep.h).
+ * end, in the process its monitor forked (monitor.h: this process's parent;
+ * its descriptor 2 takes the log lines, mon its requests). peer is the
+ * client's address, for logs. Before the key exchange the process enters
+ * its sandbox (privsep.h); the monitor decides every login (preauth.h).
  * Returns the process exit code: 0 after a normal end, 1 otherwise. */
 int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
-    int peer_port);
+    int peer_port, int mon);
+
+/* Returns 1 when passwords (and keyboard-interactive) are offered at all:
+ * PAM or auth_url is set. */
+int ws_login_passwords(const struct ws_config *cfg);
 
 #endif

@@ -23,7 +23,9 @@ MUTANTS=(
     "max_auth_tries|it_t_limits|max_auth_tries 2:|max_auth_tries is never enforced"
     "progress_stdout|it_t_provision|no progress line in the data|the gateway's progress lines are written into the session's stdout"
     "ws_progress_stdout|it_t_ws|and none of them on stdout|ws prints its progress lines on stdout"
-    "privsep|it_t_privsep|the bridge runs as the sandbox user|a logged-in session's bridge keeps root, its descriptors and no filter"
+    "privsep|it_t_privsep|the bridge runs as the sandbox user|a connection's process keeps root, its descriptors and no filter"
+    "pk_queries|it_t_security|50 unsigned key questions|a client may ask without end whether a key would do (a root file read or auth_url call and an audit line each)"
+    "monitor_turn|it_t_privsep|a bridge asking for a password check after login is ended|the monitor answers any request in any state (a logged-in bridge may ask for more logins)"
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
     "penalty|it_t_limits|the guessing address is refused|failed logins are never penalised"
@@ -47,11 +49,17 @@ import sys
 name, root = sys.argv[1], sys.argv[2]
 E = {
  "signature": [("gateway/login.c",
-    "\tif (signature_state == SSH_PUBLICKEY_STATE_NONE) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");",
+    "\tif (sig == WS_MP_SIG_NONE) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");",
     "\tif (0) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");")],
  "privsep": [("gateway/privsep.c",
     "\tif (user[0] == '\\0' || geteuid() != 0)\n\t\treturn WS_OK;",
     "\tif (1)\n\t\treturn WS_OK;")],
+ "pk_queries": [("gateway/login.c",
+    "\tif (++c->queries > 2 * c->ctx->cfg->max_auth_tries) {",
+    "\tif (++c->queries < 0) {")],
+ "monitor_turn": [("gateway/mon_req.c",
+    "\t\tif (ws_mon_reqs[i].state != m->state) {",
+    "\t\tif (ws_mon_reqs[i].state != m->state && 0) {")],
  "penalty": [("gateway/penalty.c",
     "\tws_addr_source(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);",
     "\tws_addr_source(addr, ip, sizeof(ip));\n\ts = ws_pfind(t, ip);\n\tif (now > 0)\n\t\treturn 0;")],
@@ -82,11 +90,12 @@ E = {
     "if (++c->failures >= c->ctx->cfg->max_auth_tries) {",
     "if (++c->failures >= 1000000) {")],
  "progress_stdout": [
-   ("gateway/reach.c",
-    "static void ws_reach_progress(void *arg, const char *line)\n{\n\tws_tell(arg, \"%s\", line);\n}",
-    "char ws_mut_progress[4096];\nstatic void ws_reach_progress(void *arg, const char *line)\n{\n\t(void)arg;\n"
-    "\tsize_t n = strlen(ws_mut_progress);\n"
-    "\tsnprintf(ws_mut_progress + n, sizeof(ws_mut_progress) - n, \"wsgate: %s\\n\", line);\n}"),
+   ("gateway/preauth.c",
+    "static void ws_preauth_tell(struct ws_sess *s)\n{",
+    "char ws_mut_progress[4096];\nstatic void ws_preauth_tell(struct ws_sess *s)\n{"),
+   ("gateway/preauth.c",
+    "\t\tssh_send_issue_banner(s->down, str);",
+    "\t\t{ size_t n = strlen(ws_mut_progress); snprintf(ws_mut_progress + n, sizeof(ws_mut_progress) - n, \"%s\", line); }"),
    ("gateway/relay.c",
     "\tif (r->msg != NULL && !b->down_closed) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);",
     "\t{ extern char ws_mut_progress[]; if (ok && (r->kind->subtype == SSH_CHANNEL_REQUEST_EXEC ||\n"

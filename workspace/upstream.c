@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "userca.h"
@@ -20,6 +21,10 @@ static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *
 	ssh_key key = NULL;
 	ws_err rc;
 
+	if (p->key != NULL) {
+		rc = ssh_userauth_publickey(s, NULL, p->key) == SSH_AUTH_SUCCESS ? WS_OK : WS_ERR_DENIED;
+		goto out;
+	}
 	ws_userca_principal(p->name, principal, sizeof(principal));
 	memset(&req, 0, sizeof(req));
 	req.principal = principal;
@@ -37,6 +42,7 @@ static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *
 	}
 	rc = ssh_userauth_publickey(s, NULL, key) == SSH_AUTH_SUCCESS ? WS_OK : WS_ERR_DENIED;
 	ssh_key_free(key);
+out:
 	if (rc != WS_OK)
 		snprintf(why, whylen, "the workspace refused the gateway's certificate: %s",
 		    ssh_get_error(s));
@@ -55,15 +61,27 @@ ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
 	int no = 0, yes = 1;
 	ws_err rc = WS_ERR_SSH;
 
-	if ((s = ssh_new()) == NULL)
+	if ((s = ssh_new()) == NULL) {
+		if (p->use_fd)
+			close(p->fd);
 		return WS_ERR_NOMEM;
-	/* Never read ~/.ssh/config or /etc/ssh/ssh_config: the target is ours. */
+	}
+	/* Given a socket, the session owns it from here (ssh_free closes it). */
+	if (p->use_fd && ssh_options_set(s, SSH_OPTIONS_FD, &p->fd) < 0) {
+		close(p->fd);
+		snprintf(why, whylen, "internal error setting up the workspace connection");
+		goto out;
+	}
+	/* Never read ~/.ssh/config or /etc/ssh/ssh_config: the target is ours.
+	 * The directory is named so that libssh never looks up a home (a
+	 * sandboxed process cannot open /etc/passwd); nothing is read there. */
 	if (ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(s, SSH_OPTIONS_SSH_DIR, "/nonexistent") < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_HOST, p->address) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_PORT, &port) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_USER, p->user) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout) < 0 ||
-	    ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes) < 0 ||
+	    (!p->use_fd && ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes) < 0) ||
 	    ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, "ssh-ed25519") < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_KEY_EXCHANGE, WS_UP_KEX) < 0 ||
 	    ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, WS_UP_CIPHERS) < 0 ||

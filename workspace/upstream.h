@@ -13,6 +13,11 @@
 struct ws_upstream_params {
 	const char *address;    /* where the sshd port is published */
 	int port;
+	int use_fd, fd;         /* use_fd: fd is a socket already connected there
+	                         * (by the monitor, for a sandboxed process), which
+	                         * the attempt takes over; otherwise it connects */
+	ssh_key key;            /* a key with its certificate to log in with (the
+	                         * caller's); NULL: one is made, signed with ca_path */
 	const char *user;       /* account inside the workspace */
 	const char *hostkey;    /* pinned "type base64"; the server must present it */
 	const char *ca_path;    /* the user CA's private key file (read to sign, as root) */
@@ -27,7 +32,7 @@ struct ws_upstream_params {
 /* Lifetime of a certificate: enough for one login, however slow. */
 #define WS_UPSTREAM_CERT_LIFETIME 60
 
-/* Makes one connection attempt: TCP, SSH handshake, host key check against
+/* Makes one connection attempt: TCP (unless p->fd), SSH handshake, host key check against
  * the pin, public-key login. On WS_OK *out is a connected, authenticated,
  * blocking session; the caller frees it with ssh_disconnect + ssh_free.
  * Returns WS_ERR_IO when sshd did not answer with a banner (worth retrying),

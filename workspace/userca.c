@@ -543,20 +543,27 @@ out:
 	return rc;
 }
 
-ws_err ws_userca_session_key(const char *path, const struct ws_usercert_req *req, ssh_key *key)
+ws_err ws_userca_sign_b64(const char *path, const char *pub64, const struct ws_usercert_req *req,
+    char **out)
 {
 	unsigned char blob[256];
+	long len = ws_unb64(pub64, strlen(pub64), blob, sizeof(blob));
+
+	if (len < 0)
+		return WS_ERR_INVALID;
+	return ws_userca_sign(path, blob, (size_t)len, req, out);
+}
+
+ws_err ws_userca_session_key(const char *path, const struct ws_usercert_req *req, ssh_key *key)
+{
 	char *pub64 = NULL, *cert64 = NULL;
 	ssh_key k = NULL, cert = NULL;
-	long len;
 	ws_err rc = WS_ERR_SSH;
 
 	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(k, &pub64) != SSH_OK)
 		goto out;
-	if ((len = ws_unb64(pub64, strlen(pub64), blob, sizeof(blob))) < 0)
-		goto out;
-	if ((rc = ws_userca_sign(path, blob, (size_t)len, req, &cert64)) != WS_OK)
+	if ((rc = ws_userca_sign_b64(path, pub64, req, &cert64)) != WS_OK)
 		goto out;
 	rc = WS_ERR_SSH;
 	if (ssh_pki_import_cert_base64(cert64, SSH_KEYTYPE_ED25519_CERT01, &cert) != SSH_OK ||

@@ -59,6 +59,11 @@ struct ws_usercert_req {
 ws_err ws_userca_sign(const char *path, const unsigned char *blob, size_t bloblen,
     const struct ws_usercert_req *req, char **out);
 
+/* ws_userca_sign() for the public key in base64 (as ssh_pki_export_pubkey_base64
+ * writes it). WS_ERR_INVALID when it is no base64 of at most 256 bytes. */
+ws_err ws_userca_sign_b64(const char *path, const char *pub64, const struct ws_usercert_req *req,
+    char **out);
+
 /* Makes a fresh ed25519 key and has the CA at path certify it for req. On
  * WS_OK *key is the key with its certificate attached, ready for
  * ssh_userauth_publickey() (free with ssh_key_free()). */

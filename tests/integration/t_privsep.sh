@@ -1,11 +1,14 @@
 #!/bin/bash
-# Privilege separation of a logged-in session, proved from the outside: the
-# process that bridges its channels runs as privsep_user ("wsgate"), no
-# groups, chrooted to an empty directory, no new privileges, under seccomp,
-# holding only its two sockets and one to its parent; the root parent holds
-# the audit log and the listener's pipe and no connection. Neither has the
-# user CA's private key in memory (gcore). A system call the filter forbids
-# ends that one session; the gateway and other sessions go on.
+# Privilege separation, proved from the outside: the process that speaks SSH
+# to the client runs as privsep_user ("wsgate"), no groups, chrooted to an
+# empty directory, no new privileges, under seccomp, from before the key
+# exchange (the server's banner) to the session's end, holding only its
+# sockets (the client's, once logged in the workspace's, which its root
+# monitor connected and handed over) and two to its monitor (log lines,
+# requests); the monitor holds the audit log and the listener's pipe and no
+# connection. Neither has the user CA's private key in memory (gcore). A
+# system call the filter forbids, or a request the monitor's protocol does
+# not allow, ends that one connection; the gateway and others go on.
 . "$(dirname "$0")/lib.sh"
 gw_start main "audit_log = \"$T/audit.log\";"
 W=$RUN-priv
@@ -28,8 +31,8 @@ check "no new privileges" is "$(st "$bridge" NoNewPrivs)" 1
 check "under a seccomp filter (mode 2)" is "$(st "$bridge" Seccomp)" 2
 check "chrooted to the empty directory" is "$(readlink "/proc/$bridge/root")" /run/wsgate/empty
 check "which is empty and root's" eval '[ -z "$(ls -A /run/wsgate/empty)" ] && [ "$(stat -c %U:%a /run/wsgate/empty)" = root:555 ]'
-# Its descriptors: the client's TCP socket, the workspace's, and a unix
-# socket to its parent; no Docker socket, audit log or listener pipe.
+# Its descriptors: the client's TCP socket, the workspace's, and two unix
+# sockets to its parent; no Docker socket, audit log or listener pipe.
 inodes() { ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*-> socket:\[\([0-9]*\)\]$/\1/p'; }
 tcp_inode() { awk -v i="$1" '$10 == i {f = 1} END {exit !f}' /proc/net/tcp /proc/net/tcp6; }
 unix_inode() { awk -v i="$1" '$7 == i {f = 1} END {exit !f}' /proc/net/unix; }
@@ -38,13 +41,45 @@ ntcp=0 nunix=0
 for i in $(inodes "$bridge"); do
     if tcp_inode "$i"; then ntcp=$((ntcp + 1)); elif unix_inode "$i"; then nunix=$((nunix + 1)); fi
 done
-check "the bridge holds 3 descriptors: 2 TCP sockets and 1 unix socket ($fds: $ntcp TCP, $nunix unix)" \
-    is "$fds:$ntcp:$nunix" 3:2:1
+check "the bridge holds 4 descriptors: 2 TCP sockets and 2 unix sockets ($fds: $ntcp TCP, $nunix unix)" \
+    is "$fds:$ntcp:$nunix" 4:2:2
 ls -l "/proc/$bridge/fd" | sed 's/^/#   /'
 check "the root parent holds the audit log" eval 'ls -l "/proc/$parent/fd" | grep -qF -- "-> $T/audit.log"'
 check "and the listener's pipe" eval 'ls -l "/proc/$parent/fd" | grep -q -- "-> pipe:"'
 pt=0; for i in $(inodes "$parent"); do tcp_inode "$i" && pt=$((pt + 1)); done
 check "but no connection of the client's or the workspace's ($pt TCP sockets)" is "$pt" 0
+
+# Before the key exchange: a client that has only read the server's banner
+# already talks to a sandboxed process (its monitor is the root one).
+/usr/bin/python3 - "$GW_PORT" "$T/pre.banner" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+banner = s.recv(256)
+open(sys.argv[2], "wb").write(banner)
+time.sleep(30)
+PY
+pre_client=$!
+bg_pid "$pre_client"
+check "a client that sent nothing has the server's banner" wait_until 10 grep -q "^SSH-2.0-" "$T/pre.banner"
+# pre: the connection process whose monitor is a child of the listener and
+# which is not the logged-in session's.
+pre=""
+for mon in $(pgrep -P "$GW_PID"); do
+    [ "$mon" = "$parent" ] && continue
+    pre=$(pgrep -P "$mon" | head -1)
+done
+check "the connection has its own process ($pre), under a monitor of its own" test -n "$pre"
+check "before the key exchange it runs as wsgate" is "$(st "$pre" Uid | tr -s '\t ' ' ')" "$u $u $u $u"
+check "with no groups, no new privileges, under seccomp" \
+    is "$(st "$pre" Groups)|$(st "$pre" NoNewPrivs)|$(st "$pre" Seccomp)" "|1|2"
+check "chrooted to the empty directory" is "$(readlink "/proc/$pre/root")" /run/wsgate/empty
+ptcp=0 punix=0
+for i in $(inodes "$pre"); do
+    if tcp_inode "$i"; then ptcp=$((ptcp + 1)); elif unix_inode "$i"; then punix=$((punix + 1)); fi
+done
+check "holding 3 descriptors: the client's socket and 2 to its monitor ($(ls "/proc/$pre/fd" | wc -l): $ptcp TCP, $punix unix)" \
+    is "$(ls "/proc/$pre/fd" | wc -l):$ptcp:$punix" 3:1:2
+kill "$pre_client" 2>/dev/null
 
 # The user CA's private key (its 32-byte seed) is in no memory of the
 # session: gcore of the bridge and of its root parent.
@@ -125,17 +160,25 @@ bg_pid "$keep"
 check "a session that must outlive the others is open" wait_until 20 grep -q up2 "$T/keep.out"
 # bridges: the pids of all sessions' bridge processes.
 bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -P "$c"; done; }
+# fresh TAG: opens a session that waits; sets SESS (its client) and BR (its
+# bridge process).
+fresh() {
+    local tag=$1 before p
+    SESS="" BR=""
+    before=" $(bridges | tr '\n' ' ') "
+    wssh "$W" "echo up-$tag; sleep 120" > "$T/s-$tag.out" 2>&1 &
+    SESS=$!
+    bg_pid "$SESS"
+    wait_until 20 grep -q "up-$tag" "$T/s-$tag.out" || { echo "# the $tag session did not open"; return 1; }
+    for p in $(bridges); do [[ "$before" == *" $p "* ]] || BR=$p; done
+    [ -n "$BR" ] || { echo "# no new bridge process"; return 1; }
+}
 # forbidden TAG GDB-CALL: a fresh session whose bridge makes the call.
 forbidden() {
-    local tag=$1 call=$2 sess before br="" m
+    local tag=$1 call=$2 sess br m
     m=$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")
-    before=" $(bridges | tr '\n' ' ') "
-    wssh "$W" "echo up-$tag; sleep 120" > "$T/f-$tag.out" 2>&1 &
-    sess=$!
-    bg_pid "$sess"
-    wait_until 20 grep -q "up-$tag" "$T/f-$tag.out" || { echo "# the $tag session did not open"; return 1; }
-    for p in $(bridges); do [[ "$before" == *" $p "* ]] || br=$p; done
-    [ -n "$br" ] || { echo "# no new bridge process"; return 1; }
+    fresh "$tag" || return 1
+    sess=$SESS br=$BR
     timeout 60 gdb -p "$br" -batch -ex "call $call" > "$T/gdb-$tag.out" 2>&1
     wait_until 10 proc_gone "$br" || { echo "# bridge $br of the $tag session still runs"; return 1; }
     wait_until 10 contains "$T/main.log" "process $br died of signal 31 (a system call its sandbox forbids)" || return 1
@@ -148,12 +191,17 @@ KILLED=()
 check "socket() kills that bridge; its parent logs it and audits the end" forbidden socket '(int)socket(2, 1, 0)'
 check "fcntl(F_SETOWN) (to signal others) kills that bridge" forbidden setown '(int)fcntl(2, 8, 1)'
 check "an executable mmap kills that bridge" forbidden mmapx '(long)mmap(0, 4096, 7, 0x22, -1, 0)'
+# An address on sendto (or any sendmsg) would reach abstract unix sockets,
+# which no chroot hides.
+check "sendto with an address kills that bridge" forbidden sendto '(long)sendto(2, "x", 1, 0, (void *)16, 16)'
+check "sendmsg kills that bridge" forbidden sendmsg '(long)sendmsg(2, (void *)16, 0)'
 check "the other session still runs" kill -0 "$keep"
 check "and a new login works" is "$(wssh "$W" echo still)" still
 
 # The monitor relays only its bridge's own lines (its pid, a level and its
-# connection's tag; no audit line once logged in), logs anything else as the
-# bridge's words, and an empty message is no end of the bridge.
+# connection's tag; never an audit line: the monitor writes those), logs
+# anything else as the bridge's words, and an empty message is no end of the
+# bridge.
 before=" $(bridges | tr '\n' ' ') "
 wssh "$W" 'echo up3; sleep 6' > "$T/relay.out" 2>&1 &
 rs=$!
@@ -162,22 +210,58 @@ check "a session for the relay's checks is open" wait_until 20 grep -q up3 "$T/r
 rb=""; for p in $(bridges); do [[ "$before" == *" $p "* ]] || rb=$p; done
 tag=$(sed -n "s/.* wsgate\[$rb\] [a-z]* \(\[[^]]*\]\): .*/\1/p" "$T/main.log" | head -1)
 stamp=2026-01-01T00:00:00.000Z
+# A line of the bridge's own form, 1100 bytes long: past the 1024 a relayed
+# line may have.
+long=$(printf 'y%.0s' $(seq 1 1050))
 # wr TEXT: a gdb command making the bridge write TEXT (and a newline) to fd 2.
 wr() { printf 'call (long)write(2, "%s\\n", (long)strlen("%s\\n"))' "$1" "$1"; }
 timeout 60 gdb -p "$rb" -batch -ex 'call (long)write(2, "", 0)' \
     -ex "$(wr "$stamp wsgate[$rb] info [10.9.9.9:1]: forged-tag")" \
     -ex "$(wr "$stamp wsgate[$rb] audit event=session-start account=alice")" \
     -ex "$(wr "$stamp wsgate[$rb] info $tag: own-line")" \
+    -ex "$(wr "$stamp wsgate[$rb] info $tag: long-line $long")" \
     > "$T/gdb-relay.out" 2>&1
 check "after an empty message, the bridge's own line is still relayed as it is" wait_until 10 \
     grep -qF "wsgate[$rb] info $tag: own-line" "$T/main.log"
 check "a line with another connection's tag is logged as the bridge's words" \
     grep -qF "process $rb wrote: $stamp wsgate[$rb] info [10.9.9.9:1]: forged-tag" "$T/main.log"
-check "and so is an audit line once logged in" \
+check "and so is a line longer than 1024 bytes (cut to what the log takes)" wait_until 10 \
+    grep -qF "process $rb wrote: $stamp wsgate[$rb] info $tag: long-line yyyy" "$T/main.log"
+check "and so is an audit line" \
     grep -qF "process $rb wrote: $stamp wsgate[$rb] audit event=session-start account=alice" "$T/main.log"
 m=$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")
 check "that session still ends by itself (6 s), its end audited" wait_until 20 eval \
     'proc_gone "$rb" && [ "$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")" -gt "$m" ]' 
+# The monitor's protocol: a logged-in bridge that asks to check a password
+# (a request only a connection not yet logged in may make), or sends what is
+# no request at all, is ended by its monitor, which says why; others go on.
+# reqfd PID: the descriptor of its request socket (the unix socket not 2).
+reqfd() {
+    local f
+    for f in $(ls "/proc/$1/fd"); do
+        [ "$f" = 2 ] && continue
+        unix_inode "$(readlink "/proc/$1/fd/$f" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')" && { echo "$f"; return; }
+    done
+}
+# protocol TAG BYTES LEN WHAT: a fresh session's bridge writes LEN BYTES
+# (a gdb string) to its monitor; the monitor must log WHAT and end it.
+protocol() {
+    local tag=$1 bytes=$2 len=$3 what=$4 sess br fd
+    fresh "$tag" || return 1
+    sess=$SESS br=$BR
+    fd=$(reqfd "$br")
+    [ -n "$fd" ] || { echo "# no request socket in bridge $br"; return 1; }
+    timeout 60 gdb -p "$br" -batch -ex "call (long)write($fd, \"$bytes\", $len)" > "$T/gdb-$tag.out" 2>&1
+    wait_until 10 contains "$T/main.log" "process $br broke the monitor protocol ($what); ending it" || return 1
+    wait_until 10 proc_gone "$br" || { echo "# bridge $br still runs"; return 1; }
+    wait_until 10 proc_gone "$sess" || { echo "# its client is still connected"; return 1; }
+}
+check "a bridge asking for a password check after login is ended" \
+    protocol pw '\003\000\000\000\001w\000\000\000\001x' 11 "request 3 out of turn"
+check "a bridge sending an unknown request is ended" protocol junk '\143' 1 "unknown request 99"
+check "a bridge sending a malformed end is ended" protocol end '\007\001' 2 "request 7 malformed"
+check "the first session still runs" kill -0 "$keep"
+check "and a new login works" is "$(wssh "$W" echo still2)" still2
 kill "$keep" "$s1" 2>/dev/null
 # Those crashes were made on purpose: finish must not count them. The log
 # is edited once its gateway has stopped (sed -i makes a new file).

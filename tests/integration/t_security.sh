@@ -144,6 +144,18 @@ check "name-empty: refused as an invalid name" contains "$T/audit.log" "result=i
 check "no hostile attempt was accepted" lacks "$T/audit.log" "result=accepted"
 check "no hostile attempt reached Docker" absent container "workspace-$W"
 
+# Asking "would this key do?" without ever signing is no failed attempt,
+# but it reads key files (or asks auth_url) each time: twice max_auth_tries
+# (6) such questions are answered, then the connection ends, and the audit
+# log has one line for the key, not one per question.
+kb=$(grep -c "result=key-ok" "$T/audit.log")
+timeout 120 /usr/bin/python3 "$(dirname "$0")/pkquery.py" "$GW_PORT" "$W" "$T/id" 50 >"$T/pkq.out" 2>"$T/pkq.err"
+check "50 unsigned key questions: 12 answered, then the connection ends ($(head -1 "$T/pkq.out"))" \
+    is "$(head -1 "$T/pkq.out")" "pk_ok=12 closed=yes"
+check "the client is told why" contains "$T/pkq.out" "wsgate: too many authentication requests"
+check "the key is audited once as good, once as too many questions" \
+    is "$(( $(grep -c "result=key-ok" "$T/audit.log") - kb )):$(grep -c "result=too-many-queries" "$T/audit.log")" 1:1
+
 # A real login still works, and makes the workspace.
 timeout 60 /usr/bin/python3 - "$GW_PORT" "$W" "$T" > "$T/good.out" 2>&1 <<'PY'
 import sys, paramiko

@@ -1,0 +1,77 @@
+/* mon_int.h — inside a connection's monitor: its state, shared by
+ * monitor.c (the process: child, log relay, grace time, signals, the end),
+ * mon_req.c (the child's requests and the monitor's answers) and mon_try.c
+ * (a workspace login handed to the child), and what login.c, kbdint.c and
+ * reach.c may ask of it. Internal to the gateway. */
+#ifndef WSGATE_MON_INT_H
+#define WSGATE_MON_INT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conn.h"
+#include "monproto.h"
+#include "rate.h"
+#include "wserr.h"
+
+/* Where the conversation with the child stands; ws_mon_set_state() alone
+ * moves it, and logs each move. */
+enum ws_mon_state {
+	WS_MON_HELLO,       /* waiting for its session key */
+	WS_MON_PREAUTH,     /* answering authentication requests */
+	WS_MON_SESSION,     /* logged in: only its byte counts may come */
+	WS_MON_CLOSED,      /* nothing more is read from it (its end, or it broke
+	                       the protocol and was killed) */
+};
+
+struct ws_mon {
+	const struct ws_session_ctx *ctx;
+	struct ws_conn c;            /* the login's state (conn.h) */
+	enum ws_mon_state state;
+	pid_t child;
+	int log_sock;                /* its log lines (descriptor 2 there) */
+	int req_sock;                /* its requests (monproto.h) */
+	struct ws_mp mp;             /* the message being read or written */
+	char key[256];               /* its session key's public half, base64 (HELLO) */
+	double grace_end;            /* when the login grace time ends; 0: never */
+	double since;                /* when the session began */
+	char in[24], out[24];        /* its byte counts (END) */
+	struct ws_rate relay;        /* log lines relayed per second */
+	double told;                 /* when SIGTERM was passed on, 0 if not */
+	/* Why the monitor killed it, if it did (only a protocol breach is
+	 * the crash penalty's). */
+	enum { WS_MON_ALIVE, WS_MON_KILLED_PROTOCOL, WS_MON_KILLED_GRACE, WS_MON_KILLED_SLOW } killed;
+};
+
+/* Moves the conversation to st, logging the move. */
+void ws_mon_set_state(struct ws_mon *m, enum ws_mon_state st);
+
+/* The child broke the protocol (what: why, for the log): it is killed and
+ * nothing more is read from it. */
+void ws_mon_violation(struct ws_mon *m, const char *what);
+
+/* Takes the log lines waiting on the child's log socket, at most
+ * WS_MON_DRAIN_MAX (monitor.c) at a time. Returns how many it read. */
+int ws_mon_drain(struct ws_mon *m);
+
+/* Reads and answers one request waiting on m->req_sock. */
+void ws_mon_request(struct ws_mon *m);
+
+/* Sends the child one line for the person (a TELL); dropped when the child
+ * does not take it at once. */
+void ws_mon_tell(struct ws_mon *m, const char *line);
+
+/* Connects to the workspace's sshd on port and has the child log in over
+ * that socket: pinned hostkey ("type base64"), a certificate signed now for
+ * the child's session key with key_id and c's restrictions. Returns what
+ * the child found (WS_OK: it is logged in and keeps the session; WS_ERR_IO:
+ * nothing answered yet; WS_ERR_DENIED, WS_ERR_HOSTKEY, WS_ERR_SSH), with a
+ * line in why; as upstream.h's ws_upstream_connect. */
+ws_err ws_mon_try(struct ws_mon *m, int port, const char *hostkey, const char *key_id,
+    char *why, size_t whylen);
+
+/* Moves the end of the login grace time by seconds: the time a workspace
+ * took to answer (or not) is not the client's. */
+void ws_mon_grace_extend(struct ws_mon *m, double seconds);
+
+#endif

@@ -127,7 +127,8 @@ ws_err ws_engine_exec(struct ws_engine *e, const char *name, const char *user, c
 /* 1 when sshd session processes run in NAME's container (or it cannot tell). */
 int ws_engine_sessions_open(struct ws_engine *e, const char *name);
 
-/* The time of the last sshd session line in NAME's container log; 0 if none. */
+/* The time of the last sshd session line in NAME's container log; 0 if none,
+ * -1 when it cannot tell (the caller takes it as in use now). */
 long ws_engine_last_session(struct ws_engine *e, const char *name);
 
 /* What an engine implements. Object names come ready-made (ws_obj_name). */

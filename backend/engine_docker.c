@@ -8,6 +8,7 @@
 #include "dynbuf.h"
 #include "engine.h"
 #include "log.h"
+#include "jail.h"
 #include "sshdlog.h"
 
 /* filters={"label":["org.wsgate.workspace"]}: wsgate's objects only. */
@@ -15,6 +16,10 @@
 
 /* Largest container log read to find the last session (its tail). */
 #define WS_DOCKER_MAX_LOG ((size_t)256 * 1024)
+/* Largest process list read (docker top: a line per process). */
+#define WS_DOCKER_MAX_TOP ((size_t)1024 * 1024)
+/* Deepest JSON a process list may nest (it is two levels). */
+#define WS_TOP_MAX_DEPTH 8
 
 static void *ws_d_open(const char *where, int timeout_s)
 {
@@ -336,23 +341,25 @@ static ws_err ws_d_exec(void *impl, const char *cname, const char *user, const c
 	return ws_exec_run(impl, cname, user, cmd, i, fn, arg, exit_code, why, whylen);
 }
 
-/* Are sshd session processes running in it (docker top)? */
-static int ws_d_sessions_open(void *impl, const char *cname)
+/* In a jail: does the engine's process list (docker top's JSON) show an
+ * sshd session? Writes '1', '0', or '?' when it is not one. */
+static void ws_top_jailed(const unsigned char *in, size_t len, void *arg, ws_jail_put_fn put,
+    void *ctx)
 {
+	struct json_tokener *tok = json_tokener_new_ex(WS_TOP_MAX_DEPTH);
 	struct json_object *reply = NULL, *procs, *titles, *row, *cmd;
-	char path[200];
-	long status = 0;
 	size_t i, col = 1;
-	int open = 0;
+	char open = '0';
 
-	/* The engine needs a PID column to match processes to the container. */
-	snprintf(path, sizeof(path), "/containers/%s/top?ps_args=-eo%%20pid,args", cname);
-	if (ws_docker_request(impl, "GET", path, NULL, &status, &reply) != WS_OK || status != 200 ||
-	    !json_object_object_get_ex(reply, "Processes", &procs) ||
+	(void)arg;
+	if (tok != NULL && len <= WS_DOCKER_MAX_TOP)
+		reply = json_tokener_parse_ex(tok, (const char *)in, (int)len);
+	json_tokener_free(tok);
+	if (reply == NULL || !json_object_object_get_ex(reply, "Processes", &procs) ||
 	    !json_object_is_type(procs, json_type_array)) {
-		ws_warn("cannot list the processes of %s; taking it as in use", cname);
-		open = 1;
-		goto out;
+		put(ctx, "?", 1);
+		json_object_put(reply);
+		return;
 	}
 	if (json_object_object_get_ex(reply, "Titles", &titles) &&
 	    json_object_is_type(titles, json_type_array))
@@ -361,30 +368,75 @@ static int ws_d_sessions_open(void *impl, const char *cname)
 			if (t != NULL && strcmp(t, "COMMAND") == 0)
 				col = i;
 		}
-	for (i = 0; i < json_object_array_length(procs) && !open; i++) {
+	for (i = 0; i < json_object_array_length(procs) && open == '0'; i++) {
 		row = json_object_array_get_idx(procs, i);
 		cmd = json_object_is_type(row, json_type_array) ? json_object_array_get_idx(row, col) : NULL;
 		if (cmd != NULL && json_object_is_type(cmd, json_type_string) &&
 		    strncmp(json_object_get_string(cmd), "sshd: workspace", 15) == 0)
-			open = 1;
+			open = '1';
 	}
-out:
+	put(ctx, &open, 1);
 	json_object_put(reply);
+}
+
+/* Are sshd session processes running in it (docker top)? The list names
+ * the workspace's processes as it wrote them: read in a jail (jail.h). */
+static int ws_d_sessions_open(void *impl, const char *cname)
+{
+	struct ws_dynbuf *buf = NULL, *ans = ws_dynbuf_new(8);
+	char path[200];
+	long status = 0;
+	int open = 1;
+
+	/* The engine needs a PID column to match processes to the container. */
+	snprintf(path, sizeof(path), "/containers/%s/top?ps_args=-eo%%20pid,args", cname);
+	if (ans != NULL &&
+	    ws_docker_request_raw(impl, "GET", path, NULL, WS_DOCKER_MAX_TOP, &status, &buf) == WS_OK &&
+	    status == 200 &&
+	    ws_jail_run("a process list", ws_top_jailed, (const unsigned char *)ws_dynbuf_ptr(buf),
+	    ws_dynbuf_len(buf), NULL, ans) == WS_OK && ws_dynbuf_len(ans) == 1 &&
+	    ws_dynbuf_ptr(ans)[0] != '?')
+		open = ws_dynbuf_ptr(ans)[0] == '1';
+	else
+		ws_warn("cannot list the processes of %s; taking it as in use", cname);
+	ws_dynbuf_free(buf);
+	ws_dynbuf_free(ans);
 	return open;
+}
+
+/* In a jail: the time of the last sshd session line of a log, in decimal. */
+static void ws_log_jailed(const unsigned char *in, size_t len, void *arg, ws_jail_put_fn put,
+    void *ctx)
+{
+	char t[24];
+	int n = snprintf(t, sizeof(t), "%ld", (long)ws_sshdlog_last_session(in, len));
+
+	(void)arg;
+	put(ctx, t, (size_t)n);
 }
 
 static long ws_d_last_session(void *impl, const char *cname)
 {
-	struct ws_dynbuf *buf = NULL;
-	char path[200];
+	struct ws_dynbuf *buf = NULL, *ans = ws_dynbuf_new(24);
+	char path[200], *end = NULL;
 	long status = 0, t = 0;
 
 	snprintf(path, sizeof(path),
 	    "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&tail=200", cname);
-	if (ws_docker_request_raw(impl, "GET", path, NULL, WS_DOCKER_MAX_LOG, &status, &buf) == WS_OK &&
-	    status == 200)
-		t = (long)ws_sshdlog_last_session((const unsigned char *)ws_dynbuf_ptr(buf), ws_dynbuf_len(buf));
+	if (ans != NULL &&
+	    ws_docker_request_raw(impl, "GET", path, NULL, WS_DOCKER_MAX_LOG, &status, &buf) == WS_OK &&
+	    status == 200) {
+		/* Read, but not understood: it cannot tell (-1), not "never". */
+		t = -1;
+		if (ws_jail_run("an sshd log", ws_log_jailed, (const unsigned char *)ws_dynbuf_ptr(buf),
+		    ws_dynbuf_len(buf), NULL, ans) == WS_OK) {
+			t = strtol(ws_dynbuf_ptr(ans), &end, 10);
+			if (end == ws_dynbuf_ptr(ans) || *end != '\0' || t < 0)
+				t = -1;
+		}
+	}
 	ws_dynbuf_free(buf);
+	ws_dynbuf_free(ans);
 	return t;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dynbuf.h"
+#include "jail.h"
 #include "log.h"
 
 #define WS_EXEC_LINE_MAX 1024
@@ -89,6 +90,58 @@ out:
 	return rc;
 }
 
+/* The jail's side of ws_exec_lines: each line, with a newline. */
+struct ws_jailed_lines {
+	ws_jail_put_fn put;
+	void *ctx;
+};
+
+static void ws_put_line(void *arg, int i, const char *line)
+{
+	struct ws_jailed_lines *j = arg;
+
+	(void)i;
+	j->put(j->ctx, line, strlen(line));
+	j->put(j->ctx, "\n", 1);
+}
+
+static void ws_demux_jailed(const unsigned char *in, size_t len, void *arg, ws_jail_put_fn put,
+    void *ctx)
+{
+	struct ws_jailed_lines j = { put, ctx };
+
+	(void)arg;
+	ws_exec_demux(in, len, 0, ws_put_line, &j);
+}
+
+/* The output's lines to fn, demultiplexed in a jail (jail.h): the stream
+ * is the workspace's to shape. What comes back is split again here, each
+ * line cut to WS_EXEC_LINE_MAX. */
+static void ws_exec_lines(const unsigned char *buf, size_t len, int i, ws_exec_line_fn fn, void *arg)
+{
+	struct ws_dynbuf *out = ws_dynbuf_new(2 * WS_EXEC_MAX_OUTPUT + 2);
+	char line[WS_EXEC_LINE_MAX];
+	const char *p, *end, *nl;
+	size_t n;
+
+	if (out == NULL || ws_jail_run("a command's output", ws_demux_jailed, buf, len, NULL, out) !=
+	    WS_OK) {
+		ws_warn("the output of a command could not be read");
+		goto out;
+	}
+	p = ws_dynbuf_ptr(out);
+	end = p + ws_dynbuf_len(out);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+		fn(arg, i, line);
+		p += n + 1;
+	}
+out:
+	ws_dynbuf_free(out);
+}
+
 ws_err ws_exec_run(struct ws_docker *d, const char *cname, const char *user, const char *cmd,
     int i, ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen)
 {
@@ -109,7 +162,7 @@ ws_err ws_exec_run(struct ws_docker *d, const char *cname, const char *user, con
 		snprintf(why, whylen, "exec did not finish: %s", ws_err_str(rc));
 		goto out;
 	} else {
-		ws_exec_demux((const unsigned char *)ws_dynbuf_ptr(out), ws_dynbuf_len(out), i, fn, arg);
+		ws_exec_lines((const unsigned char *)ws_dynbuf_ptr(out), ws_dynbuf_len(out), i, fn, arg);
 	}
 	snprintf(path, sizeof(path), "/exec/%s/json", id);
 	rc = ws_docker_request(d, "GET", path, NULL, &status, &reply);

@@ -23,6 +23,15 @@ void ws_proc_sandboxed(void)
 #endif
 }
 
+void ws_proc_jailed(void)
+{
+	ws_proc_in_sandbox = 1;
+#ifdef WS_LEAK_CHECK
+	__sanitizer_sandbox_on_notify(NULL);
+	__sanitizer_set_report_fd((void *)(long)STDERR_FILENO);
+#endif
+}
+
 void ws_proc_exit(int code)
 {
 #ifdef WS_LEAK_CHECK

@@ -16,4 +16,8 @@ void ws_proc_exit(int code) __attribute__((noreturn));
  * from then on, the only place left to write them. */
 void ws_proc_sandboxed(void);
 
+/* The same without the leak check, for a short-lived jail (jail.h), whose
+ * memory is its parent's copy: its leaks are its parent's, checked there. */
+void ws_proc_jailed(void);
+
 #endif

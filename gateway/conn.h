@@ -34,6 +34,7 @@ struct ws_kbd {
 struct ws_conn {
 	const struct ws_session_ctx *ctx;
 	struct ws_mon *mon;               /* the monitor that answers for it */
+	pid_t monitor;                    /* its pid (the listener knows it by it) */
 	struct ws_authkey_restrict restr;
 	const char *peer_ip;
 	int peer_port;

@@ -21,12 +21,12 @@
 #include "pam.h"
 
 /* Reports to the listener (max_startups, penalties), which knows the
- * connection by its monitor: this process. */
+ * connection by its monitor (this process, or its login worker's parent). */
 void ws_conn_notify(struct ws_conn *c, char kind)
 {
 	struct ws_notice n;
 
-	ws_notice_make(&n, getpid(), kind, c->peer_ip);
+	ws_notice_make(&n, c->monitor, kind, c->peer_ip);
 	(void)!write(c->ctx->notify_fd, &n, sizeof(n));
 }
 

@@ -27,6 +27,7 @@
 #include "idle.h"
 #include "keys.h"
 #include "penalty.h"
+#include "jail.h"
 #include "privsep.h"
 #include "proc.h"
 #include "rate.h"
@@ -386,6 +387,8 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto out;
 	}
+	/* What workspaces write is parsed in jails as that user (jail.h). */
+	ws_jail_user(cfg->privsep_user);
 	ws_log_set_level(debug ? WS_LOG_DEBUG : (enum ws_log_level)ws_log_level_parse(cfg->log_level));
 
 	memset(&sa, 0, sizeof(sa));

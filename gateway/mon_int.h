@@ -1,8 +1,9 @@
 /* mon_int.h — inside a connection's monitor: its state, shared by
- * monitor.c (the process: child, log relay, grace time, signals, the end),
- * mon_req.c (the child's requests and the monitor's answers) and mon_try.c
- * (a workspace login handed to the child), and what login.c, kbdint.c and
- * reach.c may ask of it. Internal to the gateway. */
+ * monitor.c (the process: child, log relay, signals, the end),
+ * mon_worker.c (the login worker, a process of its own), mon_req.c (the
+ * child's requests and the answers) and mon_try.c (a workspace login handed
+ * to the child), and what login.c, kbdint.c and reach.c may ask of it.
+ * Internal to the gateway. */
 #ifndef WSGATE_MON_INT_H
 #define WSGATE_MON_INT_H
 
@@ -29,7 +30,9 @@ struct ws_mon {
 	struct ws_conn c;            /* the login's state (conn.h) */
 	enum ws_mon_state state;
 	pid_t child;
-	int log_sock;                /* its log lines (descriptor 2 there) */
+	pid_t worker;                /* the login worker while it runs, else 0 */
+	int worker_out;              /* its outcome comes here */
+	int log_sock;                /* its log lines (descriptor 2 there), -1 in the worker */
 	int req_sock;                /* its requests (monproto.h) */
 	struct ws_mp mp;             /* the message being read or written */
 	char key[256];               /* its session key's public half, base64 (HELLO) */
@@ -69,6 +72,17 @@ void ws_mon_tell(struct ws_mon *m, const char *line);
  * line in why; as upstream.h's ws_upstream_connect. */
 ws_err ws_mon_try(struct ws_mon *m, int port, const char *hostkey, const char *key_id,
     char *why, size_t whylen);
+
+/* Forks the login worker (mon_worker.c), which answers the child's
+ * requests until it has logged in or ended, then exits. Returns 0, or -1
+ * when it cannot (errno). */
+int ws_mon_worker_start(struct ws_mon *m);
+
+/* Once the worker has ended (wait: the call waits for it), takes its
+ * outcome into m (logged in or not, failures, grace time, why it killed the
+ * child) and moves m to WS_MON_SESSION or WS_MON_CLOSED. Returns 1 then, 0
+ * while it runs (or when there is none). */
+int ws_mon_worker_poll(struct ws_mon *m, int wait);
 
 /* Moves the end of the login grace time by seconds: the time a workspace
  * took to answer (or not) is not the client's. */

@@ -122,7 +122,7 @@ static void ws_mon_notify(struct ws_mon *m, char kind)
 {
 	struct ws_notice n;
 
-	ws_notice_make(&n, getpid(), kind, m->c.peer_ip);
+	ws_notice_make(&n, m->c.monitor, kind, m->c.peer_ip);
 	(void)!write(m->ctx->notify_fd, &n, sizeof(n));
 }
 
@@ -143,7 +143,8 @@ static int ws_mon_end(struct ws_mon *m, int status)
 		/* Before login: maybe someone probing for memory errors, or a
 		 * process taken over (the crash penalty), not one the gateway
 		 * stopped or the grace time ended. */
-		if (WIFSIGNALED(status) && m->told == 0 && m->killed != WS_MON_KILLED_GRACE)
+		if (WIFSIGNALED(status) && m->told == 0 &&
+		    (m->killed == WS_MON_ALIVE || m->killed == WS_MON_KILLED_PROTOCOL))
 			ws_mon_notify(m, 'C');
 		/* The child's own alarm ends it at grace_end, not before. */
 		if (m->grace_end > 0 && ws_clock_now() >= m->grace_end - 0.05) {
@@ -176,20 +177,6 @@ static void ws_mon_stop(struct ws_mon *m)
 	} else if (ws_clock_now() - m->told > WS_MON_KILL_AFTER) {
 		kill(m->child, SIGKILL);
 	}
-}
-
-/* A child still not logged in 3 s after its grace time (its own alarm
- * ends it at once, or 2 s later from inside a blocking call) is killed:
- * a taken-over one must not hold its place. */
-static void ws_mon_grace(struct ws_mon *m)
-{
-	if (m->c.authed || m->grace_end == 0 || ws_clock_now() < m->grace_end + 3 ||
-	    m->killed != WS_MON_ALIVE)
-		return;
-	ws_warn("process %ld is still not logged in after the login grace time; ending it",
-	    (long)m->child);
-	kill(m->child, SIGKILL);
-	m->killed = WS_MON_KILLED_GRACE;
 }
 
 int ws_mon_drain(struct ws_mon *m)
@@ -228,37 +215,78 @@ static int ws_mon_log_open(const struct ws_mon *m, int *wait_ms)
 /* Relays log lines and answers requests until the child has ended (a
  * datagram socket has no end of its own: an empty message must not pass
  * for one), then takes what is left. */
+/* A child still not logged in 3 s after its grace time (its own alarm
+ * ends it at once, or 2 s later from inside a blocking call) is killed: a
+ * taken-over one must not hold its place. While the login worker runs, it
+ * sees to that; after it, the monitor. */
+static void ws_mon_grace(struct ws_mon *m)
+{
+	if (m->worker != 0 || m->c.authed || m->grace_end == 0 ||
+	    ws_clock_now() < m->grace_end + 3 || m->killed != WS_MON_ALIVE)
+		return;
+	ws_warn("process %ld is still not logged in after the login grace time; ending it",
+	    (long)m->child);
+	kill(m->child, SIGKILL);
+	m->killed = WS_MON_KILLED_GRACE;
+}
+
+/* Has the child ended? While the worker runs, the child is not reaped (it
+ * stays a zombie): the worker may still signal its pid, which must not be
+ * another process's by then. */
+static int ws_mon_child_ended(struct ws_mon *m, int *status)
+{
+	siginfo_t si;
+	pid_t r;
+
+	if (m->worker > 0) {
+		memset(&si, 0, sizeof(si));
+		return waitid(P_PID, (id_t)m->child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid == m->child;
+	}
+	r = waitpid(m->child, status, WNOHANG);
+	return r == m->child || (r < 0 && errno != EINTR);
+}
+
 static int ws_mon_run(struct ws_mon *m)
 {
 	struct pollfd pfd[2];
-	int status = 0, wait_ms, n, log_open;
-	pid_t r;
+	int status = 0, wait_ms, n, log_open, reading, reaped = 0;
 
 	for (;;) {
 		ws_mon_stop(m);
+		ws_mon_worker_poll(m, 0);
 		ws_mon_grace(m);
-		r = waitpid(m->child, &status, WNOHANG);
-		if (r == m->child || (r < 0 && errno != EINTR))
+		if (ws_mon_child_ended(m, &status)) {
+			reaped = m->worker == 0;
 			break;
-		/* SIGCHLD interrupts the wait; a second bounds a lost one. */
+		}
+		/* SIGCHLD interrupts the wait; a second bounds a lost one. The
+		 * requests are the worker's while it runs. */
 		wait_ms = 1000;
 		log_open = ws_mon_log_open(m, &wait_ms);
+		reading = m->worker == 0 && m->state != WS_MON_CLOSED;
 		n = 0;
 		if (log_open)
 			pfd[n++] = (struct pollfd){ .fd = m->log_sock, .events = POLLIN };
-		if (m->state != WS_MON_CLOSED)
+		if (reading)
 			pfd[n++] = (struct pollfd){ .fd = m->req_sock, .events = POLLIN };
 		if (poll(pfd, (nfds_t)n, wait_ms) <= 0)
 			continue;
 		if (log_open && pfd[0].revents != 0)
 			ws_mon_drain(m);
-		if (m->state != WS_MON_CLOSED && pfd[n - 1].revents != 0 && pfd[n - 1].fd == m->req_sock)
+		if (reading && pfd[n - 1].revents != 0)
 			ws_mon_request(m);
 	}
 	/* It has ended: what it left is bounded by the socket's queue. */
 	while (ws_mon_drain(m) == WS_MON_DRAIN_MAX)
 		;
-	ws_login_cleanup(&m->c);
+	/* A worker still busy (a bring-up) finishes first: what it does to
+	 * the workspace is not cut short by the client's going. Its work is
+	 * bounded by the engine's timeouts, PAM's and the jails'. */
+	ws_mon_worker_poll(m, 1);
+	if (!reaped)
+		while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
+			;
 	return ws_mon_end(m, status);
 }
 
@@ -306,6 +334,7 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	m.ctx = ctx;
 	m.c.ctx = ctx;
 	m.c.mon = &m;
+	m.c.monitor = self;
 	m.c.peer_ip = peer_ip;
 	m.c.peer_port = peer_port;
 	snprintf(m.c.port_str, sizeof(m.c.port_str), "%d", peer_port);
@@ -334,6 +363,12 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	m.log_sock = logp[0];
 	m.req_sock = reqp[0];
 	ws_mon_signals();
+	if (ws_mon_worker_start(&m) != 0) {
+		ws_error("cannot fork the connection's login worker: %s", strerror(errno));
+		kill(m.child, SIGKILL);
+		m.killed = WS_MON_KILLED_SLOW;
+		ws_mon_set_state(&m, WS_MON_CLOSED);
+	}
 	rc = ws_mon_run(&m);
 out:
 	if (fd >= 0)

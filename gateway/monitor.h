@@ -4,7 +4,8 @@
  * (session.h), which is sandboxed before it reads a byte of the client's,
  * and stays root beside it. It holds what the child must not: PAM, the
  * key store and host accounts, auth_url, the Docker socket, the user CA,
- * the audit log and the listener's pipe. It answers the child's requests
+ * the audit log and the listener's pipe. It (through a login worker of
+ * its own until login: mon_worker.c) answers the child's requests
  * (monproto.h: every login is decided here, every workspace brought up
  * here, each over a socket it connects and hands over with a certificate
  * for that workspace only), relays its log lines (checked, escaped, at

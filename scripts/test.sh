@@ -19,7 +19,7 @@ srcs=$(cd "$top" && ls auth/*.c backend/*.c common/*.c config/*.c workspace/*.c 
     -I common -I config -I auth -I backend -I workspace -I gateway $srcs)
 (cd "$top" && clang-tidy -p build-clang --quiet --warnings-as-errors='*' $srcs 2>/dev/null)
 
-stage "fuzzing the parsers (libFuzzer, 15 s each)"
+stage "fuzzing the parsers (libFuzzer, 10 s each)"
 CC=clang cmake -S "$top" -B "$top/build-fuzz" -DWSGATE_FUZZ=ON -DWSGATE_TESTS=OFF >/dev/null
 cmake --build "$top/build-fuzz" -j "$(nproc)" >/dev/null
 (cd "$top/build-fuzz" && ctest -L fuzz -j "$(nproc)" --output-on-failure)

@@ -25,6 +25,7 @@ MUTANTS=(
     "ws_progress_stdout|it_t_ws|and none of them on stdout|ws prints its progress lines on stdout"
     "privsep|it_t_privsep|the bridge runs as the sandbox user|a connection's process keeps root, its descriptors and no filter"
     "pk_queries|it_t_security|50 unsigned key questions|a client may ask without end whether a key would do (a root file read or auth_url call and an audit line each)"
+    "jail_off|it_t_idle|their process lists were read in jails running as wsgate|what workspaces write (process lists, logs, command output) is parsed in root processes"
     "monitor_turn|it_t_privsep|a bridge asking for a password check after login is ended|the monitor answers any request in any state (a logged-in bridge may ask for more logins)"
     "orphan_owner|it_t_tenants|cannot make a workspace on alice's orphaned volumes|anyone allowed to create may take an orphan's volumes"
     "entrant_settings|it_t_tenants|with alice's environment|a remake takes the settings of whoever logged in, not the owner's"
@@ -49,14 +50,17 @@ import sys
 name, root = sys.argv[1], sys.argv[2]
 E = {
  "signature": [("gateway/login.c",
-    "\tif (sig == WS_MP_SIG_NONE) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");",
-    "\tif (0) {\n\t\tws_login_audit(c, user, account, \"publickey\", fp, \"key-ok\");")],
- "privsep": [("gateway/privsep.c",
+    "\tif (sig == WS_MP_SIG_NONE) {\n\t\tret = ws_key_query(c, user, account, fp);",
+    "\tif (0) {\n\t\tret = ws_key_query(c, user, account, fp);")],
+ "privsep": [("common/privsep.c",
     "\tif (user[0] == '\\0' || geteuid() != 0)\n\t\treturn WS_OK;",
     "\tif (1)\n\t\treturn WS_OK;")],
  "pk_queries": [("gateway/login.c",
     "\tif (++c->queries > 2 * c->ctx->cfg->max_auth_tries) {",
     "\tif (++c->queries < 0) {")],
+ "jail_off": [("common/jail.c",
+    "\tif (ws_jail_as[0] == '\\0' || geteuid() != 0) {",
+    "\tif (1) {")],
  "monitor_turn": [("gateway/mon_req.c",
     "\t\tif (ws_mon_reqs[i].state != m->state) {",
     "\t\tif (ws_mon_reqs[i].state != m->state && 0) {")],

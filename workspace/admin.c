@@ -78,8 +78,13 @@ ws_err ws_admin_info(struct ws_engine *e, const char *name, struct ws_admin_info
 		if (a.active)
 			a.last_used = time(NULL);
 	}
-	if (!a.active && (t = (time_t)ws_engine_last_session(e, name)) > a.last_used)
-		a.last_used = t;
+	if (!a.active) {
+		t = (time_t)ws_engine_last_session(e, name);
+		if (t < 0)
+			a.last_used = time(NULL);  /* cannot tell: not idle */
+		else if (t > a.last_used)
+			a.last_used = t;
+	}
 	*out = a;
 	return WS_OK;
 }

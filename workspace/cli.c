@@ -22,9 +22,11 @@
 #include "admin.h"
 #include "clock.h"
 #include "config.h"
+#include "jail.h"
 #include "log.h"
 #include "strv.h"
 #include "names.h"
+#include "privsep.h"
 #include "sshdlog.h"
 #include "upstream.h"
 #include "userca.h"
@@ -430,6 +432,10 @@ int main(int argc, char **argv)
 	}
 	/* The command speaks for itself; the log only adds warnings. */
 	ws_log_set_level(WS_LOG_WARN);
+	/* What workspaces write is parsed in jails (jail.h), as the gateway's
+	 * sandbox user when it exists (a machine set up by setup.sh). */
+	if (ws_privsep_check(w.cfg->privsep_user, err, sizeof(err)) == WS_OK)
+		ws_jail_user(w.cfg->privsep_user);
 	if ((w.e = ws_workspace_engine(w.cfg, w.cfg->docker_timeout)) == NULL)
 		goto out;
 	ret = ws_run(&w, cmd, name);

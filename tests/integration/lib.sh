@@ -417,6 +417,21 @@ trap 'exit 143' TERM INT
 # LeakSanitizer runs in each), ends what the test registered, then fails the
 # test for any sanitizer report, any container or volume it left, and any
 # process it started and did not end; prints the tally and exits.
+# san_clean: no sanitizer report so far (in $SAN or a gateway's log); says
+# which when there is one.
+san_clean() {
+    local f log
+    for f in "$SAN"/*; do
+        [ -e "$f" ] || continue
+        echo "# sanitizer report $(basename "$f"):"; head -20 "$f" | sed 's/^/#   /'
+        return 1
+    done
+    for log in "${GW_LOGS[@]}"; do
+        grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" || continue
+        grep -E -A10 'Sanitizer|runtime error' "$log" | head -20 | sed 's/^/#   /'
+        return 1
+    done
+}
 finish() {
     local log f left
     trap - EXIT

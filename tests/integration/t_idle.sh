@@ -26,6 +26,10 @@ check "a later sweep looked at the busy workspace" \
     wait_until 15 eval 'tail -n +$((mark + 1)) "$T/idle.log" | grep "\[idle\]: docker GET /containers/workspace-$B/top" >/dev/null'
 check "the workspace with a session open was not stopped" is "$(state "$B")" running
 check "nor was it logged as idle" lacks "$T/idle.log" "stopped workspace $B"
+# What the workspaces wrote was read in jails, as the sandbox user.
+check "their process lists were read in jails running as wsgate" \
+    contains "$T/idle.log" "reading a process list in a jail running as uid $(id -u wsgate)"
+check "and the idle one's sshd log too" contains "$T/idle.log" "reading an sshd log in a jail running as uid $(id -u wsgate)"
 check "the next ssh starts the idle one, data intact" is "$(wssh "$I" cat mark)" still-here
 check "and its session is still open" kill -0 "$busy"
 docker exec "workspace-$B" touch "/tmp/release-$RUN"

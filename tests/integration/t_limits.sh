@@ -219,9 +219,10 @@ check "a START above FULL is refused at start-up, saying the form" \
 gw_start crash "penalty_crash = 30;" "penalty_min = 15;" "login_grace_time = 30;"
 hold 127.0.0.7 1 crash
 prober_pid() { sed -n 's/.* wsgate\[\([0-9]*\)\] debug \[127\.0\.0\.7:[0-9]*\]: connection$/\1/p' "$T/crash.log" | head -1; }
-check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && [ -n "$(pgrep -P "$(prober_pid)")" ]'
-# The process that serves it is its monitor's child (monitor.h).
-victim=$(pgrep -P "$(prober_pid)")
+check "the prober's connection process is there" wait_until 10 eval '[ -n "$(prober_pid)" ] && [ -n "$(pgrep -u wsgate -P "$(prober_pid)")" ]'
+# The process that serves it is its monitor's child (monitor.h), the one
+# that runs as wsgate (beside it, the monitor's login worker).
+victim=$(pgrep -u wsgate -P "$(prober_pid)")
 kill -KILL "$victim"   # (a SIGSEGV would be caught by ASan in the test build)
 check "it dies of a signal, and the listener says so" wait_until 10 contains "$T/crash.log" "process $victim died of signal 9"
 login_from 127.0.0.7

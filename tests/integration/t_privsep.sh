@@ -19,6 +19,7 @@ bg_pid "$s1"
 check "a session is open" wait_until 20 grep -q up "$T/s1.out"
 parent=$(pgrep -P "$GW_PID" | head -1)
 bridge=$(pgrep -P "${parent:-0}" | head -1)
+# (its login worker has ended once the session is open)
 check "the connection has a root parent ($parent) and a bridge process ($bridge)" \
     eval '[ -n "$parent" ] && [ -n "$bridge" ] && [ "$(pgrep -P "$parent" | wc -l)" = 1 ]'
 st() { awk -v k="$2:" '$1 == k {$1 = ""; print substr($0, 2)}' "/proc/$1/status"; }
@@ -63,12 +64,17 @@ bg_pid "$pre_client"
 check "a client that sent nothing has the server's banner" wait_until 10 grep -q "^SSH-2.0-" "$T/pre.banner"
 # pre: the connection process whose monitor is a child of the listener and
 # which is not the logged-in session's.
-pre=""
+# Beside it, until login, the monitor's login worker (root), which answers
+# its requests and exits once it has logged in.
+pre="" worker=""
 for mon in $(pgrep -P "$GW_PID"); do
     [ "$mon" = "$parent" ] && continue
-    pre=$(pgrep -P "$mon" | head -1)
+    pre=$(pgrep -u wsgate -P "$mon" | head -1)
+    worker=$(pgrep -u root -P "$mon" | head -1)
 done
 check "the connection has its own process ($pre), under a monitor of its own" test -n "$pre"
+check "and the monitor a root login worker ($worker)" \
+    eval '[ -n "$worker" ] && [ "$(st "$worker" Uid | tr -s "\t " " ")" = "0 0 0 0" ]'
 check "before the key exchange it runs as wsgate" is "$(st "$pre" Uid | tr -s '\t ' ' ')" "$u $u $u $u"
 check "with no groups, no new privileges, under seccomp" \
     is "$(st "$pre" Groups)|$(st "$pre" NoNewPrivs)|$(st "$pre" Seccomp)" "|1|2"
@@ -159,7 +165,7 @@ keep=$!
 bg_pid "$keep"
 check "a session that must outlive the others is open" wait_until 20 grep -q up2 "$T/keep.out"
 # bridges: the pids of all sessions' bridge processes.
-bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -P "$c"; done; }
+bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -u wsgate -P "$c"; done; }
 # fresh TAG: opens a session that waits; sets SESS (its client) and BR (its
 # bridge process).
 fresh() {

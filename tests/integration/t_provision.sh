@@ -71,6 +71,8 @@ check "progress lines, in order" is "$order" \
 check "no progress line in the data" eval '[ -s "$T/out" ] && lacks "$T/out" "wsgate: "'
 check "post-start commands ran as the user, output in the log" contains "$T/main.log" "post-start 1 of $W: post-start-ran-as-workspace"
 check "the account's post-start command ran after the global one" contains "$T/main.log" "post-start 2 of $W: account-post-start-ran"
+check "that output was read in a jail running as wsgate" \
+    contains "$T/main.log" "reading a command's output in a jail running as uid $(id -u wsgate)"
 out=$(wssh_info "$W" echo quiet-ok 2> "$T/quiet")
 check "a running workspace logs in silently" eval '[ "$out" = quiet-ok ] && lacks "$T/quiet" "wsgate: "'
 

@@ -74,7 +74,8 @@ echo "# connection process $CONN: peak RSS ${rss:-?} kB"
 check "its peak RSS stayed under 40 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 40960 ]
 
 wssh "$W" rogue-bye > /dev/null 2>&1
-check "the workspace's disconnect message is logged, escaped" \
+# (its process logs it as it ends, through its monitor: wait for the line)
+check "the workspace's disconnect message is logged, escaped" wait_until 10 \
     contains "$T/main.log" 'bye\x0a2026-01-01T00:00:00.000Z wsgate[1] info: ROGUE-FORGED\x1b[31m'
 check "and it forges no log line" not grep -q "^2026-01-01T00:00:00.000Z" "$T/main.log"
 check "and no raw escape reaches the log" not grep -qP '\x1b' "$T/main.log"

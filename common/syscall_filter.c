@@ -24,7 +24,8 @@ static const char *const ws_syscall_allowed[] = {
 	"clock_gettime", "gettimeofday", "time", "getrusage", "setitimer", "getitimer", "alarm",
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "sigaltstack",
 	/* identity (log lines), randomness, the end */
-	"getpid", "gettid", "getrandom", "newfstatat", "fstat", "sched_yield", "exit", "exit_group",
+	"getpid", "gettid", "getuid", "geteuid", "getrandom", "newfstatat", "fstat", "sched_yield",
+	"exit", "exit_group",
 	NULL
 };
 

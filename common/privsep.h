@@ -1,9 +1,9 @@
-/* privsep.h — privilege separation of a connection. Before the key
- * exchange, the process that serves it (session.c), which parses all that
- * a client and a workspace send, enters a sandbox: only its sockets and
- * its monitor's open (monitor.h: the monitor decides logins and keeps the
- * rest), chrooted to an empty directory, its own unprivileged user with no
- * groups, no new privileges, not dumpable, under a seccomp filter
+/* privsep.h — the sandbox. Before the key exchange, the process that
+ * serves a connection (gateway/session.c), which parses all that a client
+ * and a workspace send, enters it; so does each process that parses what a
+ * workspace wrote for the engine's callers (jail.h): only the descriptors
+ * it needs open, chrooted to an empty directory, its own unprivileged user
+ * with no groups, no new privileges, not dumpable, under a seccomp filter
  * (syscall_filter.h). docs/privsep.md has the whole design. */
 #ifndef WSGATE_PRIVSEP_H
 #define WSGATE_PRIVSEP_H

@@ -87,6 +87,52 @@ check "holding 3 descriptors: the client's socket and 2 to its monitor ($(ls "/p
     is "$(ls "/proc/$pre/fd" | wc -l):$ptcp:$punix" 3:1:2
 kill "$pre_client" 2>/dev/null
 
+# bridges: the pids of all sessions' bridge processes.
+bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -u wsgate -P "$c"; done; }
+# fresh TAG: opens a session that waits; sets SESS (its client) and BR (its
+# bridge process).
+fresh() {
+    local tag=$1 before p
+    SESS="" BR=""
+    before=" $(bridges | tr '\n' ' ') "
+    wssh "$W" "echo up-$tag; sleep 120" > "$T/s-$tag.out" 2>&1 &
+    SESS=$!
+    bg_pid "$SESS"
+    wait_until 20 grep -q "up-$tag" "$T/s-$tag.out" || { echo "# the $tag session did not open"; return 1; }
+    for p in $(bridges); do [[ "$before" == *" $p "* ]] || BR=$p; done
+    [ -n "$BR" ] || { echo "# no new bridge process"; return 1; }
+}
+# The monitor's protocol: a logged-in bridge that asks to check a password
+# (a request only a connection not yet logged in may make), or sends what is
+# no request at all, is ended by its monitor, which says why; others go on.
+# reqfd PID: the descriptor of its request socket (the unix socket not 2).
+reqfd() {
+    local f
+    for f in $(ls "/proc/$1/fd"); do
+        [ "$f" = 2 ] && continue
+        unix_inode "$(readlink "/proc/$1/fd/$f" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')" && { echo "$f"; return; }
+    done
+}
+# protocol TAG BYTES LEN WHAT: a fresh session's bridge writes LEN BYTES
+# (a gdb string) to its monitor; the monitor must log WHAT and end it.
+protocol() {
+    local tag=$1 bytes=$2 len=$3 what=$4 sess br fd
+    fresh "$tag" || return 1
+    sess=$SESS br=$BR
+    fd=$(reqfd "$br")
+    [ -n "$fd" ] || { echo "# no request socket in bridge $br"; return 1; }
+    timeout 60 gdb -p "$br" -batch -ex "call (long)write($fd, \"$bytes\", $len)" > "$T/gdb-$tag.out" 2>&1
+    wait_until 10 contains "$T/main.log" "process $br broke the monitor protocol ($what); ending it" || return 1
+    wait_until 10 proc_gone "$br" || { echo "# bridge $br still runs"; return 1; }
+    wait_until 10 proc_gone "$sess" || { echo "# its client is still connected"; return 1; }
+}
+check "a bridge asking for a password check after login is ended" \
+    protocol pw '\003\000\000\000\001w\000\000\000\001x' 11 "request 3 out of turn"
+check "a bridge sending an unknown request is ended" protocol junk '\143' 1 "unknown request 99"
+check "a bridge sending a malformed end is ended" protocol end '\007\001' 2 "request 7 malformed"
+check "the first session still runs" kill -0 "$s1"
+check "and a new login works" is "$(wssh "$W" echo still2)" still2
+
 # The user CA's private key (its 32-byte seed) is in no memory of the
 # session: gcore of the bridge and of its root parent.
 seed() {
@@ -164,21 +210,6 @@ wssh "$W" 'echo up2; sleep 120' > "$T/keep.out" 2>&1 &
 keep=$!
 bg_pid "$keep"
 check "a session that must outlive the others is open" wait_until 20 grep -q up2 "$T/keep.out"
-# bridges: the pids of all sessions' bridge processes.
-bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -u wsgate -P "$c"; done; }
-# fresh TAG: opens a session that waits; sets SESS (its client) and BR (its
-# bridge process).
-fresh() {
-    local tag=$1 before p
-    SESS="" BR=""
-    before=" $(bridges | tr '\n' ' ') "
-    wssh "$W" "echo up-$tag; sleep 120" > "$T/s-$tag.out" 2>&1 &
-    SESS=$!
-    bg_pid "$SESS"
-    wait_until 20 grep -q "up-$tag" "$T/s-$tag.out" || { echo "# the $tag session did not open"; return 1; }
-    for p in $(bridges); do [[ "$before" == *" $p "* ]] || BR=$p; done
-    [ -n "$BR" ] || { echo "# no new bridge process"; return 1; }
-}
 # forbidden TAG GDB-CALL: a fresh session whose bridge makes the call.
 forbidden() {
     local tag=$1 call=$2 sess br m
@@ -238,36 +269,6 @@ check "and so is an audit line" \
 m=$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")
 check "that session still ends by itself (6 s), its end audited" wait_until 20 eval \
     'proc_gone "$rb" && [ "$(grep -c "event=session-end .*workspace=$W" "$T/audit.log")" -gt "$m" ]' 
-# The monitor's protocol: a logged-in bridge that asks to check a password
-# (a request only a connection not yet logged in may make), or sends what is
-# no request at all, is ended by its monitor, which says why; others go on.
-# reqfd PID: the descriptor of its request socket (the unix socket not 2).
-reqfd() {
-    local f
-    for f in $(ls "/proc/$1/fd"); do
-        [ "$f" = 2 ] && continue
-        unix_inode "$(readlink "/proc/$1/fd/$f" | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p')" && { echo "$f"; return; }
-    done
-}
-# protocol TAG BYTES LEN WHAT: a fresh session's bridge writes LEN BYTES
-# (a gdb string) to its monitor; the monitor must log WHAT and end it.
-protocol() {
-    local tag=$1 bytes=$2 len=$3 what=$4 sess br fd
-    fresh "$tag" || return 1
-    sess=$SESS br=$BR
-    fd=$(reqfd "$br")
-    [ -n "$fd" ] || { echo "# no request socket in bridge $br"; return 1; }
-    timeout 60 gdb -p "$br" -batch -ex "call (long)write($fd, \"$bytes\", $len)" > "$T/gdb-$tag.out" 2>&1
-    wait_until 10 contains "$T/main.log" "process $br broke the monitor protocol ($what); ending it" || return 1
-    wait_until 10 proc_gone "$br" || { echo "# bridge $br still runs"; return 1; }
-    wait_until 10 proc_gone "$sess" || { echo "# its client is still connected"; return 1; }
-}
-check "a bridge asking for a password check after login is ended" \
-    protocol pw '\003\000\000\000\001w\000\000\000\001x' 11 "request 3 out of turn"
-check "a bridge sending an unknown request is ended" protocol junk '\143' 1 "unknown request 99"
-check "a bridge sending a malformed end is ended" protocol end '\007\001' 2 "request 7 malformed"
-check "the first session still runs" kill -0 "$keep"
-check "and a new login works" is "$(wssh "$W" echo still2)" still2
 kill "$keep" "$s1" 2>/dev/null
 # Those crashes were made on purpose: finish must not count them. The log
 # is edited once its gateway has stopped (sed -i makes a new file).

@@ -1,12 +1,24 @@
 #!/bin/bash
 # Hostile clients (paramiko, driven below the API): the none method, skipping
 # authentication, a client-sent USERAUTH_SUCCESS, a key offered without a
-# signature, a signature over the wrong session, names with NUL or empty. None
-# gets in; the gateway keeps serving.
+# signature, a signature over the wrong session, names with NUL or empty, a
+# key asked about without end. None gets in; the gateway keeps serving.
 . "$(dirname "$0")/lib.sh"
 gw_start main "audit_log = \"$T/audit.log\";"
 W=$RUN-sec
-# Hostile attempts first: none of them may make the workspace.
+# Asking "would this key do?" without ever signing is no failed attempt,
+# but it reads key files (or asks auth_url) each time: twice max_auth_tries
+# (6) such questions are answered, then the connection ends, and the audit
+# log has one line for the key, not one per question.
+kb=$(grep -c "result=key-ok" "$T/audit.log")
+timeout 120 /usr/bin/python3 "$(dirname "$0")/pkquery.py" "$GW_PORT" "$W" "$T/id" 50 >"$T/pkq.out" 2>"$T/pkq.err"
+check "50 unsigned key questions: 12 answered, then the connection ends ($(head -1 "$T/pkq.out"))" \
+    is "$(head -1 "$T/pkq.out")" "pk_ok=12 closed=yes"
+check "the client is told why" contains "$T/pkq.out" "wsgate: too many authentication requests"
+check "the key is audited once as good, once as too many questions" \
+    is "$(( $(grep -c "result=key-ok" "$T/audit.log") - kb )):$(grep -c "result=too-many-queries" "$T/audit.log")" 1:1
+
+# Then hostile attempts: none of them may make the workspace.
 timeout 120 /usr/bin/python3 - "$GW_PORT" "$W" "$T" > "$T/sec.out" 2>"$T/sec.err" <<'PY'
 import sys, socket, time, paramiko
 from paramiko.message import Message
@@ -143,18 +155,6 @@ done
 check "name-empty: refused as an invalid name" contains "$T/audit.log" "result=invalid-name"
 check "no hostile attempt was accepted" lacks "$T/audit.log" "result=accepted"
 check "no hostile attempt reached Docker" absent container "workspace-$W"
-
-# Asking "would this key do?" without ever signing is no failed attempt,
-# but it reads key files (or asks auth_url) each time: twice max_auth_tries
-# (6) such questions are answered, then the connection ends, and the audit
-# log has one line for the key, not one per question.
-kb=$(grep -c "result=key-ok" "$T/audit.log")
-timeout 120 /usr/bin/python3 "$(dirname "$0")/pkquery.py" "$GW_PORT" "$W" "$T/id" 50 >"$T/pkq.out" 2>"$T/pkq.err"
-check "50 unsigned key questions: 12 answered, then the connection ends ($(head -1 "$T/pkq.out"))" \
-    is "$(head -1 "$T/pkq.out")" "pk_ok=12 closed=yes"
-check "the client is told why" contains "$T/pkq.out" "wsgate: too many authentication requests"
-check "the key is audited once as good, once as too many questions" \
-    is "$(( $(grep -c "result=key-ok" "$T/audit.log") - kb )):$(grep -c "result=too-many-queries" "$T/audit.log")" 1:1
 
 # A real login still works, and makes the workspace.
 timeout 60 /usr/bin/python3 - "$GW_PORT" "$W" "$T" > "$T/good.out" 2>&1 <<'PY'

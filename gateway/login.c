@@ -14,6 +14,7 @@
 #include "login_int.h"
 #include "hostacct.h"
 #include "httpauth.h"
+#include "keyline.h"
 #include "keystore.h"
 #include "log.h"
 #include "mon_int.h"
@@ -213,22 +214,6 @@ static int ws_ask_endpoint(struct ws_conn *c, const char *method, const char *fp
 	return 0;
 }
 
-/* "type base64" of key for auth_url, or NULL. Free with free(). */
-static char *ws_key_line(ssh_key key)
-{
-	char *b64 = NULL, *line = NULL;
-	const char *type = ssh_key_type_to_char(ssh_key_type(key));
-	size_t len;
-
-	if (type == NULL || ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
-		return NULL;
-	len = strlen(type) + strlen(b64) + 2;
-	if ((line = malloc(len)) != NULL)
-		snprintf(line, len, "%s %s", type, b64);
-	ssh_string_free_char(b64);
-	return line;
-}
-
 /* A key offered without a signature that would be let in: PK_OK, audited
  * once per key; past twice max_auth_tries such queries the connection ends
  * (they are no failures, and each reads key files or asks auth_url). */
@@ -278,7 +263,7 @@ static int ws_auth_pubkey(struct ws_conn *c, const char *user, ssh_key pubkey, i
 		goto fail;
 	}
 	if (rc != WS_OK) {
-		line = ws_key_line(pubkey);
+		line = ws_keyline_make(pubkey);
 		if (line == NULL || !ws_ask_endpoint(c, "publickey", fp, line, NULL, &ans)) {
 			ws_info("refused key %s for %s from %s port %d", fp, user, c->peer_ip, c->peer_port);
 			ws_login_audit(c, user, c->named, "publickey", fp, "refused");
@@ -354,22 +339,12 @@ int ws_login_password(struct ws_conn *c, const char *method, const char *passwor
 
 int ws_login_pubkey(struct ws_conn *c, const char *user, const char *keyline, int sig)
 {
-	char type[64];
-	const char *b64 = strchr(keyline, ' ');
 	ssh_key key = NULL;
 	int ret = WS_MP_OUT_DENIED;
 
 	/* A key libssh cannot read is a failed attempt, as a key it cannot
 	 * match would be. */
-	if (b64 == NULL || (size_t)(b64 - keyline) >= sizeof(type)) {
-		key = NULL;
-	} else {
-		memcpy(type, keyline, (size_t)(b64 - keyline));
-		type[b64 - keyline] = '\0';
-		if (ssh_pki_import_pubkey_base64(b64 + 1, ssh_key_type_from_name(type), &key) != SSH_OK)
-			key = NULL;
-	}
-	if (key == NULL) {
+	if (ws_keyline_parse(keyline, &key) != WS_OK) {
 		if (!c->fatal && !c->authed && ws_login_name(c, user) == 0) {
 			ws_login_audit(c, user, c->named, "publickey", "-", "bad-key");
 			ws_login_failed(c);

@@ -53,9 +53,11 @@ void ws_mon_set_state(struct ws_mon *m, enum ws_mon_state st);
  * nothing more is read from it. */
 void ws_mon_violation(struct ws_mon *m, const char *what);
 
-/* Takes the log lines waiting on the child's log socket, at most
- * WS_MON_DRAIN_MAX (monitor.c) at a time. Returns how many it read. */
-int ws_mon_drain(struct ws_mon *m);
+/* Kills a child still not logged in 3 s after the login grace time (its
+ * own alarm ends it at once, or 2 s later from inside a blocking call): a
+ * taken-over one must not hold its place. The login worker's while it
+ * runs, the monitor's after (it does nothing where a worker runs). */
+void ws_mon_grace(struct ws_mon *m);
 
 /* Reads and answers one request waiting on m->req_sock. */
 void ws_mon_request(struct ws_mon *m);

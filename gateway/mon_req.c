@@ -3,7 +3,6 @@
  * table, as OpenSSH's monitor.c has mon_dispatch), and the answers; a line
  * for the person (TELL). The workspace login it asks of the child is in
  * mon_try.c. */
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,9 +82,6 @@ static void ws_mon_answer(struct ws_mon *m, int outcome)
 		ws_audit("session-start", kv);
 		m->since = ws_clock_now();
 		ws_mon_set_state(m, WS_MON_SESSION);
-		/* What the login and the bring-up used (PAM, curl, the engine's
-		 * replies) goes back: the monitor lives as long as the session. */
-		malloc_trim(0);
 	}
 	if (m->state != WS_MON_CLOSED)
 		ws_mon_result(m, outcome);

@@ -66,20 +66,15 @@ static int ws_mon_connect(const char *address, int port, int timeout_s, char *wh
 static char *ws_mon_cert(struct ws_mon *m, const char *key_id)
 {
 	const struct ws_conn *c = &m->c;
+	const struct ws_upstream_params up = { .name = c->name, .key_id = key_id,
+		.no_pty = c->restr.no_pty, .no_port_forwarding = c->restr.no_port_forwarding,
+		.no_agent_forwarding = c->restr.no_agent_forwarding,
+		.no_x11_forwarding = c->restr.no_x11_forwarding };
 	struct ws_usercert_req req;
 	char principal[WS_USERCA_PRINCIPAL_MAX + 1], *cert = NULL;
 	ws_err rc;
 
-	ws_userca_principal(c->name, principal, sizeof(principal));
-	memset(&req, 0, sizeof(req));
-	req.principal = principal;
-	req.key_id = key_id;
-	req.now = time(NULL);
-	req.lifetime_s = WS_UPSTREAM_CERT_LIFETIME;
-	req.no_pty = c->restr.no_pty;
-	req.no_port_forwarding = c->restr.no_port_forwarding;
-	req.no_agent_forwarding = c->restr.no_agent_forwarding;
-	req.no_x11_forwarding = c->restr.no_x11_forwarding;
+	ws_upstream_cert_req(&up, principal, sizeof(principal), &req);
 	rc = ws_userca_sign_b64(m->ctx->cfg->user_ca_key, m->key, &req, &cert);
 	if (rc != WS_OK) {
 		ws_error("cannot sign a certificate with %s: %s", m->ctx->cfg->user_ca_key, ws_err_str(rc));
@@ -88,12 +83,11 @@ static char *ws_mon_cert(struct ws_mon *m, const char *key_id)
 	return cert;
 }
 
-/* Waits up to timeout_s for the child's TRIED, relaying its log lines
- * meanwhile (it may log while it logs in). */
+/* Waits up to timeout_s for the child's TRIED (its log lines meanwhile
+ * are the monitor's to relay: this runs in the login worker). */
 static ws_err ws_mon_tried(struct ws_mon *m, int timeout_s, char *why, size_t whylen)
 {
-	struct pollfd pfd[2] = { { .fd = m->log_sock, .events = POLLIN },
-		{ .fd = m->req_sock, .events = POLLIN } };
+	struct pollfd pfd = { .fd = m->req_sock, .events = POLLIN };
 	double end = ws_clock_now() + timeout_s;
 	struct ws_conn *c = &m->c;
 	uint32_t out;
@@ -110,11 +104,7 @@ static ws_err ws_mon_tried(struct ws_mon *m, int timeout_s, char *why, size_t wh
 			ws_mon_set_state(m, WS_MON_CLOSED);
 			break;
 		}
-		if (poll(pfd, 2, left) <= 0)
-			continue;
-		if (pfd[0].revents != 0)
-			ws_mon_drain(m);
-		if (pfd[1].revents == 0)
+		if (poll(&pfd, 1, left) <= 0)
 			continue;
 		rc = ws_mp_recv(m->req_sock, &m->mp);
 		if (rc == WS_ERR_IO) {

@@ -28,19 +28,6 @@ struct ws_mon_outcome {
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
 };
 
-/* The grace time while the worker runs (monitor.c has it after). */
-static void ws_worker_grace(struct ws_mon *m)
-{
-	if (m->c.authed || m->grace_end == 0 || ws_clock_now() < m->grace_end + 3 ||
-	    m->killed != WS_MON_ALIVE)
-		return;
-	ws_warn("process %ld is still not logged in after the login grace time; ending it",
-	    (long)m->child);
-	kill(m->child, SIGKILL);
-	m->killed = WS_MON_KILLED_GRACE;
-	ws_mon_set_state(m, WS_MON_CLOSED);
-}
-
 /* The worker: answers requests until the child is logged in or gone. */
 static void ws_worker_run(struct ws_mon *m, int out)
 {
@@ -48,7 +35,7 @@ static void ws_worker_run(struct ws_mon *m, int out)
 	struct pollfd pfd = { .fd = m->req_sock, .events = POLLIN };
 
 	while (m->state == WS_MON_HELLO || m->state == WS_MON_PREAUTH) {
-		ws_worker_grace(m);
+		ws_mon_grace(m);  /* m->worker is 0 in the worker's own copy */
 		if (poll(&pfd, 1, 1000) > 0)
 			ws_mon_request(m);
 	}

@@ -179,7 +179,9 @@ static void ws_mon_stop(struct ws_mon *m)
 	}
 }
 
-int ws_mon_drain(struct ws_mon *m)
+/* Takes the log lines waiting on the child's log socket, at most
+ * WS_MON_DRAIN_MAX at a time. Returns how many it read. */
+static int ws_mon_drain(struct ws_mon *m)
 {
 	char msg[4096];
 	ssize_t n;
@@ -215,11 +217,7 @@ static int ws_mon_log_open(const struct ws_mon *m, int *wait_ms)
 /* Relays log lines and answers requests until the child has ended (a
  * datagram socket has no end of its own: an empty message must not pass
  * for one), then takes what is left. */
-/* A child still not logged in 3 s after its grace time (its own alarm
- * ends it at once, or 2 s later from inside a blocking call) is killed: a
- * taken-over one must not hold its place. While the login worker runs, it
- * sees to that; after it, the monitor. */
-static void ws_mon_grace(struct ws_mon *m)
+void ws_mon_grace(struct ws_mon *m)
 {
 	if (m->worker != 0 || m->c.authed || m->grace_end == 0 ||
 	    ws_clock_now() < m->grace_end + 3 || m->killed != WS_MON_ALIVE)
@@ -228,6 +226,7 @@ static void ws_mon_grace(struct ws_mon *m)
 	    (long)m->child);
 	kill(m->child, SIGKILL);
 	m->killed = WS_MON_KILLED_GRACE;
+	ws_mon_set_state(m, WS_MON_CLOSED);
 }
 
 /* Has the child ended? While the worker runs, the child is not reaped (it

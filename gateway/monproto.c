@@ -14,7 +14,7 @@ void ws_mp_start(struct ws_mp *m, enum ws_mp_type t)
 	m->fd = -1;
 }
 
-void ws_mp_put_raw(struct ws_mp *m, const void *p, size_t len)
+static void ws_mp_put_raw(struct ws_mp *m, const void *p, size_t len)
 {
 	if (m->bad || len > sizeof(m->buf) - m->len) {
 		m->bad = 1;

@@ -79,9 +79,6 @@ void ws_mp_put_u32(struct ws_mp *m, uint32_t v);
 void ws_mp_put_u64(struct ws_mp *m, uint64_t v);
 void ws_mp_put_bytes(struct ws_mp *m, const void *p, size_t len);
 void ws_mp_put_str(struct ws_mp *m, const char *s);
-/* Appends len bytes with no length before them (the parts of a field
- * whose length was put first). */
-void ws_mp_put_raw(struct ws_mp *m, const void *p, size_t len);
 
 /* Sends m (and m->fd when >= 0, which stays the caller's) on sock.
  * dontwait: fail rather than wait for room (the monitor never waits on its

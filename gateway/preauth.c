@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "keyline.h"
 #include "log.h"
 #include "pam.h"
 #include "upstream.h"
@@ -279,33 +280,22 @@ static void ws_preauth_reply(struct ws_sess *s, ssh_message msg)
 	}
 }
 
-/* Whether passwords (and keyboard-interactive) are offered at all. */
-static int ws_preauth_passwords(const struct ws_sess *s)
-{
-	return ws_login_passwords(s->ctx->cfg);
-}
-
 static void ws_preauth_publickey(struct ws_sess *s, ssh_message msg)
 {
 	enum ssh_publickey_state_e st = ssh_message_auth_publickey_state(msg);
 	ssh_key key = ssh_message_auth_pubkey(msg);
-	const char *type = key != NULL ? ssh_key_type_to_char(ssh_key_type(key)) : NULL;
-	char *b64 = NULL;
+	char *line = key != NULL ? ws_keyline_make(key) : NULL;
 
-	if (type == NULL || ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK) {
+	if (line == NULL) {
 		ssh_message_reply_default(msg);
 		return;
 	}
-	/* "type base64", as authorized_keys has it: the monitor reads it. */
 	ws_mp_start(s->mp, WS_MP_PUBKEY);
 	ws_put_user(s->mp, ssh_message_auth_user(msg));
-	ws_mp_put_u32(s->mp, (uint32_t)(strlen(type) + 1 + strlen(b64)));
-	ws_mp_put_raw(s->mp, type, strlen(type));
-	ws_mp_put_raw(s->mp, " ", 1);
-	ws_mp_put_raw(s->mp, b64, strlen(b64));
+	ws_mp_put_str(s->mp, line);
 	ws_mp_put_u32(s->mp, st == SSH_PUBLICKEY_STATE_NONE ? WS_MP_SIG_NONE :
 	    st == SSH_PUBLICKEY_STATE_VALID ? WS_MP_SIG_VALID : WS_MP_SIG_WRONG);
-	ssh_string_free_char(b64);
+	free(line);
 	ws_preauth_reply(s, msg);
 }
 
@@ -334,7 +324,7 @@ static void ws_preauth_kbdint(struct ws_sess *s, ssh_message msg)
 
 void ws_preauth_message(struct ws_sess *s, ssh_message msg)
 {
-	int passwords = ws_preauth_passwords(s);
+	int passwords = ws_login_passwords(s->ctx->cfg);
 
 	if (ssh_message_type(msg) != SSH_REQUEST_AUTH) {
 		ssh_message_reply_default(msg);  /* before login: refused */
@@ -373,7 +363,7 @@ void ws_preauth_methods(struct ws_sess *s)
 {
 	int methods = SSH_AUTH_METHOD_PUBLICKEY;
 
-	if (ws_preauth_passwords(s))
+	if (ws_login_passwords(s->ctx->cfg))
 		methods |= SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE;
 	ssh_set_auth_methods(s->down, methods);
 }

@@ -5,12 +5,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keyline.h"
 #include "log.h"
 #include "userca.h"
 
 /* Loopback to our own workspace: fast AEAD ciphers first. */
 #define WS_UP_CIPHERS "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr"
 #define WS_UP_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512"
+
+void ws_upstream_cert_req(const struct ws_upstream_params *p, char *principal, size_t plen,
+    struct ws_usercert_req *req)
+{
+	ws_userca_principal(p->name, principal, plen);
+	memset(req, 0, sizeof(*req));
+	req->principal = principal;
+	req->key_id = p->key_id;
+	req->now = time(NULL);
+	req->lifetime_s = WS_UPSTREAM_CERT_LIFETIME;
+	req->no_pty = p->no_pty;
+	req->no_port_forwarding = p->no_port_forwarding;
+	req->no_agent_forwarding = p->no_agent_forwarding;
+	req->no_x11_forwarding = p->no_x11_forwarding;
+}
 
 /* Logs s in with a fresh key certified for p->name's principal. */
 static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *p, char *why,
@@ -25,16 +41,7 @@ static ws_err ws_upstream_login(ssh_session s, const struct ws_upstream_params *
 		rc = ssh_userauth_publickey(s, NULL, p->key) == SSH_AUTH_SUCCESS ? WS_OK : WS_ERR_DENIED;
 		goto out;
 	}
-	ws_userca_principal(p->name, principal, sizeof(principal));
-	memset(&req, 0, sizeof(req));
-	req.principal = principal;
-	req.key_id = p->key_id;
-	req.now = time(NULL);
-	req.lifetime_s = WS_UPSTREAM_CERT_LIFETIME;
-	req.no_pty = p->no_pty;
-	req.no_port_forwarding = p->no_port_forwarding;
-	req.no_agent_forwarding = p->no_agent_forwarding;
-	req.no_x11_forwarding = p->no_x11_forwarding;
+	ws_upstream_cert_req(p, principal, sizeof(principal), &req);
 	if ((rc = ws_userca_session_key(p->ca_path, &req, &key)) != WS_OK) {
 		ws_error("cannot sign a certificate with %s: %s", p->ca_path, ws_err_str(rc));
 		snprintf(why, whylen, "the gateway cannot sign its certificate; ask an administrator");
@@ -54,12 +61,10 @@ ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
 {
 	ssh_session s = NULL;
 	ssh_key srv = NULL, pin = NULL;
-	char type[64];
-	const char *b64;
 	unsigned int port = (unsigned int)p->port;
 	long timeout = p->timeout_s;
 	int no = 0, yes = 1;
-	ws_err rc = WS_ERR_SSH;
+	ws_err rc = WS_ERR_SSH, prc;
 
 	if ((s = ssh_new()) == NULL) {
 		if (p->use_fd)
@@ -97,16 +102,13 @@ ws_err ws_upstream_connect(const struct ws_upstream_params *p, ssh_session *out,
 		goto out;
 	}
 	/* Pin check: the key must be the one recorded when the workspace was made. */
-	b64 = strchr(p->hostkey, ' ');
-	if (b64 == NULL || (size_t)(b64 - p->hostkey) >= sizeof(type)) {
+	prc = ws_keyline_parse(p->hostkey, &pin);
+	if (prc == WS_ERR_INVALID) {
 		snprintf(why, whylen, "its pinned host key is malformed");
 		rc = WS_ERR_HOSTKEY;
 		goto out;
 	}
-	memcpy(type, p->hostkey, (size_t)(b64 - p->hostkey));
-	type[b64 - p->hostkey] = '\0';
-	if (ssh_pki_import_pubkey_base64(b64 + 1, ssh_key_type_from_name(type), &pin) != SSH_OK ||
-	    ssh_get_server_publickey(s, &srv) != SSH_OK ||
+	if (prc != WS_OK || ssh_get_server_publickey(s, &srv) != SSH_OK ||
 	    ssh_key_cmp(srv, pin, SSH_KEY_CMP_PUBLIC) != 0) {
 		snprintf(why, whylen, "the server on port %d does not have the workspace's host key; refusing to connect",
 		    p->port);

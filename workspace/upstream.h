@@ -8,6 +8,7 @@
 
 #include <libssh/libssh.h>
 
+#include "userca.h"
 #include "wserr.h"
 
 struct ws_upstream_params {
@@ -31,6 +32,12 @@ struct ws_upstream_params {
 
 /* Lifetime of a certificate: enough for one login, however slow. */
 #define WS_UPSTREAM_CERT_LIFETIME 60
+
+/* Fills *req for a certificate of p->name's principal (written to
+ * principal, plen bytes, which req then points to) with p's key id and
+ * restrictions, valid from now for WS_UPSTREAM_CERT_LIFETIME. */
+void ws_upstream_cert_req(const struct ws_upstream_params *p, char *principal, size_t plen,
+    struct ws_usercert_req *req);
 
 /* Makes one connection attempt: TCP (unless p->fd), SSH handshake, host key check against
  * the pin, public-key login. On WS_OK *out is a connected, authenticated,

@@ -5,14 +5,14 @@ import time
 
 import paramiko
 from paramiko.common import (MSG_SERVICE_ACCEPT, MSG_USERAUTH_BANNER, MSG_USERAUTH_FAILURE,
-                             MSG_USERAUTH_INFO_REQUEST, cMSG_SERVICE_REQUEST,
-                             cMSG_USERAUTH_REQUEST)
+                             MSG_USERAUTH_INFO_REQUEST, MSG_USERAUTH_SUCCESS,
+                             cMSG_SERVICE_REQUEST, cMSG_USERAUTH_REQUEST)
 from paramiko.message import Message
 
 # MSG_USERAUTH_PK_OK shares its number with INFO_REQUEST (60): what it means
 # depends on the method asked for.
 KINDS = {"accept": MSG_SERVICE_ACCEPT, "failure": MSG_USERAUTH_FAILURE,
-         "answer60": MSG_USERAUTH_INFO_REQUEST}
+         "answer60": MSG_USERAUTH_INFO_REQUEST, "success": MSG_USERAUTH_SUCCESS}
 
 
 class RawAuth:
@@ -46,10 +46,11 @@ class RawAuth:
 
     def ask(self, user, method, *fields):
         """Sends one USERAUTH_REQUEST (fields: str, bytes or bool) and waits
-        for its answer. Returns False once the connection is gone."""
-        if not self.t.is_active():
+        for its answer. Returns False once the connection is gone, or logged
+        in (which none of these clients should ever be)."""
+        if not self.t.is_active() or self.seen["success"]:
             return False
-        answered = self.seen["answer60"] + self.seen["failure"]
+        answered = self.answers()
         m = Message()
         m.add_byte(cMSG_USERAUTH_REQUEST)
         m.add_string(user)
@@ -64,7 +65,10 @@ class RawAuth:
             self.t._send_message(m)
         except (OSError, EOFError):
             return False
-        return self.wait_for(lambda: self.seen["answer60"] + self.seen["failure"] > answered)
+        return self.wait_for(lambda: self.answers() > answered)
+
+    def answers(self):
+        return self.seen["answer60"] + self.seen["failure"] + self.seen["success"]
 
     def finish(self, counted):
         """Waits (5 s at most) for the gateway to end the connection, then

@@ -13,12 +13,29 @@
 gw_start main "audit_log = \"$T/audit.log\";"
 W=$RUN-priv
 check "the workspace is up" is "$(wssh "$W" echo in)" in
-wssh "$W" 'echo up; sleep 90' > "$T/s1.out" 2>&1 &
-s1=$!
-bg_pid "$s1"
-check "a session is open" wait_until 20 grep -q up "$T/s1.out"
-parent=$(pgrep -P "$GW_PID" | head -1)
-bridge=$(pgrep -P "${parent:-0}" | head -1)
+# bridges: the pids of all monitors' children (once a session is open, its
+# bridge alone: the login worker has ended).
+bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -P "$c"; done; }
+# new_bridges BEFORE: those not among BEFORE (" pid pid ").
+new_bridges() { local p; for p in $(bridges); do [[ "$1" == *" $p "* ]] || echo "$p"; done; }
+# fresh TAG [SECONDS]: opens a session that waits (120 s); sets SESS (its
+# client), BR (its bridge process) and MON (the bridge's parent, its monitor).
+fresh() {
+    local tag=$1 before
+    SESS="" BR="" MON=""
+    before=" $(bridges | tr '\n' ' ') "
+    wssh "$W" "echo up-$tag; sleep ${2:-120}" > "$T/s-$tag.out" 2>&1 &
+    SESS=$!
+    bg_pid "$SESS"
+    wait_until 20 grep -q "up-$tag" "$T/s-$tag.out" || { echo "# the $tag session did not open"; return 1; }
+    # A login worker may take a moment more to be gone.
+    wait_until 10 eval '[ "$(new_bridges "$before" | wc -l)" = 1 ]' ||
+        { echo "# not one new connection process: $(new_bridges "$before" | tr '\n' ' ')"; return 1; }
+    BR=$(new_bridges "$before")
+    MON=$(awk '{print $4}' "/proc/$BR/stat")
+}
+check "a session is open" fresh main
+s1=$SESS parent=$MON bridge=$BR
 # (its login worker has ended once the session is open)
 check "the connection has a root parent ($parent) and a bridge process ($bridge)" \
     eval '[ -n "$parent" ] && [ -n "$bridge" ] && [ "$(pgrep -P "$parent" | wc -l)" = 1 ]'
@@ -87,21 +104,6 @@ check "holding 3 descriptors: the client's socket and 2 to its monitor ($(ls "/p
     is "$(ls "/proc/$pre/fd" | wc -l):$ptcp:$punix" 3:1:2
 kill "$pre_client" 2>/dev/null
 
-# bridges: the pids of all sessions' bridge processes.
-bridges() { local c; for c in $(pgrep -P "$GW_PID"); do pgrep -u wsgate -P "$c"; done; }
-# fresh TAG: opens a session that waits; sets SESS (its client) and BR (its
-# bridge process).
-fresh() {
-    local tag=$1 before p
-    SESS="" BR=""
-    before=" $(bridges | tr '\n' ' ') "
-    wssh "$W" "echo up-$tag; sleep 120" > "$T/s-$tag.out" 2>&1 &
-    SESS=$!
-    bg_pid "$SESS"
-    wait_until 20 grep -q "up-$tag" "$T/s-$tag.out" || { echo "# the $tag session did not open"; return 1; }
-    for p in $(bridges); do [[ "$before" == *" $p "* ]] || BR=$p; done
-    [ -n "$BR" ] || { echo "# no new bridge process"; return 1; }
-}
 # The monitor's protocol: a logged-in bridge that asks to check a password
 # (a request only a connection not yet logged in may make), or sends what is
 # no request at all, is ended by its monitor, which says why; others go on.
@@ -172,12 +174,8 @@ REL=$WSGATE_SRC/build/wsgate
 if check "the release build is there for the memory dumps ($REL)" test -x "$REL"; then
     ASAN_GW=("$GW_PORT" "$GW_PID")
     WSGATE_BIN=$REL gw_start rel "audit_log = \"$T/audit.log\";"
-    wssh "$W" 'echo up; sleep 60' > "$T/r1.out" 2>&1 &
-    r1=$!
-    bg_pid "$r1"
-    check "a session through the release build is open" wait_until 20 grep -q up "$T/r1.out"
-    rparent=$(pgrep -P "$GW_PID" | head -1)
-    rbridge=$(pgrep -P "${rparent:-0}" | head -1)
+    check "a session through the release build is open" fresh rel
+    r1=$SESS rparent=$MON rbridge=$BR
     for who in rbridge rparent; do
         pid=${!who}
         rm -f "$T/core.$pid"
@@ -239,12 +237,8 @@ check "and a new login works" is "$(wssh "$W" echo still)" still
 # connection's tag; never an audit line: the monitor writes those), logs
 # anything else as the bridge's words, and an empty message is no end of the
 # bridge.
-before=" $(bridges | tr '\n' ' ') "
-wssh "$W" 'echo up3; sleep 6' > "$T/relay.out" 2>&1 &
-rs=$!
-bg_pid "$rs"
-check "a session for the relay's checks is open" wait_until 20 grep -q up3 "$T/relay.out"
-rb=""; for p in $(bridges); do [[ "$before" == *" $p "* ]] || rb=$p; done
+check "a session for the relay's checks is open" fresh relay 6
+rb=$BR
 tag=$(sed -n "s/.* wsgate\[$rb\] [a-z]* \(\[[^]]*\]\): .*/\1/p" "$T/main.log" | head -1)
 stamp=2026-01-01T00:00:00.000Z
 # A line of the bridge's own form, 1100 bytes long: past the 1024 a relayed

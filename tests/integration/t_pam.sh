@@ -86,6 +86,35 @@ check "and audited as refused" wait_until 10 grep -q "account=$U workspace=$W me
 out=$(pwssh keyboard-interactive "$U+$W" wrong echo in 2>"$T/err")
 check "a wrong keyboard-interactive answer is refused" refused "$out" "$T/err" "$D"
 check "and audited as refused" wait_until 10 grep -q "account=$U workspace=$W method=keyboard-interactive key=- result=refused" "$T/audit.log"
+# A secret longer than PAM's 1024 bytes (OpenSSH cuts what it reads at
+# 1023: paramiko sends 2000) is a failed attempt, told as such; never a
+# prefix that PAM might take.
+refused_lines() { grep -c "account=$U workspace=$W method=\(password\|keyboard-interactive\) key=- result=refused" "$T/audit.log"; }
+rb=$(refused_lines)
+timeout 60 /usr/bin/python3 - "$GW_PORT" "$U+$W" "$PW" > "$T/long.out" 2>&1 <<'PY'
+import sys, paramiko
+port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+long = pw + "p" * 2000   # begins with the right password
+for method in ("password", "keyboard-interactive"):
+    t = paramiko.Transport(("127.0.0.1", port))
+    t.start_client(timeout=20)
+    try:
+        if method == "password":
+            t.auth_password(user, long)
+        else:
+            t.auth_interactive(user, lambda title, instr, prompts: [long for _ in prompts])
+        print(method, "in")
+    except paramiko.AuthenticationException:
+        print(method, "refused")
+    print(method, "banner", (t.get_banner() or b"").decode(errors="replace").strip())
+    t.close()
+PY
+for m in password keyboard-interactive; do
+    check "a $m of 2000 bytes that begins with the right one is refused" grep -qx "$m refused" "$T/long.out"
+    check "and the person is told why ($m)" \
+        grep -q "^$m banner wsgate: that answer is longer than the 1024 bytes a password may have" "$T/long.out"
+done
+check "both audited as refused" wait_until 10 eval '[ "$(refused_lines)" = $((rb + 2)) ]'
 out=$(pwssh password "$W" "$PW" echo in 2>"$T/err")
 check "a password without the account is refused, with a line saying how to name it" \
     refused "$out" "$T/err" "wsgate: passwords need the account name: log in as ACCOUNT+$W@gateway"

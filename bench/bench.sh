@@ -3,9 +3,13 @@
 # and through OpenSSH ProxyJump (an sshd on loopback as the jump host), in one
 # run against the same running workspace. Prints each with its ratio to direct.
 #   bench/bench.sh [--size MiB] [--runs N] [--logins N] [--cipher NAME|default]
-# Every hop uses curve25519-sha256 and, unless --cipher default, the same
-# cipher (aes128-gcm@openssh.com, what wsgate's own hop to the workspace
-# prefers); the algorithms each hop negotiated are printed with the figures.
+#                  [--kex NAME|default]
+# Every hop uses the key exchange its client would (--kex default: with
+# OpenSSH 9.2 everywhere, sntrup761x25519-sha512 on every hop,
+# wsgate's own to the workspace too: like for like) and, unless --cipher
+# default, the same cipher (aes128-gcm@openssh.com, what wsgate's own hop to
+# the workspace prefers); the algorithms each hop negotiated are printed with
+# the figures.
 # Needs what scripts/setup.sh sets up; run as root. Loopback only; stops itself.
 set -euo pipefail
 SIZE=1024 RUNS=3 LOGINS=15
@@ -15,7 +19,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --logins) LOGINS=$2; shift 2 ;;
     --cipher) export BENCH_CIPHER=$2; shift 2 ;;
-    *) echo "usage: $0 [--size MiB] [--runs N] [--logins N] [--cipher NAME|default]" >&2; exit 2 ;;
+    --kex) export BENCH_KEX=$2; shift 2 ;;
+    *) echo "usage: $0 [--size MiB] [--runs N] [--logins N] [--cipher NAME|default] [--kex NAME|default]" >&2; exit 2 ;;
     esac
 done
 

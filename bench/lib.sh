@@ -32,9 +32,11 @@ Host *
     IdentitiesOnly yes
     BatchMode yes
     LogLevel ERROR
-    # Like for like on every hop: the key exchange libssh 0.10 has (no
-    # sntrup761), and one cipher (BENCH_CIPHER; "default" lets each client pick).
-    KexAlgorithms curve25519-sha256
+    # The key exchange each client would use (BENCH_KEX "default": OpenSSH
+    # 9.2 picks sntrup761x25519-sha512 on every hop, as wsgate
+    # does to the workspace) or the one named; one cipher (BENCH_CIPHER;
+    # "default" lets each client pick).
+$( [ "${BENCH_KEX:-default}" = default ] || echo "    KexAlgorithms ${BENCH_KEX}")
 $( [ "${BENCH_CIPHER:-aes128-gcm@openssh.com}" = default ] || echo "    Ciphers ${BENCH_CIPHER:-aes128-gcm@openssh.com}")
 CONF
     # The gateway. Its user CA also certifies the bench key for the

@@ -17,6 +17,7 @@
 #include "proc.h"
 
 /* A parse of at most a few MiB takes milliseconds: 5 s is a loop. */
+static void (*ws_jail_scrub_fn)(void);
 static double ws_jail_limit = 5.0;
 /* What a jail may write to its descriptor 2 (a sanitizer's report, a
  * taken-over parser's words): kept, escaped, for the log. */
@@ -25,6 +26,11 @@ static double ws_jail_limit = 5.0;
 #define WS_JAIL_MAX_AS ((rlim_t)512 * 1024 * 1024)
 
 static char ws_jail_as[64];
+
+void ws_jail_scrub(void (*fn)(void))
+{
+	ws_jail_scrub_fn = fn;
+}
 
 void ws_jail_timeout(double seconds)
 {
@@ -66,6 +72,8 @@ static void ws_jail_child(pid_t parent, int out, int err, ws_jail_fn fn,
 	struct rlimit cpu = { 6, 6 };
 	char why[300];
 
+	if (ws_jail_scrub_fn != NULL)
+		ws_jail_scrub_fn();
 	if (dup2(err, STDERR_FILENO) < 0)
 		_exit(2);
 	ws_proc_jailed();

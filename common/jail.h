@@ -19,6 +19,11 @@
  * gateway configured without a sandbox). */
 void ws_jail_user(const char *user);
 
+/* Sets a function every jail calls first, right after its fork: it drops
+ * what the forking process holds and a parser must never see (the monitor's
+ * host key). NULL: none. */
+void ws_jail_scrub(void (*fn)(void));
+
 /* Sets how long a jail may take (default 5 s; tests shorten it). */
 void ws_jail_timeout(double seconds);
 

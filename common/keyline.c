@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 char *ws_keyline_make(const ssh_key key)
 {
 	char *b64 = NULL, *line = NULL;
@@ -33,4 +35,33 @@ ws_err ws_keyline_parse(const char *line, ssh_key *key)
 		return WS_ERR_SSH;
 	*key = k;
 	return WS_OK;
+}
+
+ws_err ws_keyline_blob(const ssh_key key, unsigned char **blob, size_t *len)
+{
+	char *b64 = NULL;
+	unsigned char *out = NULL;
+	size_t n;
+	int got, pad = 0;
+	ws_err rc = WS_ERR_SSH;
+
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
+		goto out;
+	n = strlen(b64);
+	rc = WS_ERR_NOMEM;
+	if ((out = malloc(n / 4 * 3 + 3)) == NULL)
+		goto out;
+	rc = WS_ERR_INVALID;
+	if (n == 0 || n % 4 != 0 || (got = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n)) < 0)
+		goto out;
+	/* EVP_DecodeBlock counts the padding as bytes: take them off. */
+	pad = (b64[n - 1] == '=') + (n > 1 && b64[n - 2] == '=');
+	*blob = out;
+	*len = (size_t)got - (size_t)pad;
+	out = NULL;
+	rc = WS_OK;
+out:
+	free(out);
+	ssh_string_free_char(b64);
+	return rc;
 }

@@ -16,4 +16,8 @@ char *ws_keyline_make(const ssh_key key);
  * WS_ERR_SSH when libssh does not take the key. */
 ws_err ws_keyline_parse(const char *line, ssh_key *key);
 
+/* Sets *blob (free() it) to key's public blob (RFC 4253 6.6) and *len to
+ * its length. WS_ERR_SSH, WS_ERR_NOMEM or WS_ERR_INVALID otherwise. */
+ws_err ws_keyline_blob(const ssh_key key, unsigned char **blob, size_t *len);
+
 #endif

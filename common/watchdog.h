@@ -1,11 +1,10 @@
 /* watchdog.h — ends a process that stops returning to its loop.
  *
- * libssh 0.10.6 loops forever, queueing empty packets, when it writes to a
- * channel whose peer gave a maximum packet size of 10 (channels.c computes
- * max - 10 and sends that many bytes per packet), and it keeps that size
- * private, so the gateway cannot refuse such a channel. The watchdog bounds
- * what a peer can make of it: a connection that spends its CPU for
- * cpu_seconds without one turn of its loop is ended with a log line. */
+ * libssh 0.10.6 looped forever writing to a channel whose peer gave a
+ * maximum packet size of 10; 0.12 sends packets of 10, but a library that
+ * a peer can make spin once may again. The watchdog bounds what a peer can
+ * make of it: a connection that spends its CPU for cpu_seconds without one
+ * turn of its loop is ended with a log line. */
 #ifndef WSGATE_WATCHDOG_H
 #define WSGATE_WATCHDOG_H
 

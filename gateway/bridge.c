@@ -97,58 +97,24 @@ static struct ws_flow *ws_flow_of(struct ws_bridge *b, ssh_channel channel)
 	return channel == b->c2w.src ? &b->c2w : &b->w2c;
 }
 
-/* libssh's window after a packet of pkt bytes left unread bytes in one
- * stream (what the callback did not take). Returns 0, or -1 when the packet
- * went past the window. */
-static int ws_window_data(struct ws_window *w, uint32_t pkt, uint32_t unread)
-{
-	if (pkt > w->win) {
-		w->excess += pkt - w->win;
-		w->win = 0;
-	} else {
-		w->win -= pkt;
-	}
-	if (w->win + unread < WS_WINDOW_LOW)
-		w->win = WS_WINDOW_BASE;
-	return w->excess > WS_WINDOW_SLACK ? -1 : 0;
-}
-
-/* libssh's window after we read n bytes of stream err. */
-static void ws_window_read(struct ws_window *w, int err, uint32_t n)
-{
-	w->unread[err] = n > w->unread[err] ? 0 : w->unread[err] - n;
-	if (w->win < WS_WINDOW_LOW)
-		w->win = WS_WINDOW_BASE;
-}
-
 /* Data callback of both sides: the data stays in libssh's buffer (which
  * holds back our window: the flow control) and the pump moves it from the
  * top of the loop. Writing to the other session from here would flush it,
- * and flushing processes its incoming packets inside this callback. len is
- * all that is buffered; what it grew by is this packet, checked against the
- * window libssh gave (as OpenSSH does, the channel is closed past it). */
+ * and flushing processes its incoming packets inside this callback. libssh
+ * 0.12 counts what it buffers against the window it gives and ends the
+ * session of a peer that sends past it (as OpenSSH does: "peer ignored
+ * channel window"), so what waits here is bounded by the window. */
 static int ws_on_data(ssh_session session, ssh_channel channel, void *data,
     uint32_t len, int is_stderr, void *userdata)
 {
 	struct ws_bridge *b = userdata;
 	struct ws_flow *f = ws_flow_of(b, channel);
-	int e = is_stderr ? 1 : 0, over;
-	uint32_t pkt = len > f->window.unread[e] ? len - f->window.unread[e] : len;
-	uint32_t keep = (f->state == WS_FLOW_DEAD || b->abort) ? 0 : len;
 
 	(void)session;
 	(void)data;
-	over = ws_window_data(&f->window, pkt, keep);
-	if (over && !b->abort) {
-		ws_warn("channel %d: the %s sent %u bytes past its window; closing the channel",
-		    b->id, f == &b->c2w ? "client" : "workspace", pkt);
-		b->abort = 1;
-		keep = 0;
-	}
-	f->window.unread[e] = keep;
-	if (keep == 0)
-		return (int)len;
-	f->pending[e] = 1;
+	if (f->state == WS_FLOW_DEAD || b->abort)
+		return (int)len; /* dropped; libssh opens the window again */
+	f->pending[is_stderr ? 1 : 0] = 1;
 	return 0;
 }
 
@@ -252,9 +218,9 @@ struct ws_bridge *ws_bridge_attach(struct ws_bridges *set, ssh_channel down, ssh
 	b->set = set;
 	b->id = ++set->next_id;
 	b->c2w = (struct ws_flow){ .name = "client>workspace", .src = down, .dst = up,
-		.counter = &set->bytes_in, .window = { .win = WS_WINDOW_START } };
+		.counter = &set->bytes_in };
 	b->w2c = (struct ws_flow){ .name = "workspace>client", .src = up, .dst = down,
-		.counter = &set->bytes_out, .window = { .win = WS_WINDOW_START } };
+		.counter = &set->bytes_out };
 	ws_bridge_callbacks(b);
 	if (ssh_set_channel_callbacks(down, &b->down_cb) != SSH_OK ||
 	    ssh_set_channel_callbacks(up, &b->up_cb) != SSH_OK) {
@@ -283,11 +249,9 @@ static void ws_flow_discard(struct ws_flow *f)
 	int err;
 
 	for (err = 0; err < 2; err++) {
-		int r;
-
 		while (f->pending[err] &&
-		    (r = ssh_channel_read_nonblocking(f->src, buf, sizeof(buf), err)) > 0)
-			ws_window_read(&f->window, err, (uint32_t)r);
+		    ssh_channel_read_nonblocking(f->src, buf, sizeof(buf), err) > 0)
+			continue;
 		f->pending[err] = 0;
 		ws_carry_clear(&f->carry[err]);
 	}
@@ -335,7 +299,6 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
 		if (r <= 0)
 			break;
 		avail -= r;
-		ws_window_read(&f->window, err, (uint32_t)r);
 		if (dst_stderr < 0)
 			continue;
 		n = c->len > 0 ? 0 : ws_write_some(f->dst, buf, (size_t)r, dst_stderr);

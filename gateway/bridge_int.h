@@ -24,34 +24,12 @@
  * connection: answering out of order would misattribute every reply. */
 #define WS_MAX_GLOBALS 64
 
-/* libssh 0.10.6's window rules, which ws_window mirrors: a channel starts
- * with at most WS_WINDOW_START; when data arrives and window + unread falls
- * below WS_WINDOW_LOW, and after every read while the window is below it,
- * the window becomes WS_WINDOW_BASE (channels.c: grow_window, WINDOWBASE).
- * libssh itself accepts data past the window ("Let's accept it anyway"). */
-#define WS_WINDOW_START 64000u
-#define WS_WINDOW_BASE 1280000u
-#define WS_WINDOW_LOW (WS_WINDOW_BASE / 2)
-
-/* What a peer may send past the mirrored window, in all, before it loses
- * the channel: data buffered before our callbacks were set is not seen. */
-#define WS_WINDOW_SLACK WS_WINDOW_START
-
-
-/* Our copy of libssh's receive window of one channel, and of what it holds
- * unread per stream: a peer that sends past it breaks the protocol (and
- * would make us buffer without bound). */
-struct ws_window {
-	uint32_t win;
-	uint32_t unread[2];    /* stdout, stderr */
-	uint64_t excess;       /* all the peer sent past the window */
-};
-
 /* A listener the client asked for (ssh -R) and the workspace's sshd holds. */
 struct ws_rfwd {
 	char addr[256];        /* as the client asked: it matches channels by it */
 	int port;              /* as asked (0 = any) */
 	int bound;             /* what the workspace bound */
+	int unix_socket;       /* addr is a socket path (streamlocal-forward) */
 };
 
 /* One direction of a pair, after OpenSSH's nchan.c: data moves from src to
@@ -71,11 +49,10 @@ enum ws_exit_state {
 };
 
 /* Data read from a channel's buffer but not yet accepted by the other side.
- * libssh 0.10 opens a channel's whole window again after every read, however
- * much it still buffers: a reader that takes part of the buffer lets the
- * peer send without bound. So a flow reads its source's buffer only when the
- * carry is empty, and then reads what it holds; what the other side cannot
- * take yet waits here (at most what libssh held: its windows bound it). */
+ * libssh opens the window again for what we read, so a flow reads its
+ * source's buffer only when the carry is empty, and then reads what it
+ * holds; what the other side cannot take yet waits here (at most what libssh
+ * held, which its window bounds: 2 MiB per channel in libssh 0.12). */
 struct ws_carry {
 	char *data;
 	size_t off, len, cap;  /* data[off, off + len) waits */
@@ -88,7 +65,6 @@ struct ws_flow {
 	int pending[2];        /* src holds unread stdout / stderr data */
 	struct ws_carry carry[2];
 	int src_closed;        /* src sent CLOSE (or its session is gone) */
-	struct ws_window window; /* src's receive window, as libssh keeps it */
 	uint64_t *counter;     /* bytes delivered, for the audit log */
 };
 

@@ -1,8 +1,10 @@
 /* forward.c — channel opens and global requests, relayed without holding
- * the connection. The client opens sessions and direct-tcpip channels
- * (ssh -L/-D/-W); the workspace opens agent and X11 channels and
- * forwarded-tcpip ones for ssh -R, each only when the client asked for it.
- * An open waits here, its message kept, until the far side answers. */
+ * the connection. The client opens sessions, direct-tcpip channels
+ * (ssh -L/-D/-W) and direct-streamlocal ones (ssh -L to a socket); the
+ * workspace opens agent and X11 channels and forwarded-tcpip or
+ * forwarded-streamlocal ones for ssh -R, each only when the client asked
+ * for it. An open waits here, its message kept, until the far side answers;
+ * a global request waits its turn (replies go back in order). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,19 @@ struct ws_open_kind {
 
 /* A global request on its way (one at a time: libssh holds one). */
 struct ws_global {
+	const struct ws_global_kind *kind; /* NULL: refused in its turn */
 	ssh_message msg;
-	int refuse;            /* refused in its turn, without asking the workspace */
 	struct ws_global *next;
+};
+
+/* Asks the workspace (again, until answered): SSH_OK, SSH_AGAIN, SSH_ERROR;
+ * *bound is the port to tell the client (tcpip-forward with port 0). */
+typedef int (*ws_global_fn)(struct ws_bridges *set, ssh_message msg, int *bound);
+
+struct ws_global_kind {
+	const char *name;
+	int subtype;           /* SSH_GLOBAL_REQUEST_* */
+	ws_global_fn ask;
 };
 
 static int ws_open_session(struct ws_bridges *set, struct ws_open *o)
@@ -78,12 +90,28 @@ static int ws_open_reverse(struct ws_bridges *set, struct ws_open *o)
 	    ssh_message_channel_request_open_originator_port(o->msg));
 }
 
+/* ssh -L to a socket in the workspace (VS Code's socket mode). The
+ * originator fields are reserved in OpenSSH's PROTOCOL. */
+static int ws_open_direct_unix(struct ws_bridges *set, struct ws_open *o)
+{
+	(void)set;
+	return ssh_channel_open_forward_unix(o->twin,
+	    ssh_message_channel_request_open_destination(o->msg), "", 0);
+}
+
+static int ws_open_reverse_unix(struct ws_bridges *set, struct ws_open *o)
+{
+	return ssh_channel_open_reverse_forward_unix(o->twin, set->rfwd[o->rfwd].addr);
+}
+
 static const struct ws_open_kind ws_open_kinds[] = {
 	{ "session", SSH_CHANNEL_SESSION, 0, ws_open_session },
 	{ "direct-tcpip", SSH_CHANNEL_DIRECT_TCPIP, 0, ws_open_direct },
+	{ "direct-streamlocal", SSH_CHANNEL_DIRECT_STREAMLOCAL, 0, ws_open_direct_unix },
 	{ "auth-agent", SSH_CHANNEL_AUTH_AGENT, 1, ws_open_agent },
 	{ "x11", SSH_CHANNEL_X11, 1, ws_open_x11 },
 	{ "forwarded-tcpip", SSH_CHANNEL_FORWARDED_TCPIP, 1, ws_open_reverse },
+	{ "forwarded-streamlocal", SSH_CHANNEL_FORWARDED_STREAMLOCAL, 1, ws_open_reverse_unix },
 };
 
 static const struct ws_open_kind *ws_open_kind_of(ssh_message msg, int from_workspace)
@@ -97,14 +125,21 @@ static const struct ws_open_kind *ws_open_kind_of(ssh_message msg, int from_work
 	return NULL;
 }
 
-/* Returns the listener a forwarded-tcpip open is for, or -1. */
+/* Returns the listener a forwarded-tcpip or forwarded-streamlocal open is
+ * for (by port, or by socket path), or -1. */
 static int ws_rfwd_of(struct ws_bridges *set, ssh_message msg)
 {
+	int unix_socket = ssh_message_subtype(msg) == SSH_CHANNEL_FORWARDED_STREAMLOCAL;
 	int port = ssh_message_channel_request_open_destination_port(msg), i;
+	const char *path = ssh_message_channel_request_open_destination(msg);
 
-	for (i = 0; i < set->nrfwd; i++)
-		if (set->rfwd[i].bound == port)
+	for (i = 0; i < set->nrfwd; i++) {
+		if (set->rfwd[i].unix_socket != unix_socket)
+			continue;
+		if (unix_socket ? path != NULL && strcmp(set->rfwd[i].addr, path) == 0 :
+		    set->rfwd[i].bound == port)
 			return i;
+	}
 	return -1;
 }
 
@@ -115,6 +150,7 @@ static int ws_open_wanted(struct ws_bridges *set, const struct ws_open_kind *k, 
 	case SSH_CHANNEL_SESSION:
 		return 1;
 	case SSH_CHANNEL_DIRECT_TCPIP:
+	case SSH_CHANNEL_DIRECT_STREAMLOCAL:
 		return !set->no_port_forwarding &&
 		    ssh_message_channel_request_open_destination(msg) != NULL;
 	case SSH_CHANNEL_AUTH_AGENT:
@@ -122,6 +158,7 @@ static int ws_open_wanted(struct ws_bridges *set, const struct ws_open_kind *k, 
 	case SSH_CHANNEL_X11:
 		return set->x11_asked;
 	case SSH_CHANNEL_FORWARDED_TCPIP:
+	case SSH_CHANNEL_FORWARDED_STREAMLOCAL:
 		return ws_rfwd_of(set, msg) >= 0;
 	default:
 		return 0;
@@ -160,7 +197,8 @@ static void ws_open_start(struct ws_bridges *set, ssh_message msg, int from_work
 	}
 	o->kind = k;
 	o->msg = msg;
-	o->rfwd = k->subtype == SSH_CHANNEL_FORWARDED_TCPIP ? ws_rfwd_of(set, msg) : -1;
+	o->rfwd = (k->subtype == SSH_CHANNEL_FORWARDED_TCPIP ||
+	    k->subtype == SSH_CHANNEL_FORWARDED_STREAMLOCAL) ? ws_rfwd_of(set, msg) : -1;
 	o->next = set->opens;
 	set->opens = o;
 	set->nopens++;
@@ -186,8 +224,9 @@ static void ws_open_finish(struct ws_bridges *set, struct ws_open *o, int ok)
 
 	if (ok)
 		mine = ssh_message_channel_request_open_reply_accept(o->msg);
-	else if (o->kind->subtype == SSH_CHANNEL_DIRECT_TCPIP) {
-		ws_debug("direct-tcpip to %s:%d refused by the workspace",
+	else if (o->kind->subtype == SSH_CHANNEL_DIRECT_TCPIP ||
+	    o->kind->subtype == SSH_CHANNEL_DIRECT_STREAMLOCAL) {
+		ws_debug("%s to %s:%d refused by the workspace", o->kind->name,
 		    ssh_message_channel_request_open_destination(o->msg),
 		    ssh_message_channel_request_open_destination_port(o->msg));
 		ssh_message_reply_default(o->msg);
@@ -239,32 +278,7 @@ static int ws_opens_step(struct ws_bridges *set)
 	return waiting;
 }
 
-void ws_global_from_client(struct ws_bridges *set, ssh_message msg)
-{
-	struct ws_global *g, **pp = &set->globals;
-	int sub = ssh_message_subtype(msg);
-	int refuse = set->no_port_forwarding || ssh_message_global_request_address(msg) == NULL ||
-	    (sub != SSH_GLOBAL_REQUEST_TCPIP_FORWARD && sub != SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD);
-
-	if (refuse && set->globals == NULL) {
-		ws_refuse(msg);   /* nothing waits ahead of it */
-		return;
-	}
-	if (set->nglobals >= WS_MAX_GLOBALS || (g = calloc(1, sizeof(*g))) == NULL) {
-		ssh_message_free(msg);
-		set->fatal = "the client sent more than 64 global requests without waiting for replies";
-		return;
-	}
-	g->msg = msg;
-	g->refuse = refuse;
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	*pp = g;
-	set->nglobals++;
-}
-
-/* ssh -R: the workspace's sshd listens for us. Returns SSH_OK, SSH_AGAIN or
- * SSH_ERROR; *bound is the port it bound. */
+/* ssh -R: the workspace's sshd listens for us. *bound is the port it bound. */
 static int ws_global_forward(struct ws_bridges *set, ssh_message msg, int *bound)
 {
 	const char *addr = ssh_message_global_request_address(msg);
@@ -285,20 +299,52 @@ static int ws_global_forward(struct ws_bridges *set, ssh_message msg, int *bound
 	snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", addr);
 	set->rfwd[set->nrfwd].port = port;
 	set->rfwd[set->nrfwd].bound = *bound;
+	set->rfwd[set->nrfwd].unix_socket = 0;
 	set->nrfwd++;
 	ws_debug("remote forward %s:%d bound on port %d", addr, port, *bound);
 	return SSH_OK;
 }
 
-static int ws_global_cancel(struct ws_bridges *set, ssh_message msg)
+/* ssh -R with a socket path: the workspace's sshd listens on that socket. */
+static int ws_global_forward_unix(struct ws_bridges *set, ssh_message msg, int *bound)
+{
+	const char *path = ssh_message_global_request_address(msg);
+	int rc;
+
+	*bound = 0;
+	if (set->nrfwd >= WS_MAX_RFWD || strlen(path) >= sizeof(set->rfwd[0].addr))
+		return SSH_ERROR;
+	rc = ssh_channel_listen_forward_unix(set->up, path);
+	if (rc != SSH_OK)
+		return rc;
+	snprintf(set->rfwd[set->nrfwd].addr, sizeof(set->rfwd[0].addr), "%s", path);
+	set->rfwd[set->nrfwd].port = set->rfwd[set->nrfwd].bound = 0;
+	set->rfwd[set->nrfwd].unix_socket = 1;
+	set->nrfwd++;
+	ws_debug("remote forward of socket %s", path);
+	return SSH_OK;
+}
+
+/* Returns the listener the client names (address and port, or socket
+ * path), or -1. */
+static int ws_rfwd_named(struct ws_bridges *set, const char *addr, int port, int unix_socket)
+{
+	int i;
+
+	for (i = 0; i < set->nrfwd; i++)
+		if (set->rfwd[i].unix_socket == unix_socket && strcmp(set->rfwd[i].addr, addr) == 0 &&
+		    (unix_socket || set->rfwd[i].bound == port))
+			return i;
+	return -1;
+}
+
+static int ws_global_cancel(struct ws_bridges *set, ssh_message msg, int *bound)
 {
 	const char *addr = ssh_message_global_request_address(msg);
 	int port = ssh_message_global_request_port(msg), i, rc;
 
-	for (i = 0; i < set->nrfwd; i++)
-		if (strcmp(set->rfwd[i].addr, addr) == 0 && set->rfwd[i].bound == port)
-			break;
-	if (i == set->nrfwd)
+	(void)bound;
+	if ((i = ws_rfwd_named(set, addr, port, 0)) < 0)
 		return SSH_ERROR;
 	rc = ssh_channel_cancel_forward(set->up, addr, port);
 	if (rc != SSH_AGAIN)
@@ -306,18 +352,72 @@ static int ws_global_cancel(struct ws_bridges *set, ssh_message msg)
 	return rc;
 }
 
+static int ws_global_cancel_unix(struct ws_bridges *set, ssh_message msg, int *bound)
+{
+	const char *path = ssh_message_global_request_address(msg);
+	int i, rc;
+
+	(void)bound;
+	if ((i = ws_rfwd_named(set, path, 0, 1)) < 0)
+		return SSH_ERROR;
+	rc = ssh_channel_cancel_forward_unix(set->up, path);
+	if (rc != SSH_AGAIN)
+		set->rfwd[i] = set->rfwd[--set->nrfwd];
+	return rc;
+}
+
+/* The global requests relayed to the workspace; the rest are refused. */
+static const struct ws_global_kind ws_global_kinds[] = {
+	{ "tcpip-forward", SSH_GLOBAL_REQUEST_TCPIP_FORWARD, ws_global_forward },
+	{ "cancel-tcpip-forward", SSH_GLOBAL_REQUEST_CANCEL_TCPIP_FORWARD, ws_global_cancel },
+	{ "streamlocal-forward", SSH_GLOBAL_REQUEST_STREAMLOCAL_FORWARD, ws_global_forward_unix },
+	{ "cancel-streamlocal-forward", SSH_GLOBAL_REQUEST_CANCEL_STREAMLOCAL_FORWARD,
+	    ws_global_cancel_unix },
+};
+
+static const struct ws_global_kind *ws_global_kind_of(ssh_message msg)
+{
+	int sub = ssh_message_subtype(msg);
+	size_t i;
+
+	for (i = 0; i < sizeof(ws_global_kinds) / sizeof(ws_global_kinds[0]); i++)
+		if (ws_global_kinds[i].subtype == sub)
+			return &ws_global_kinds[i];
+	return NULL;
+}
+
+void ws_global_from_client(struct ws_bridges *set, ssh_message msg)
+{
+	struct ws_global *g, **pp = &set->globals;
+	const struct ws_global_kind *k = ws_global_kind_of(msg);
+
+	if (set->no_port_forwarding || ssh_message_global_request_address(msg) == NULL)
+		k = NULL;
+	if (k == NULL && set->globals == NULL) {
+		ws_refuse(msg);   /* nothing waits ahead of it */
+		return;
+	}
+	if (set->nglobals >= WS_MAX_GLOBALS || (g = calloc(1, sizeof(*g))) == NULL) {
+		ssh_message_free(msg);
+		set->fatal = "the client sent more than 64 global requests without waiting for replies";
+		return;
+	}
+	g->kind = k;
+	g->msg = msg;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = g;
+	set->nglobals++;
+}
+
 static int ws_globals_step(struct ws_bridges *set)
 {
 	struct ws_global *g;
-	int rc, bound = 0;
+	int rc, bound;
 
 	while ((g = set->globals) != NULL) {
-		if (g->refuse)
-			rc = SSH_ERROR;
-		else if (ssh_message_subtype(g->msg) == SSH_GLOBAL_REQUEST_TCPIP_FORWARD)
-			rc = ws_global_forward(set, g->msg, &bound);
-		else
-			rc = ws_global_cancel(set, g->msg);
+		bound = 0;
+		rc = g->kind != NULL ? g->kind->ask(set, g->msg, &bound) : SSH_ERROR;
 		if (rc == SSH_AGAIN)
 			return 1;
 		if (rc == SSH_OK)

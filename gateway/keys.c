@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "keyline.h"
 #include "log.h"
 #include "mkdirs.h"
 
@@ -29,7 +32,7 @@ ws_err ws_key_load_or_create(const char *path, ssh_key *key)
 		goto out;
 	}
 	rc = WS_ERR_SSH;
-	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k) != SSH_OK)
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k) != SSH_OK)
 		goto out;
 	/* Write beside it and rename, so a crash never leaves half a key. */
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
@@ -52,4 +55,50 @@ out:
 	else
 		ssh_key_free(k);
 	return rc;
+}
+
+/* In the forked loader: the key's public half ("type base64") to fd. */
+static int ws_key_public_child(const char *path, int fd)
+{
+	ssh_key k = NULL;
+	char *line = NULL;
+	int ok;
+
+	ok = ws_key_load_or_create(path, &k) == WS_OK && (line = ws_keyline_make(k)) != NULL &&
+	    write(fd, line, strlen(line)) == (ssize_t)strlen(line);
+	free(line);
+	ssh_key_free(k);
+	return ok ? 0 : 1;
+}
+
+ws_err ws_key_public_of(const char *path, ssh_key *pub)
+{
+	char line[WS_KEY_LINE_MAX + 1];
+	size_t n = 0;
+	ssize_t r;
+	int p[2], status = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return WS_ERR_IO;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return WS_ERR_IO;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		_exit(ws_key_public_child(path, p[1]));
+	}
+	close(p[1]);
+	while (n < sizeof(line) - 1 &&
+	    ((r = read(p[0], line + n, sizeof(line) - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	line[n] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return WS_ERR_SSH;
+	return ws_keyline_parse(line, pub) == WS_OK ? WS_OK : WS_ERR_SSH;
 }

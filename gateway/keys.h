@@ -13,4 +13,15 @@
  * holds it; the caller frees it with ssh_key_free(). */
 ws_err ws_key_load_or_create(const char *path, ssh_key *key);
 
+/* Longest public key line read back ("type base64": an RSA key of 16384
+ * bits fits). */
+#define WS_KEY_LINE_MAX 4096
+
+/* As ws_key_load_or_create, in a forked process that hands back only the
+ * public half: the caller's memory never holds the private key (nor its
+ * file's bytes), so no process forked from it inherits them. On WS_OK *pub
+ * is the public key (free with ssh_key_free()); WS_ERR_SSH when it cannot
+ * be loaded or made (the loader logs why), WS_ERR_IO when it cannot fork. */
+ws_err ws_key_public_of(const char *path, ssh_key *pub);
+
 #endif

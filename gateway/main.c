@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "config.h"
 #include "idle.h"
+#include "keyline.h"
 #include "keys.h"
 #include "penalty.h"
 #include "jail.h"
@@ -39,8 +40,10 @@
 #define WS_VERSION "0.1.0"
 #define WS_DEFAULT_CONFIG "/etc/wsgate/wsgate.conf"
 
-/* Offered to clients: modern key exchange, AEAD ciphers, ETM MACs. */
-#define WS_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
+/* Offered to clients: post-quantum hybrid key exchange first (OpenSSH 9.x
+ * picks sntrup761, 9.9 and later mlkem768; 10.1 warns without either), AEAD
+ * ciphers, ETM MACs. */
+#define WS_KEX "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
 #define WS_CIPHERS "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
 #define WS_MACS "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com"
 
@@ -111,15 +114,24 @@ static void ws_peer(const struct sockaddr_storage *ss, char *ip, size_t iplen, i
 	    ntohs(((const struct sockaddr_in *)ss)->sin_port); // NOLINT(clang-analyzer-core.CallAndMessage): accept() filled ss
 }
 
-static ssh_bind ws_make_bind(ssh_key hostkey)
+/* The SSH server's settings, with the host key's public half only (pub,
+ * taken: ssh_bind_free() frees it): each connection's monitor reads the
+ * private key and signs its key exchange (preauth.c, mon_req.c). */
+static ssh_bind ws_make_bind(ssh_key pub)
 {
 	ssh_bind b = ssh_bind_new();
 
-	if (b == NULL)
+	if (b == NULL) {
+		ssh_key_free(pub);
 		return NULL;
-	/* IMPORT_KEY keeps the key itself: ssh_bind_free() frees it. */
-	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, hostkey) < 0 ||
-	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, "wsgate_" WS_VERSION) < 0 ||
+	}
+	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, pub) < 0) {
+		ssh_key_free(pub);
+		ws_error("cannot configure the SSH server: %s", ssh_get_error(b));
+		ssh_bind_free(b);
+		return NULL;
+	}
+	if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_BANNER, "wsgate_" WS_VERSION) < 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, WS_KEX) < 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_C_S, WS_CIPHERS) < 0 ||
 	    ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_S_C, WS_CIPHERS) < 0 ||
@@ -338,6 +350,7 @@ int main(int argc, char **argv)
 	struct ws_session_ctx ctx;
 	const char *path = WS_DEFAULT_CONFIG;
 	ssh_key hostkey = NULL;
+	char *hostkey_line = NULL;
 	ssh_bind bind = NULL;
 	char err[512], ca_pub[WS_USERCA_PUB_MAX], ca_fp[WS_USERCA_FP_MAX];
 	int opt, test = 0, debug = 0, lfd = -1, ret = 1;
@@ -404,7 +417,10 @@ int main(int argc, char **argv)
 	/* The listener (and so every connection process) holds only the CA's
 	 * public half: the private key is read to sign, and wiped, by the
 	 * process that logs in to a workspace, while it is still root. */
-	if (ws_key_load_or_create(cfg->host_key, &hostkey) != WS_OK ||
+	/* The host key likewise: the listener takes its public half from a
+	 * forked loader; each monitor reads the private key after forking its
+	 * connection process (monitor.c). */
+	if (ws_key_public_of(cfg->host_key, &hostkey) != WS_OK ||
 	    ws_userca_ensure(cfg->user_ca_key) != WS_OK)
 		goto out;
 	if (ws_userca_public(cfg->user_ca_key, ca_pub, sizeof(ca_pub), ca_fp, sizeof(ca_fp)) != WS_OK) {
@@ -412,9 +428,12 @@ int main(int argc, char **argv)
 		    cfg->user_ca_key);
 		goto out;
 	}
-	if ((bind = ws_make_bind(hostkey)) == NULL)
+	if ((hostkey_line = ws_keyline_make(hostkey)) == NULL)
 		goto out;
-	hostkey = NULL; /* SSH_BIND_OPTIONS_IMPORT_KEY took ownership */
+	bind = ws_make_bind(hostkey);
+	hostkey = NULL; /* taken */
+	if (bind == NULL)
+		goto out;
 	if (ws_audit_open(cfg->audit_log) != WS_OK) {
 		ws_error("cannot open audit log %s: %s", cfg->audit_log, strerror(errno));
 		goto out;
@@ -425,6 +444,7 @@ int main(int argc, char **argv)
 	    cfg->listen_port);
 	ctx.cfg = cfg;
 	ctx.bind = bind;
+	ctx.hostkey_line = hostkey_line;
 	ctx.user_ca = ca_pub;
 	ctx.ca_fp = ca_fp;
 	ret = ws_serve(&ctx, lfd);
@@ -433,6 +453,7 @@ out:
 		close(lfd);
 	ssh_bind_free(bind);
 	ssh_key_free(hostkey);
+	free(hostkey_line);
 	ws_config_free(cfg);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #ifndef WSGATE_MON_INT_H
 #define WSGATE_MON_INT_H
 
+#include <libssh/libssh.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -36,6 +37,10 @@ struct ws_mon {
 	int req_sock;                /* its requests (monproto.h) */
 	struct ws_mp mp;             /* the message being read or written */
 	char key[256];               /* its session key's public half, base64 (HELLO) */
+	ssh_key hostkey;             /* the private host key, read after the child's fork */
+	unsigned char sid[WS_MP_HASH_MAX]; /* the session identifier: the first */
+	size_t sid_len;              /* exchange hash signed (SIGN), 0 before */
+	int signs;                   /* SIGNs answered before login */
 	double grace_end;            /* when the login grace time ends; 0: never */
 	double since;                /* when the session began */
 	char in[24], out[24];        /* its byte counts (END) */

@@ -4,21 +4,29 @@
  * for the person (TELL). The workspace login it asks of the child is in
  * mon_try.c. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "clock.h"
 #include "config.h"
+#include "keyline.h"
 #include "log.h"
 #include "login_int.h"
 #include "mon_int.h"
+#include "userblob.h"
 
 struct ws_mon_req {
 	enum ws_mp_type type;
-	enum ws_mon_state state;     /* the only state it may come in */
+	unsigned states;             /* the states it may come in (WS_IN) */
 	const char *shape;           /* monproto.h */
 	void (*handle)(struct ws_mon *m);
 };
+
+#define WS_IN(st) (1u << (st))
+
+/* Most key exchanges signed for a child not logged in. */
+#define WS_MON_PREAUTH_SIGNS 3
 
 void ws_mon_grace_extend(struct ws_mon *m, double seconds)
 {
@@ -101,20 +109,112 @@ static void ws_req_hello(struct ws_mon *m)
 	ws_mon_set_state(m, WS_MON_PREAUTH);
 }
 
+/* A signature the child says is valid, verified again here: over this
+ * connection's session, for user and key (userblob.h). Returns WS_OK;
+ * WS_ERR_SSH for an algorithm we refuse (SHA-1: the client's choice, a
+ * failed attempt); anything else means the child lied. *why says why. */
+static ws_err ws_req_pubkey_sig(struct ws_mon *m, const char *user, const char *key,
+    const unsigned char *sig, size_t siglen, const unsigned char *data, size_t len,
+    const char **why)
+{
+	ssh_key k = NULL;
+	unsigned char *kblob = NULL, *hblob = NULL;
+	struct ws_userblob_want w;
+	ws_err rc = WS_ERR_INVALID;
+	const char *said = NULL;
+
+	*why = "a key or host key that cannot be read";
+	memset(&w, 0, sizeof(w));
+	if (ws_keyline_parse(key, &k) != WS_OK || ws_keyline_blob(k, &kblob, &w.key_len) != WS_OK ||
+	    ws_keyline_blob(m->hostkey, &hblob, &w.hostkey_len) != WS_OK)
+		goto out;
+	w.session_id = m->sid;
+	w.session_id_len = m->sid_len;
+	w.user = user;
+	w.key = kblob;
+	w.hostkey = hblob;
+	/* Decided by what it returns, never by its reason alone. */
+	rc = ws_userblob_verify(k, sig, siglen, data, len, &w, &said);
+	*why = rc == WS_OK ? NULL : said != NULL ? said : "a signature that was not verified";
+out:
+	free(kblob);
+	free(hblob);
+	ssh_key_free(k);
+	return rc;
+}
+
 static void ws_req_pubkey(struct ws_mon *m)
 {
 	static char key[WS_MP_MAX];
-	char user[WS_MP_USER_MAX + 1];
-	uint32_t sig;
+	char user[WS_MP_USER_MAX + 1], what[160];
+	const unsigned char *sig, *data;
+	size_t siglen = 0, len = 0;
+	const char *why = NULL;
+	uint32_t state;
+	ws_err rc;
 
 	ws_mp_get_str(&m->mp, user, sizeof(user));
 	ws_mp_get_str(&m->mp, key, sizeof(key));
-	sig = ws_mp_get_u32(&m->mp);
-	if (!ws_mp_done(&m->mp) || sig > WS_MP_SIG_WRONG) {
+	state = ws_mp_get_u32(&m->mp);
+	sig = ws_mp_get_bytes(&m->mp, WS_MP_MAX, &siglen);
+	data = ws_mp_get_bytes(&m->mp, WS_MP_MAX, &len);
+	if (!ws_mp_done(&m->mp) || state > WS_MP_SIG_WRONG ||
+	    (state != WS_MP_SIG_VALID && (siglen > 0 || len > 0))) {
 		ws_mon_violation(m, "a malformed publickey request");
 		return;
 	}
-	ws_mon_answer(m, ws_login_pubkey(&m->c, user, key, (int)sig));
+	/* libssh checked it in the child; a child that lies is taken over. */
+	if (state == WS_MP_SIG_VALID &&
+	    (rc = ws_req_pubkey_sig(m, user, key, sig, siglen, data, len, &why)) != WS_OK) {
+		if (rc != WS_ERR_SSH) {
+			snprintf(what, sizeof(what), "a publickey signature the monitor refuses: %s", why);
+			ws_mon_violation(m, what);
+			return;
+		}
+		ws_info("refusing a publickey signature for %s: %s", user, why);
+		state = WS_MP_SIG_WRONG;
+	}
+	ws_mon_answer(m, ws_login_pubkey(&m->c, user, key, (int)state));
+}
+
+/* SIGN: the key exchange's signature, made with the host key the child
+ * does not hold. Only an exchange hash is signed (32, 48 or 64 bytes, with
+ * an algorithm of our key's type); the first is the session identifier the
+ * signatures of publickey logins must cover (OpenSSH's mm_answer_sign). */
+static void ws_req_sign(struct ws_mon *m)
+{
+	char alg[WS_MP_ALG_MAX + 1];
+	unsigned char hash[WS_MP_HASH_MAX];
+	const unsigned char *p;
+	ssh_string sig = NULL;
+	size_t n = 0;
+
+	ws_mp_get_str(&m->mp, alg, sizeof(alg));
+	p = ws_mp_get_bytes(&m->mp, WS_MP_HASH_MAX, &n);
+	if (!ws_mp_done(&m->mp) || p == NULL || (n != 32 && n != 48 && n != 64)) {
+		ws_mon_violation(m, "a signing request for something that is no exchange hash");
+		return;
+	}
+	/* A login needs one key exchange, a rekey or two more at most: more
+	 * from a child not logged in is an oracle being worked. */
+	if (m->state == WS_MON_PREAUTH && ++m->signs > WS_MON_PREAUTH_SIGNS) {
+		ws_mon_violation(m, "more key exchanges before login than a login needs");
+		return;
+	}
+	memcpy(hash, p, n);
+	if (ssh_pki_signature_sign_blob(m->hostkey, alg, hash, n, &sig) != SSH_OK) {
+		ws_mon_violation(m, "a signing request with an algorithm our host key has not");
+		return;
+	}
+	if (m->sid_len == 0) {
+		memcpy(m->sid, hash, n);
+		m->sid_len = n;
+	}
+	ws_mp_start(&m->mp, WS_MP_SIGNATURE);
+	ws_mp_put_bytes(&m->mp, ssh_string_data(sig), ssh_string_len(sig));
+	ssh_string_free(sig);
+	if (ws_mp_send(m->req_sock, &m->mp, 1) != WS_OK)
+		ws_mon_violation(m, "it does not take the monitor's answers");
 }
 
 /* Reads one of the person's secrets into out (WS_PAM_TEXT_MAX + 1 bytes):
@@ -211,12 +311,13 @@ static void ws_req_end(struct ws_mon *m)
 }
 
 static const struct ws_mon_req ws_mon_reqs[] = {
-	{ WS_MP_HELLO, WS_MON_HELLO, "s", ws_req_hello },
-	{ WS_MP_PUBKEY, WS_MON_PREAUTH, "ss4", ws_req_pubkey },
-	{ WS_MP_PASSWORD, WS_MON_PREAUTH, "ss", ws_req_password },
-	{ WS_MP_KBD_START, WS_MON_PREAUTH, "s", ws_req_kbd_start },
-	{ WS_MP_KBD_ANSWERS, WS_MON_PREAUTH, "n", ws_req_kbd_answers },
-	{ WS_MP_END, WS_MON_SESSION, "88", ws_req_end },
+	{ WS_MP_HELLO, WS_IN(WS_MON_HELLO), "s", ws_req_hello },
+	{ WS_MP_SIGN, WS_IN(WS_MON_PREAUTH) | WS_IN(WS_MON_SESSION), "sb", ws_req_sign },
+	{ WS_MP_PUBKEY, WS_IN(WS_MON_PREAUTH), "ss4bb", ws_req_pubkey },
+	{ WS_MP_PASSWORD, WS_IN(WS_MON_PREAUTH), "ss", ws_req_password },
+	{ WS_MP_KBD_START, WS_IN(WS_MON_PREAUTH), "s", ws_req_kbd_start },
+	{ WS_MP_KBD_ANSWERS, WS_IN(WS_MON_PREAUTH), "n", ws_req_kbd_answers },
+	{ WS_MP_END, WS_IN(WS_MON_SESSION), "88", ws_req_end },
 };
 
 void ws_mon_request(struct ws_mon *m)
@@ -241,7 +342,7 @@ void ws_mon_request(struct ws_mon *m)
 	for (i = 0; i < sizeof(ws_mon_reqs) / sizeof(ws_mon_reqs[0]); i++) {
 		if (ws_mon_reqs[i].type != (enum ws_mp_type)type)
 			continue;
-		if (ws_mon_reqs[i].state != m->state) {
+		if (!(ws_mon_reqs[i].states & WS_IN(m->state))) {
 			snprintf(what, sizeof(what), "request %d out of turn", type);
 			ws_mon_violation(m, what);
 		} else if (!ws_mp_valid(&m->mp, ws_mon_reqs[i].shape)) {

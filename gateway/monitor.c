@@ -1,9 +1,11 @@
 #include "monitor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -12,6 +14,8 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "jail.h"
+#include "keyline.h"
 #include "log.h"
 #include "login_int.h"
 #include "mon_int.h"
@@ -289,6 +293,67 @@ static int ws_mon_run(struct ws_mon *m)
 	return ws_mon_end(m, status);
 }
 
+/* Longest host key file read (an RSA key of 16384 bits fits). */
+#define WS_HOSTKEY_FILE_MAX 16384
+
+/* The host key this process holds, for jails to drop (ws_jail_scrub). */
+static ssh_key *ws_mon_key;
+
+/* In a jail, first: freeing the key wipes it (OpenSSL clears it). */
+static void ws_mon_scrub(void)
+{
+	if (ws_mon_key != NULL) {
+		ssh_key_free(*ws_mon_key);
+		*ws_mon_key = NULL;
+	}
+}
+
+/* Reads the private host key into m->hostkey, after the connection
+ * process's fork (it never has it): through a buffer wiped after the
+ * import, and checked against the public key the listener serves (a file
+ * replaced since the start would sign for another key). Jails drop it. */
+static ws_err ws_mon_hostkey(struct ws_mon *m)
+{
+	static char text[WS_HOSTKEY_FILE_MAX + 1];
+	const char *path = m->ctx->cfg->host_key;
+	char *line = NULL;
+	ssh_key k = NULL;
+	size_t n = 0;
+	ssize_t r;
+	ws_err rc = WS_ERR_IO;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0) {
+		ws_error("cannot open the host key %s: %s; ending the connection", path, strerror(errno));
+		return WS_ERR_IO;
+	}
+	while (n < WS_HOSTKEY_FILE_MAX &&
+	    ((r = read(fd, text + n, WS_HOSTKEY_FILE_MAX - n)) > 0 || (r < 0 && errno == EINTR)))
+		n += r > 0 ? (size_t)r : 0;
+	close(fd);
+	text[n] = '\0';
+	rc = WS_ERR_SSH;
+	if (ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &k) != SSH_OK) {
+		ws_error("cannot read the host key %s; ending the connection", path);
+		goto out;
+	}
+	if ((line = ws_keyline_make(k)) == NULL || strcmp(line, m->ctx->hostkey_line) != 0) {
+		ws_error("the host key %s is not the one wsgate started with (replaced since?): "
+		    "restart wsgate; ending the connection", path);
+		goto out;
+	}
+	m->hostkey = k;
+	k = NULL;
+	ws_mon_key = &m->hostkey;
+	ws_jail_scrub(ws_mon_scrub);
+	rc = WS_OK;
+out:
+	explicit_bzero(text, n);
+	free(line);
+	ssh_key_free(k);
+	return rc;
+}
+
 /* In the child, once forked: its log to the monitor, dying with it. */
 static int ws_mon_child(const struct ws_session_ctx *ctx, int fd, const char *peer_ip,
     int peer_port, pid_t monitor, const int *logp, const int *reqp)
@@ -362,13 +427,19 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	m.log_sock = logp[0];
 	m.req_sock = reqp[0];
 	ws_mon_signals();
-	if (ws_mon_worker_start(&m) != 0) {
+	/* Only now: the connection process, forked above, never had it. */
+	if (ws_mon_hostkey(&m) != WS_OK) {
+		kill(m.child, SIGKILL);
+		m.killed = WS_MON_KILLED_SLOW;
+		ws_mon_set_state(&m, WS_MON_CLOSED);
+	} else if (ws_mon_worker_start(&m) != 0) {
 		ws_error("cannot fork the connection's login worker: %s", strerror(errno));
 		kill(m.child, SIGKILL);
 		m.killed = WS_MON_KILLED_SLOW;
 		ws_mon_set_state(&m, WS_MON_CLOSED);
 	}
 	rc = ws_mon_run(&m);
+	ws_mon_scrub();
 out:
 	if (fd >= 0)
 		close(fd);

@@ -30,11 +30,17 @@
 #define WS_MP_USER_MAX 511
 /* Longest line told to the person. */
 #define WS_MP_TELL_MAX 1024
+/* An exchange hash is SHA-256, -384 or -512: at most this long. */
+#define WS_MP_HASH_MAX 64
+/* Longest signature algorithm name. */
+#define WS_MP_ALG_MAX 64
 
 enum ws_mp_type {
 	/* the child asks (or tells) */
 	WS_MP_HELLO = 1,       /* s: its session key's public half, base64 (certificates) */
-	WS_MP_PUBKEY,          /* s user, s key ("type base64"), 4 signature (WS_MP_SIG_*) */
+	WS_MP_PUBKEY,          /* s user, s key ("type base64"), 4 signature (WS_MP_SIG_*),
+	                        * b the signature blob, b the bytes it signs (both empty
+	                        * without one: the monitor verifies it again) */
 	WS_MP_PASSWORD,        /* s user, s password */
 	WS_MP_KBD_START,       /* s user */
 	WS_MP_KBD_ANSWERS,     /* n answers */
@@ -48,6 +54,9 @@ enum ws_mp_type {
 	                        * then by outcome:
 	                        *   PROMPTS  s instruction, n prompts, s echo flags
 	                        *   SUCCESS  s account, s workspace, 4 restrictions */
+	/* the key exchange, whenever it runs (the host key is the monitor's) */
+	WS_MP_SIGN,            /* child: s signature algorithm, b exchange hash */
+	WS_MP_SIGNATURE,       /* monitor: b signature blob (empty: refused) */
 	WS_MP__COUNT
 };
 

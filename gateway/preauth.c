@@ -25,7 +25,7 @@ ws_err ws_preauth_init(struct ws_sess *s)
 	/* Not cleared: pages of it no message reaches stay untouched. */
 	if ((s->mp = malloc(sizeof(*s->mp))) == NULL)
 		return WS_ERR_NOMEM;
-	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK ||
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &key) != SSH_OK ||
 	    ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &s->key64) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(key, &s->key_pub) != SSH_OK)
 		goto out;
@@ -57,6 +57,9 @@ ws_err ws_preauth_hello(struct ws_sess *s)
 
 void ws_preauth_end(struct ws_sess *s, uint64_t bytes_in, uint64_t bytes_out)
 {
+	/* The monitor reads nothing after END: a key exchange the last flush
+	 * takes in must fail, not wait for a signature forever. */
+	(void)ssh_server_set_hostkey_sign_callback(s->down, NULL, NULL);
 	ws_mp_start(s->mp, WS_MP_END);
 	ws_mp_put_u64(s->mp, bytes_in);
 	ws_mp_put_u64(s->mp, bytes_out);
@@ -158,6 +161,47 @@ static void ws_preauth_tell(struct ws_sess *s)
 		ssh_send_issue_banner(s->down, str);
 		ssh_string_free(str);
 	}
+}
+
+/* libssh's host key signing callback (our patch): the monitor signs the
+ * exchange hash with the host key this process never holds. Any TELL that
+ * came before the answer is passed on. */
+static int ws_preauth_sign(ssh_session session, ssh_key hostkey, const char *algorithm,
+    const unsigned char *data, size_t len, ssh_string *signature, void *userdata)
+{
+	struct ws_sess *s = userdata;
+	struct ws_mp *m = s->mp;
+	const unsigned char *sig;
+	size_t n = 0;
+
+	(void)session;
+	(void)hostkey;
+	ws_mp_start(m, WS_MP_SIGN);
+	ws_mp_put_str(m, algorithm);
+	ws_mp_put_bytes(m, data, len);
+	if (ws_mp_send(s->mon, m, 0) != WS_OK)
+		return SSH_ERROR;
+	for (;;) {
+		if (ws_mp_recv(s->mon, m) != WS_OK)
+			return SSH_ERROR;
+		ws_mp_close_fd(m);
+		if (ws_mp_type(m) == WS_MP_TELL) {
+			ws_preauth_tell(s);
+			continue;
+		}
+		if (ws_mp_type(m) != WS_MP_SIGNATURE)
+			return SSH_ERROR;
+		sig = ws_mp_get_bytes(m, WS_MP_MAX, &n);
+		if (!ws_mp_done(m) || n == 0 || (*signature = ssh_string_new(n)) == NULL)
+			return SSH_ERROR;
+		return ssh_string_fill(*signature, sig, n) == 0 ? SSH_OK : SSH_ERROR;
+	}
+}
+
+ws_err ws_preauth_hostkey(struct ws_sess *s)
+{
+	return ssh_server_set_hostkey_sign_callback(s->down, ws_preauth_sign, s) == SSH_OK ?
+	    WS_OK : WS_ERR_SSH;
 }
 
 /* Sends the request in s->mp, doing what the monitor asks meanwhile,
@@ -280,21 +324,34 @@ static void ws_preauth_reply(struct ws_sess *s, ssh_message msg)
 	}
 }
 
+/* A publickey request, with what the monitor needs to verify its
+ * signature again: the blob and the bytes it signs (our patch's getter). A
+ * name cut to fit (which cannot log in) goes without them. */
 static void ws_preauth_publickey(struct ws_sess *s, ssh_message msg)
 {
 	enum ssh_publickey_state_e st = ssh_message_auth_publickey_state(msg);
 	ssh_key key = ssh_message_auth_pubkey(msg);
+	const char *user = ssh_message_auth_user(msg);
 	char *line = key != NULL ? ws_keyline_make(key) : NULL;
+	const unsigned char *sig = NULL, *data = NULL;
+	size_t siglen = 0, len = 0;
+	uint32_t state = st == SSH_PUBLICKEY_STATE_NONE ? WS_MP_SIG_NONE : WS_MP_SIG_WRONG;
 
 	if (line == NULL) {
 		ssh_message_reply_default(msg);
 		return;
 	}
+	if (st == SSH_PUBLICKEY_STATE_VALID && user != NULL && strlen(user) <= WS_MP_USER_MAX &&
+	    ssh_message_auth_signature(msg, &sig, &siglen, &data, &len) == SSH_OK)
+		state = WS_MP_SIG_VALID;
+	else
+		siglen = len = 0;
 	ws_mp_start(s->mp, WS_MP_PUBKEY);
-	ws_put_user(s->mp, ssh_message_auth_user(msg));
+	ws_put_user(s->mp, user);
 	ws_mp_put_str(s->mp, line);
-	ws_mp_put_u32(s->mp, st == SSH_PUBLICKEY_STATE_NONE ? WS_MP_SIG_NONE :
-	    st == SSH_PUBLICKEY_STATE_VALID ? WS_MP_SIG_VALID : WS_MP_SIG_WRONG);
+	ws_mp_put_u32(s->mp, state);
+	ws_mp_put_bytes(s->mp, sig != NULL ? sig : (const unsigned char *)"", siglen);
+	ws_mp_put_bytes(s->mp, data != NULL ? data : (const unsigned char *)"", len);
 	free(line);
 	ws_preauth_reply(s, msg);
 }

@@ -41,6 +41,10 @@ struct ws_sess {
  * Before the sandbox. Returns WS_OK or WS_ERR_NOMEM / WS_ERR_SSH. */
 ws_err ws_preauth_init(struct ws_sess *s);
 
+/* Has the monitor sign the key exchange (libssh's host key signing
+ * callback): this process holds only the host key's public half. */
+ws_err ws_preauth_hostkey(struct ws_sess *s);
+
 /* Sends the monitor the session key's public half (its first message). */
 ws_err ws_preauth_hello(struct ws_sess *s);
 

@@ -1,5 +1,5 @@
 /* relay.c — a session channel's requests (pty, shell, exec, env, subsystem,
- * x11, agent, window-change, signal), relayed to the workspace's channel one
+ * x11, agent, window-change, signal, break), relayed to the workspace's channel one
  * at a time and answered to the client with the workspace's own reply, in
  * the order they came (RFC 4254 5.4). The connection never waits on them:
  * libssh keeps the client's message until we answer it, and a request to
@@ -28,7 +28,7 @@ struct ws_req_kind {
 	ws_req_send_fn send;   /* SSH_OK, SSH_AGAIN, SSH_ERROR */
 };
 
-/* libssh 0.10 marks the message getters below deprecated in favour of the
+/* libssh marks the message getters below deprecated in favour of the
  * channel callbacks, which must answer before returning: the very thing a
  * relay cannot do. They are the API that lets a reply wait. */
 #pragma GCC diagnostic push
@@ -39,13 +39,20 @@ static ssh_channel ws_up(struct ws_bridge *b)
 	return b->c2w.dst;
 }
 
+/* The client's terminal modes (erase character, IUTF8, ...) go as they
+ * came: the workspace's sshd parses them (our patch's getter). */
 static int ws_send_pty(struct ws_bridge *b, struct ws_req *r)
 {
+	size_t len = 0;
+	const unsigned char *modes = ssh_message_channel_request_pty_modes(r->msg, &len);
+
 	if (b->set->no_pty)
 		return SSH_ERROR;
-	return ssh_channel_request_pty_size(ws_up(b), ssh_message_channel_request_pty_term(r->msg),
+	return ssh_channel_request_pty_size_modes(ws_up(b),
+	    ssh_message_channel_request_pty_term(r->msg),
 	    ssh_message_channel_request_pty_width(r->msg),
-	    ssh_message_channel_request_pty_height(r->msg));
+	    ssh_message_channel_request_pty_height(r->msg),
+	    modes ? modes : (const unsigned char *)"", modes ? len : 0);
 }
 
 static int ws_send_shell(struct ws_bridge *b, struct ws_req *r)
@@ -113,7 +120,14 @@ static int ws_send_signal(struct ws_bridge *b, struct ws_req *r)
 
 #pragma GCC diagnostic pop
 
-/* Unknown requests (break, among others) are refused in their turn. */
+/* RFC 4335 (ssh's ~B): sshd answers whether its tty took it. */
+static int ws_send_break(struct ws_bridge *b, struct ws_req *r)
+{
+	return ssh_channel_request_send_break(ws_up(b),
+	    ssh_message_channel_request_break_length(r->msg));
+}
+
+/* Unknown requests are refused in their turn. */
 static int ws_send_refuse(struct ws_bridge *b, struct ws_req *r)
 {
 	(void)b;
@@ -130,6 +144,7 @@ static const struct ws_req_kind ws_req_kinds[] = {
 	{ "subsystem", SSH_CHANNEL_REQUEST_SUBSYSTEM, ws_send_subsystem },
 	{ "x11-req", SSH_CHANNEL_REQUEST_X11, ws_send_x11 },
 	{ "window-change", SSH_CHANNEL_REQUEST_WINDOW_CHANGE, ws_send_window },
+	{ "break", SSH_CHANNEL_REQUEST_BREAK, ws_send_break },
 };
 /* Requests that arrive through callbacks (no message), and the rest. */
 static const struct ws_req_kind ws_req_agent = { "auth-agent-req", -1, ws_send_agent };

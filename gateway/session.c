@@ -221,8 +221,17 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 		/* The pump's reads may have taken in new requests: start them now. */
 		if (ws_bridge_messages(c) > 0)
 			again = 1;
-		if (ws_dead(c->down))
+		if (ws_dead(c->down)) {
+			/* A protocol error ends it too (libssh: data past a
+			 * window ends the session, as OpenSSH's "peer ignored
+			 * channel window"): say which. */
+			const char *why = ssh_get_error(c->down);
+
+			if (why != NULL && *why != '\0')
+				ws_info("the connection from %s port %d ended: %s", c->peer_ip,
+				    c->peer_port, why);
 			break;
+		}
 		if (now >= next_mem_check) {
 			next_mem_check = now + 0.25;
 			if (ws_session_too_big(c)) {
@@ -251,6 +260,9 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 			 * disconnect message): ws_log escapes them. */
 			ws_warn("%s: %s", msg + 8, ssh_get_error(c->up));
 			ws_bridges_upstream_lost(c->bridges, msg);
+			/* Said in the disconnect too: a channel whose window is
+			 * full cannot carry the line. */
+			ssh_session_set_disconnect_message(c->down, msg);
 			ws_watchdog_disarm(); /* the flush may take CPU, not a loop */
 			ssh_blocking_flush(c->down, 2000);
 			break;
@@ -261,15 +273,16 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 
 /* Enters the sandbox (privsep.h) before a byte of the client's is read,
  * keeping only the client's socket, the log (descriptor 2) and the
- * monitor's request socket, then tells the monitor the session key. The
- * host key stays (libssh 0.10 signs the key exchange itself). */
+ * monitor's request socket, then tells the monitor the session key. It has
+ * only the host key's public half (the bind's): the monitor signs each key
+ * exchange. */
 static int ws_session_enter_sandbox(struct ws_sess *c)
 {
 	const int keep[] = { STDERR_FILENO, ssh_get_fd(c->down), c->mon };
 	pid_t monitor = getppid();
 	char why[300];
 
-	if (ws_preauth_init(c) != WS_OK) {
+	if (ws_preauth_init(c) != WS_OK || ws_preauth_hostkey(c) != WS_OK) {
 		ws_error("cannot make the connection's session key; ending the connection");
 		return -1;
 	}

@@ -11,7 +11,9 @@
 
 struct ws_session_ctx {
 	const struct ws_config *cfg;
-	ssh_bind bind;            /* carries the host key and algorithms */
+	ssh_bind bind;            /* the host key's public half and the algorithms
+	                           * (the private key is read by each monitor) */
+	const char *hostkey_line; /* that public half, "type base64" */
 	const char *user_ca;      /* the user CA's "type base64": new workspaces trust it */
 	const char *ca_fp;        /* its fingerprint (never the private key: that is read
 	                           * from cfg->user_ca_key only to sign, as root) */

@@ -5,10 +5,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf '==> %s\n' "$*"; }
 
-PACKAGES=(build-essential cmake pkg-config clang libssh-dev libssl-dev libseccomp-dev gdb libcurl4-openssl-dev
+PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccomp-dev gdb libcurl4-openssl-dev
           libjson-c-dev libconfig-dev libpam0g-dev libcrypt-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
-          libclang-rt-14-dev cppcheck clang-tidy rsync git
+          libclang-rt-14-dev cppcheck clang-tidy rsync git strace
           putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
@@ -31,6 +31,10 @@ getent passwd wsgate >/dev/null ||
 
 # PAM service for passwords; an administrator's edited copy is kept.
 [ -f /etc/pam.d/wsgate ] || install -m 0644 "$top/packaging/pam/wsgate" /etc/pam.d/wsgate
+
+# libssh 0.12 with our patch, from Debian's source package (cached).
+say "libssh 0.12 with wsgate's patch (packaging/libssh/build.sh)"
+"$top/packaging/libssh/build.sh" "$top/build/libssh" >/dev/null
 
 say "building wsgate"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -34,11 +34,16 @@ MUTANTS=(
     "kbd_abandon|it_t_pam|10 abandoned keyboard-interactive requests|each keyboard-interactive request forks a root PAM helper without counting an attempt"
     "grace_penalty|it_t_pam|the idling guesser's address is then refused|a connection that idles out the login grace time earns no penalty"
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
-    "window_overrun|it_t_channels|a channel that ignores its window is closed mid-flood|a client may send past its window and the gateway buffers it all"
     "zombie_channels|it_t_channels|its peak RSS stayed under 40 MiB|a channel the gateway closed is freed before the peer answers, and libssh buffers all the peer still sends"
     "unasked_opens|it_t_rogue|the gateway refused them itself|the workspace may open any channel towards the client"
-    "watchdog|it_t_rogue|a workspace channel with a 10-byte maximum packet ends that connection|a peer's 10-byte maximum packet makes the connection's process loop forever"
+    "watchdog|it_t_privsep|a bridge that spins without returning to its loop is ended by its watchdog|a connection that stops returning to its loop spins on unnoticed"
     "log_escape|it_t_rogue|and it forges no log line|a peer's newline starts a log line of its own"
+    "forged_signature|it_t_privsep|a forged 'valid' publickey signature ends that process|the monitor takes its child's word that a publickey signature was valid"
+    "sign_anything|it_t_privsep|a bridge asking to sign 10 bytes is ended|the monitor signs whatever its child asks with the host key"
+    "hostkey_kept|it_t_privsep|the host key's seed is not in the bridge's memory|the connection process has the private host key (read before its fork)"
+    "pty_modes|it_t_pty|the workspace's pty has erase = ^H|the client's terminal modes are dropped"
+    "break_refused|it_t_pty|~B reaches the workspace's pty as a break|break requests are refused"
+    "streamlocal|it_t_forward|-L to a socket: the workspace's socket answers|unix-socket forwarding is refused"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
 )
@@ -108,8 +113,22 @@ E = {
     "\tif (r->msg != NULL && !b->down_closed) {\n\t\tif (ok)\n\t\t\tssh_message_channel_request_reply_success(r->msg);")],
  "close_drops_data": [("gateway/bridge.c",
     "\tif (b->c2w.src_closed && ws_delivered(&b->c2w)) {", "\tif (b->c2w.src_closed) {")],
- "window_overrun": [("gateway/bridge.c",
-    "\treturn w->excess > WS_WINDOW_SLACK ? -1 : 0;", "\treturn 0;")],
+ "forged_signature": [("gateway/mon_req.c",
+    "\tif (state == WS_MP_SIG_VALID &&\n\t    (why = ws_req_pubkey_sig(",
+    "\tif (0 && state == WS_MP_SIG_VALID &&\n\t    (why = ws_req_pubkey_sig(")],
+ "sign_anything": [("gateway/mon_req.c",
+    "(n != 32 && n != 48 && n != 64)) {", "n == 0) {")],
+ "hostkey_kept": [("gateway/monitor.c",
+    "\tif ((m.child = fork()) < 0) {",
+    "\tssh_pki_import_privkey_file(ctx->cfg->host_key, NULL, NULL, NULL, &m.hostkey);\n"
+    "\tif ((m.child = fork()) < 0) {")],
+ "pty_modes": [("gateway/relay.c",
+    "\t    modes ? modes : (const unsigned char *)\"\", modes ? len : 0);",
+    "\t    modes && 0 ? modes : (const unsigned char *)\"\", modes && 0 ? len : 0);")],
+ "break_refused": [("gateway/relay.c",
+    "{ \"break\", SSH_CHANNEL_REQUEST_BREAK, ws_send_break }", "{ \"break\", -2, ws_send_break }")],
+ "streamlocal": [("gateway/forward.c",
+    "{ \"direct-streamlocal\", SSH_CHANNEL_DIRECT_STREAMLOCAL, 0,", "{ \"direct-streamlocal\", -2, 0,")],
  "zombie_channels": [("gateway/bridge.c",
     "\treturn b->down_closed && b->up_closed && b->c2w.src_closed && b->w2c.src_closed;",
     "\treturn b->down_closed && b->up_closed;")],
@@ -151,7 +170,8 @@ echo "==> copying the tree and building it once"
 mkdir -p "$W/src"
 (cd "$top" && git ls-files -co --exclude-standard | grep -v '^build' | tar -cf - -T -) | tar -C "$W/src" -xf -
 # The suite's own build: ASan+UBSan, so that the leak mutant can be seen.
-cmake -S "$W/src" -B "$W/build" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
+cmake -S "$W/src" -B "$W/build" -DWSGATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DWSGATE_LIBSSH_PREFIX="$top/build/libssh/prefix" >/dev/null || exit 1
 cmake --build "$W/build" -j "$(nproc)" >/dev/null || exit 1
 cp -a "$W/src" "$W/pristine"
 pristine_sum=$(sha256sum "$W/build/wsgate" "$W/build/ws")

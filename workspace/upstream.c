@@ -9,9 +9,11 @@
 #include "log.h"
 #include "userca.h"
 
-/* Loopback to our own workspace: fast AEAD ciphers first. */
+/* Loopback to our own workspace: fast AEAD ciphers first; the same hybrid
+ * post-quantum key exchange as the client's hop (the image's OpenSSH 9.2
+ * picks sntrup761x25519-sha512). */
 #define WS_UP_CIPHERS "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr"
-#define WS_UP_KEX "curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512"
+#define WS_UP_KEX "mlkem768x25519-sha256,sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512"
 
 void ws_upstream_cert_req(const struct ws_upstream_params *p, char *principal, size_t plen,
     struct ws_usercert_req *req)

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "mkdirs.h"
+#include "wire.h"
 
 #define WS_KEY_TYPE "ssh-ed25519"
 #define WS_CERT_TYPE "ssh-ed25519-cert-v01@openssh.com"
@@ -64,50 +65,6 @@ static void ws_put_str(struct ws_wbuf *w, const void *p, size_t len)
 static void ws_put_cstr(struct ws_wbuf *w, const char *s)
 {
 	ws_put_str(w, s, strlen(s));
-}
-
-/* SSH wire format out of a buffer; a short read sticks in err. */
-struct ws_rbuf {
-	const unsigned char *p;
-	size_t left;
-	int err;
-};
-
-static uint32_t ws_get_u32(struct ws_rbuf *r)
-{
-	uint32_t v;
-
-	if (r->err || r->left < 4) {
-		r->err = 1;
-		return 0;
-	}
-	v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 | (uint32_t)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return v;
-}
-
-/* Returns the next string (not NUL-terminated) and its length in *len. */
-static const unsigned char *ws_get_str(struct ws_rbuf *r, size_t *len)
-{
-	uint32_t n = ws_get_u32(r);
-	const unsigned char *s = r->p;
-
-	if (r->err || n > r->left) {
-		r->err = 1;
-		*len = 0;
-		return NULL;
-	}
-	r->p += n;
-	r->left -= n;
-	*len = n;
-	return s;
-}
-
-/* Is the string s (length len) the text t? */
-static int ws_str_is(const unsigned char *s, size_t len, const char *t)
-{
-	return s != NULL && len == strlen(t) && memcmp(s, t, len) == 0;
 }
 
 /* Returns base64 of p (malloc'd, NUL-terminated), or NULL. */
@@ -189,40 +146,36 @@ static long ws_keyfile_unarmor(const char *text, size_t len, unsigned char *raw,
 
 /* Walks an unencrypted one-key openssh-key-v1 blob up to its private
  * section: sets *pub (the public key blob) and leaves r at the section. */
-static int ws_keyfile_header(struct ws_rbuf *r, const unsigned char **pub, size_t *publen)
+static int ws_keyfile_header(struct ws_wire *r, const unsigned char **pub, size_t *publen)
 {
-	const unsigned char *s;
 	size_t n;
 
 	if (r->left < sizeof(WS_MAGIC) || memcmp(r->p, WS_MAGIC, sizeof(WS_MAGIC)) != 0)
 		return -1;
 	r->p += sizeof(WS_MAGIC);
 	r->left -= sizeof(WS_MAGIC);
-	s = ws_get_str(r, &n);
-	if (!ws_str_is(s, n, "none"))
+	if (!ws_wire_str_is(r, "none"))
 		return -1;          /* encrypted: not ours to use unattended */
-	s = ws_get_str(r, &n);
-	if (!ws_str_is(s, n, "none"))
+	if (!ws_wire_str_is(r, "none"))
 		return -1;
-	(void)ws_get_str(r, &n); /* kdf options */
-	if (ws_get_u32(r) != 1)
+	(void)ws_wire_str(r, &n); /* kdf options */
+	if (ws_wire_u32(r) != 1)
 		return -1;
-	*pub = ws_get_str(r, publen);
-	return r->err ? -1 : 0;
+	*pub = ws_wire_str(r, publen);
+	return ws_wire_ok(r) ? 0 : -1;
 }
 
 /* Checks that blob is an ed25519 public key; sets *pk to its 32 bytes. */
 static int ws_ed25519_blob(const unsigned char *blob, size_t len, const unsigned char **pk)
 {
-	struct ws_rbuf r = { blob, len, 0 };
-	const unsigned char *s;
+	struct ws_wire r;
 	size_t n;
 
-	s = ws_get_str(&r, &n);
-	if (!ws_str_is(s, n, WS_KEY_TYPE))
+	ws_wire_init(&r, blob, len);
+	if (!ws_wire_str_is(&r, WS_KEY_TYPE))
 		return -1;
-	*pk = ws_get_str(&r, &n);
-	return r.err || n != 32 || r.left != 0 ? -1 : 0;
+	*pk = ws_wire_str(&r, &n);
+	return !ws_wire_done(&r) || n != 32 ? -1 : 0;
 }
 
 /* Parses key file text (len bytes): an unencrypted one-key ed25519
@@ -234,29 +187,28 @@ static ws_err ws_keyfile_parse(const char *text, size_t len, struct ws_wbuf *pub
 {
 	unsigned char raw[WS_KEYFILE_MAX];
 	const unsigned char *blob = NULL, *pk, *s, *sk;
-	struct ws_rbuf r, priv;
+	struct ws_wire r, priv;
 	size_t bloblen = 0, n, sklen;
 	ws_err rc = WS_ERR_SSH;
 	long got;
 
 	if ((got = ws_keyfile_unarmor(text, len, raw, sizeof(raw))) < 0)
 		goto out;
-	r.p = raw;
-	r.left = (size_t)got;
-	r.err = 0;
+	ws_wire_init(&r, raw, (size_t)got);
 	if (ws_keyfile_header(&r, &blob, &bloblen) != 0 || ws_ed25519_blob(blob, bloblen, &pk) != 0)
 		goto out;
-	priv.p = ws_get_str(&r, &priv.left);
-	priv.err = r.err;
+	s = ws_wire_str(&r, &n);
+	if (!ws_wire_ok(&r))
+		goto out;
+	ws_wire_init(&priv, s, n);
 	/* checkint twice, type, public key, secret key (seed + public key). */
-	if (ws_get_u32(&priv) != ws_get_u32(&priv))
+	if (ws_wire_u32(&priv) != ws_wire_u32(&priv))
 		goto out;
-	s = ws_get_str(&priv, &n);
-	if (!ws_str_is(s, n, WS_KEY_TYPE))
+	if (!ws_wire_str_is(&priv, WS_KEY_TYPE))
 		goto out;
-	s = ws_get_str(&priv, &n);
-	sk = ws_get_str(&priv, &sklen);
-	if (priv.err || n != 32 || sklen != 64 || memcmp(s, pk, 32) != 0 ||
+	s = ws_wire_str(&priv, &n);
+	sk = ws_wire_str(&priv, &sklen);
+	if (!ws_wire_ok(&priv) || n != 32 || sklen != 64 || memcmp(s, pk, 32) != 0 ||
 	    memcmp(sk + 32, pk, 32) != 0)
 		goto out;
 	if (seed != NULL)
@@ -560,7 +512,7 @@ ws_err ws_userca_session_key(const char *path, const struct ws_usercert_req *req
 	ssh_key k = NULL, cert = NULL;
 	ws_err rc = WS_ERR_SSH;
 
-	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k) != SSH_OK ||
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(k, &pub64) != SSH_OK)
 		goto out;
 	if ((rc = ws_userca_sign_b64(path, pub64, req, &cert64)) != WS_OK)

@@ -149,7 +149,7 @@ static ws_err ws_make_hostkey(char **priv, char *pub, size_t publen)
 	char *b64 = NULL, *pem = NULL;
 	ws_err rc = WS_ERR_SSH;
 
-	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK ||
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &key) != SSH_OK ||
 	    ssh_pki_export_privkey_base64(key, NULL, NULL, NULL, &pem) != SSH_OK ||
 	    ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		goto out;

@@ -15,9 +15,10 @@ any other ending (an exception, a timeout) is a failure the caller sees.
   close PORT USER KEY                DATA, EOF, CLOSE sent while the
                                      workspace's window is full
   noread PORT USER KEY CMD           runs CMD and reads nothing (t_rogue)
-  overrun PORT USER KEY [HOLD]       DATA far past the window given; with
-                                     HOLD, the connection stays until that
-                                     file exists
+  overrun PORT USER KEY              DATA far past the window given: the
+                                     connection must end
+  wsends PORT USER KEY CMD           reads nothing while the workspace floods:
+                                     the connection must end, the person told
 """
 import asyncio
 import hashlib
@@ -224,30 +225,31 @@ def close_while_full(port, user, key):
     return 0
 
 
-def overrun(port, user, key, hold=None):
+def overrun(port, user, key):
+    """DATA far past the window: the gateway ends this connection, as OpenSSH
+    does ("peer ignored channel window"), long before the flood ends (it
+    does so at the first packet past the window: the bound only limits how
+    long a broken gateway keeps the test); the next connection is served."""
     from sshflood import flood
     t = p_connect(port, user, key)
     ch = t.open_session()
     ch.exec_command("sleep 60")  # reads nothing: every window fills
-    # Up to 64 MiB past the window; the gateway must close the channel long
-    # before the end. It does so within a second of the excess: the bound
-    # only limits how long a broken gateway keeps the test.
     total = 64 << 20
     sent = flood(t, ch, total, time.monotonic() + 15)
-    closed_early = ch.closed and sent < total
-    print(f"sent {sent} bytes past the window; channel closed by the gateway: {ch.closed}"
-          f"{' (before the flood ended)' if closed_early else ''}")
-    alive = t.is_active() and p_run(t, "echo still-here") == "still-here\n"
-    print(f"the connection still serves other channels: {alive}")
-    if not closed_early or not alive:
-        t.close()
-        return 1
-    print("ok the channel that ignored its window was closed; the connection lives", flush=True)
-    # Kept open while the caller measures the gateway's process.
-    deadline = time.monotonic() + 60
-    while hold and not os.path.exists(hold) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10
+    while t.is_active() and time.monotonic() < deadline:
         time.sleep(0.05)
+    ended_early = not t.is_active() and sent < total
+    print(f"sent {sent} bytes past the window; connection ended by the gateway: "
+          f"{not t.is_active()}{' (before the flood ended)' if ended_early else ''}")
     t.close()
+    t2 = p_connect(port, user, key)
+    alive = p_run(t2, "echo still-here") == "still-here\n"
+    t2.close()
+    print(f"the next connection is served: {alive}")
+    if not ended_early or not alive:
+        return 1
+    print("ok the connection that ignored its window was ended; the next is served", flush=True)
     return 0
 
 
@@ -358,33 +360,80 @@ def noread(port, user, key, cmd):
     return 0
 
 
+def wsends(port, user, key, cmd):
+    """Runs cmd and reads nothing while the workspace floods past its
+    window: the gateway's session with the workspace ends (libssh 0.12 ends
+    a session whose peer ignores its window, as OpenSSH does), and with it
+    this connection (within 60 s)."""
+    import logging
+    said = []  # the disconnect message (paramiko logs it)
+
+    class Said(logging.Handler):
+        def emit(self, record):
+            said.append(record.getMessage())
+    logging.getLogger("paramiko").addHandler(Said())
+    logging.getLogger("paramiko").setLevel(logging.INFO)
+    t = p_connect(port, user, key)
+    ch = t.open_session()
+    ch.exec_command(cmd)
+    deadline = time.monotonic() + 60
+    err = b""
+    while t.is_active() and time.monotonic() < deadline:
+        time.sleep(0.05)  # reads nothing: the flood fills every window
+    while ch.recv_stderr_ready():
+        err += ch.recv_stderr(65536)
+    ended = not t.is_active()
+    # The line goes on stderr when the channel has room, and in the
+    # disconnect message; a client that reads nothing may get neither (its
+    # window is full, and the gateway's close with its unread data resets
+    # the connection): the gateway's log says why.
+    told = b"connection to workspace" in err or any("connection to workspace" in m for m in said)
+    print(f"connection ended by the gateway: {ended}; told: {told}")
+    t.close()
+    if not ended:
+        return 1
+    print("ok the connection ended")
+    return 0
+
+
 def tiny(port, user, key, setup, cmd):
-    """A maximum packet size of 10, which libssh 0.10 loops forever writing
-    to: on the client's side (setup "-": this client opens its channel so),
-    or on the workspace's (setup is a command that makes the rogue sshd give
-    its channels that size). Either way the gateway must end this connection
-    by itself, soon."""
+    """A maximum packet size of 10 (libssh 0.10 looped forever writing to
+    one; libssh 0.12 sends packets of 10): on the client's side (setup "-":
+    this client opens its channel so) or on the workspace's (setup is a
+    command that makes the rogue sshd give its channels that size). The
+    channel carries its data, in packets of 10, and the connection goes on."""
     t = p_connect(port, user, key)
     if setup == "-":
-        t._sanitize_packet_size = lambda n: n  # paramiko would raise it to 4096
+        sane = t._sanitize_packet_size  # paramiko would raise 10 to 4096
+        t._sanitize_packet_size = lambda n: n if n == 10 else sane(n)
         ch = t.open_session(max_packet_size=10)
     else:
         print(f"setup: {p_run(t, setup).strip()}")
         ch = t.open_session()
+    ch.settimeout(30)  # bounds a broken gateway
     ch.exec_command(cmd)
+    out = b""
     try:
         ch.sendall(b"x" * 1000)  # something for the gateway to write upstream
-    except (OSError, EOFError, ValueError, RuntimeError):
-        pass
-    deadline = time.monotonic() + 10  # the gateway needs about a second
-    while t.is_active() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    ended = not t.is_active()
-    t.close()
-    print(f"connection ended by the gateway: {ended}")
-    if not ended:
+        ch.shutdown_write()
+        while True:
+            d = ch.recv(65536)
+            if not d:
+                break
+            out += d
+        status = ch.recv_exit_status()
+    except (OSError, EOFError, ValueError, RuntimeError) as e:
+        print(f"the channel failed: {e!r}")
+        t.close()
         return 1
-    print("ok the connection with a 10-byte maximum packet was ended")
+    # (the rogue sshd knows its own commands only)
+    probe, want = ("echo still-here", "still-here\n") if setup == "-" else ("rogue-hello", "rogue here\n")
+    alive = t.is_active() and p_run(t, probe) == want
+    t.close()
+    print(f"output {out[:80]!r} ({len(out)} bytes), exit {status}; the connection goes on: {alive}")
+    if not alive or status != 0:
+        return 1
+    print("ok the channel with a 10-byte maximum packet carried its data; the connection lives")
     return 0
 
 
@@ -400,6 +449,8 @@ def main():
         return close_while_full(*args)
     if mode == "noread":
         return noread(*args)
+    if mode == "wsends":
+        return wsends(*args)
     if mode == "globals":
         return globals_flood(*args)
     if mode == "stall":

@@ -9,6 +9,15 @@ wssh "$W" 'exit 42'
 rc=$?
 check "exit 42 gives 42 ($rc)" [ "$rc" = 42 ]
 
+# Post-quantum key exchange on both hops: OpenSSH 9.2's default with the
+# gateway, and the gateway's own with the workspace's sshd (also 9.2).
+kx=$(timeout 30 ssh "${SSH_OPTS[@]}" -vv -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 true 2>&1 |
+    sed -n 's/.*kex: algorithm: //p' | head -1 | tr -d '\r')
+check "$(ssh -V 2>&1 | cut -d, -f1) negotiates a post-quantum key exchange with the gateway ($kx)" \
+    is "$kx" sntrup761x25519-sha512
+check "the gateway negotiates one with the workspace's sshd" wait_until 10 \
+    grep -Eq "workspace $W reached on port [0-9]* .*\(kex (sntrup761x25519-sha512|mlkem768x25519-sha256)" "$T/main.log"
+
 out=$(wssh "$W" 'echo out; echo err >&2' 2>"$T/err")
 check "stdout carries only stdout" is "$out" out
 check "stderr carries only stderr" is "$(cat "$T/err")" err

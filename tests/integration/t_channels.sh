@@ -2,8 +2,8 @@
 # Many channels on one connection, as VS Code Remote-SSH and ControlMaster
 # users open them: each progresses on its own and gets its own output and exit
 # status. Nothing a client sent before its EOF and CLOSE is lost, whatever the
-# workspace's window. A client that ignores its window loses that channel,
-# not the gateway's memory.
+# workspace's window. A client that ignores its window loses its connection
+# (as with OpenSSH's sshd), not the gateway's memory.
 . "$(dirname "$0")/lib.sh"
 [ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
 # Freed memory is measured below: ASan's quarantine would hold it.
@@ -24,22 +24,20 @@ check "and all 16 MiB are in f" is "$(wssh "$W" 'sha256sum < sixteen' | cut -c1-
 out=$($PY close "$GW_PORT" "$W" "$T/id" 2>&1); echo "$out" | sed 's/^/# /'
 check "DATA, EOF and CLOSE behind a full window: all delivered" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok nothin"
 
-# A client that sends up to 64 MiB past its window loses that channel; the
-# connection's process stays small and goes idle.
-out=$($PY overrun "$GW_PORT" "$W" "$T/id" 2>&1); echo "$out" | sed 's/^/# /'
-check "a channel that ignores its window is closed mid-flood; the connection lives" \
-    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
-check "the gateway logs the overrun" contains "$T/main.log" "past its window; closing the channel"
-
-# A client that floods on after the gateway's CLOSE and never answers it:
-# libssh would buffer all of it for a channel nobody reads.
-check "a client floods 64 MiB on after CLOSE, and ends" \
-    watched "$T/zombie.out" $PY zombie "$GW_PORT" "$W" "$T/id"
-sed 's/^/# /' "$T/zombie.out"
-check "the gateway dropped it and kept the connection" is "$(tail -1 "$T/zombie.out" | cut -c1-9)" "ok what c"
+# A client that sends up to 64 MiB past its window loses its connection, as
+# with OpenSSH's sshd ("peer ignored channel window"; libssh 0.12 counts
+# what it buffers against the window and ends the session at the first
+# packet past it); its process stays small; the next client is served.
+check "a client floods 64 MiB past its window, and ends" \
+    watched "$T/overrun.out" $PY overrun "$GW_PORT" "$W" "$T/id"
+sed 's/^/# /' "$T/overrun.out"
+check "the gateway ends that connection mid-flood and serves the next" \
+    is "$(tail -1 "$T/overrun.out" | cut -c1-9)" "ok the co"
+check "the gateway logs why" contains "$T/main.log" "ended: Window exceeded"
 rss=$(ended_rss "$CONN")
-echo "# connection process $CONN: peak RSS ${rss:-?} kB"
+echo "# connection process $CONN: peak RSS ${rss:-?} kB under a 64 MiB flood"
 check "its peak RSS stayed under 40 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 40960 ]
+
 # A well-behaved client still sending when the workspace closes: what it
 # sends until our CLOSE reaches it is dropped, and it ends at once.
 out=$(head -c 50M /dev/zero | { timeout 60 ssh "${SO[@]}" 127.0.0.1 'head -c 1 > /dev/null; echo took-one'; echo "rc=$?"; })
@@ -99,25 +97,9 @@ check "10 execs and 100 direct-tcpip at once beside a 200 MiB transfer, all exac
     is "$(tail -1 <<< "$out" | cut -c1-9)" "ok 10 exe"
 
 
-# Peak memory of a connection under that flood, and its CPU once idle: the
-# only connection left is the flood's (its process is the gateway's child).
+# The load's connections end with the master.
 ssh -o ControlPath="$cm" -O exit x 2>/dev/null
-check "the master connection has ended" wait_until 20 eval '[ "$(pgrep -c -P "$GW_PID")" -le 1 ]'
-$PY overrun "$GW_PORT" "$W" "$T/id" "$T/hold" > "$T/flood.out" 2>&1 &
-flood=$!
-bg_pid $flood
-check "a second flood is sent and refused" wait_until 30 grep -q "^ok the ch" "$T/flood.out"
-conn=$(pgrep -n -P "$GW_PID") # the newest child: the flood's connection
-hwm=$(awk '/VmHWM/ {print $2}' "/proc/$conn/status" 2>/dev/null)
-echo "# connection process $conn: peak RSS ${hwm:-?} kB under a 64 MiB flood"
-check "its peak RSS stays under 40 MiB (ASan build; ${hwm:-?} kB)" [ "${hwm:-999999}" -lt 40960 ]
-t0=$(awk '{print $14 + $15}' "/proc/$conn/stat")
-sleep 2 # the duration over which idle CPU is measured
-t1=$(awk '{print $14 + $15}' "/proc/$conn/stat")
-echo "# idle CPU over 2 s: $((t1 - t0)) ticks at $(getconf CLK_TCK)/s"
-check "and it is idle afterwards (under 5% of a CPU: $((t1 - t0)) ticks in 2 s)" [ $((t1 - t0)) -lt 10 ]
-touch "$T/hold"
-check "the flood's client ends" wait_until 30 proc_gone $flood
+check "the master connection has ended" wait_until 20 eval '[ "$(pgrep -c -P "$GW_PID")" -le 0 ]'
 
 # The watchdog below must never end a working connection: the slowest call
 # a client can ask for is a rekey with the largest DH group, here every MiB.
@@ -126,18 +108,20 @@ out=$(head -c 20M /dev/zero | timeout 120 ssh "${SO[@]}" -o KexAlgorithms=diffie
 check "20 MiB with a diffie-hellman-group18 rekey every MiB arrive whole" is "$out" 20971520
 check "and the watchdog let that connection be" lacks "$T/main.log" "of CPU in one call without returning"
 
-# A client gives its channel a maximum packet size of 10, which the gateway's
-# libssh would loop writing to: that connection ends, and only it.
-check "a client with a 10-byte maximum packet runs echo, and ends" \
-    watched "$T/tiny.out" $PY tiny "$GW_PORT" "$W" "$T/id" - "echo hello"
+# A client gives its channel a maximum packet size of 10 (libssh 0.10 looped
+# writing to it): the output comes in packets of 10, and the connection
+# goes on, its process small, without the watchdog.
+check "a client with a 10-byte maximum packet runs cat, and ends" \
+    watched "$T/tiny.out" $PY tiny "$GW_PORT" "$W" "$T/id" - "cat"
 out=$(cat "$T/tiny.out")
 echo "$out" | sed 's/^/# /'
-check "the gateway ended that connection" is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the co"
-check "and says why" contains "$T/main.log" "spent 1.0 s of CPU in one call without returning"
+check "its 1000 bytes come back in 10-byte packets; the connection lives" \
+    is "$(tail -1 <<< "$out" | cut -c1-9)" "ok the ch"
+check "the output is whole" grep -q "(1000 bytes), exit 0" "$T/tiny.out"
 rss=$(ended_rss "$CONN")
-echo "# connection process $CONN: peak RSS ${rss:-?} kB while libssh looped"
+echo "# connection process $CONN: peak RSS ${rss:-?} kB"
 check "its peak RSS stayed under 64 MiB (ASan build; ${rss:-?} kB)" [ "${rss:-999999}" -lt 65536 ]
-check "the gateway still lets people in" is "$(wssh "$W" echo up)" up
+check "and the watchdog let it be" lacks "$T/main.log" "of CPU in one call without returning"
 
 # A client that sends 200 -R requests at once: past the 64 the gateway keeps
 # in order, the connection ends (answering out of order would misattribute).

@@ -2,8 +2,9 @@
 # Local and dynamic forwarding open their connections from the workspace (so
 # localhost is the workspace), many at once and large; VS Code Remote-SSH's
 # flow (ssh -T -D PORT host bash, script on stdin, then SOCKS and -L tunnels
-# while that first channel stays open); remote forwarding; keepalives both
-# ways; unknown requests never hang.
+# while that first channel stays open, and its socket mode); remote
+# forwarding; unix sockets both ways; keepalives both ways; unknown requests
+# never hang.
 . "$(dirname "$0")/lib.sh"
 [ -n "${WS_TRACE:-}" ] && { PS4='+ $(date +%s.%N) '; set -x; }
 gw_start main
@@ -142,6 +143,88 @@ check "ssh -O cancel -R: accepted" fwd_ctl RCM -O cancel -R "$cport2:127.0.0.1:$
 out=$(fetch "$cport2")
 check "ssh -O cancel -R: the workspace's listener is gone" grep -q "Connection refused" <<< "$out"
 kill $web 2>/dev/null
+
+# Unix sockets (OpenSSH's streamlocal): ssh -L /l.sock:/r.sock reaches a
+# socket in the workspace; ssh -R /r2.sock:/l2.sock leads one in the
+# workspace back to the client's; both added and cancelled on a master.
+cat > "$T/usock.py" <<'PY'
+import os, socket, sys
+path, line = sys.argv[1], sys.argv[2].encode() + b"\n"
+try:
+    os.unlink(path)
+except FileNotFoundError:
+    pass
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+s.listen(16)
+print("up", flush=True)
+while True:
+    c, _ = s.accept()
+    c.sendall(line)
+    c.close()
+PY
+ucat() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); print(s.makefile().readline().strip())' "$1" 2>&1; }
+rsock=/tmp/r-$RUN.sock
+out=$(wssh "$W" "cat > usock.py; (setsid nohup python3 usock.py $rsock hello-from-workspace-socket >/dev/null 2>&1 < /dev/null &)
+    for i in \$(seq 50); do [ -S $rsock ] && { echo up; break; }; sleep 0.1; done" < "$T/usock.py")
+check "a unix-socket service runs in the workspace ($rsock)" is "$out" up
+check "ssh -L $T/l.sock:$rsock starts" fwd UL "$W" -L "$T/l.sock:$rsock"
+check "-L to a socket: the workspace's socket answers through the local one" \
+    is "$(ucat "$T/l.sock")" hello-from-workspace-socket
+n=0; for i in $(seq 20); do [ "$(ucat "$T/l.sock")" = hello-from-workspace-socket ] && n=$((n + 1)); done
+check "-L to a socket: 20 connections in a row ($n/20)" [ "$n" = 20 ]
+check "-L to a socket that is not there: the client is told the open failed" \
+    eval 'fwd UX "$W" -L "$T/x.sock:/tmp/none-$RUN.sock" && ucat "$T/x.sock" >/dev/null; wait_until 10 grep -q "open failed" "$T/fwd-UX.log"'
+check "and that connection lives on" fwd_ctl UX -O check
+python3 "$T/usock.py" "$T/l2.sock" hello-from-client-socket > "$T/l2.out" 2>&1 &
+bg_pid $!
+check "a unix-socket service runs on the client" wait_until 10 grep -q up "$T/l2.out"
+r2=/tmp/r2-$RUN.sock
+check "ssh -R $r2:$T/l2.sock starts" fwd UR "$W" -R "$r2:$T/l2.sock"
+uin() { wssh "$W" "python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); print(s.makefile().readline().strip())' $1 2>&1"; }
+check "-R with sockets: the workspace's socket leads back to the client's" is "$(uin "$r2")" hello-from-client-socket
+check "a master connection for -O forward with sockets" fwd URM "$W"
+r3=/tmp/r3-$RUN.sock
+check "ssh -O forward -R $r3:...: accepted" fwd_ctl URM -O forward -R "$r3:$T/l2.sock"
+check "ssh -O forward -R with sockets: added on a running connection" is "$(uin "$r3")" hello-from-client-socket
+check "ssh -O cancel -R $r3:...: accepted" fwd_ctl URM -O cancel -R "$r3:$T/l2.sock"
+check "ssh -O cancel -R with sockets: nothing listens there any more" grep -q "refused\|No such file" <<< "$(uin "$r3")"
+check "the gateway refuses a forwarded-streamlocal nobody asked for (none seen)" \
+    lacks "$T/main.log" "refusing a channel the workspace opened (forwarded-streamlocal)"
+
+# VS Code's socket mode (remote.SSH.remoteServerListenOnSocket): the server
+# listens on a unix socket in the workspace and is reached through
+# direct-streamlocal on the same connection while the first exec channel
+# (the install script's bash) stays open.
+mkfifo "$T/vsuin"
+( timeout 60 ssh "${SO[@]}" -T -o ControlMaster=yes -o ControlPath="$T/vsu" 127.0.0.1 bash < "$T/vsuin" > "$T/vsuout" 2>&1 ) &
+vsu=$!
+bg_pid "$vsu"
+exec 8>"$T/vsuin"
+cat >&8 <<'SCRIPT'
+mkdir -p ~/.vscode-sock && cd ~/.vscode-sock && echo vscode-socket-server-ok > index.html && rm -f srv.sock
+python3 - <<'PY' &
+import http.server, os, socketserver
+os.chdir(os.path.expanduser("~/.vscode-sock"))
+class H(http.server.SimpleHTTPRequestHandler):
+    def address_string(self):
+        return "unix"
+    def log_message(self, *a):
+        pass
+s = socketserver.UnixStreamServer(os.path.abspath("srv.sock"), H)
+print("listeningOn==%s==" % os.path.abspath("srv.sock"), flush=True)
+s.serve_forever()
+PY
+SCRIPT
+wait_until 20 grep -q listeningOn "$T/vsuout"
+spath=$(grep -o 'listeningOn==[^=]*' "$T/vsuout" | cut -d= -f3)
+check "VS Code socket mode: the server printed its socket (${spath:-none})" [ -n "$spath" ]
+check "VS Code socket mode: -L to that socket on the same connection" \
+    timeout 20 ssh "${SSH_OPTS[@]}" -o ControlPath="$T/vsu" -O forward -L "$T/vsu.sock:${spath:-/none}" x
+check "VS Code socket mode: the server answers while the exec channel is open" \
+    is "$(curl -s --max-time 10 --unix-socket "$T/vsu.sock" http://vscode/)" vscode-socket-server-ok
+exec 8>&-
+kill $vsu 2>/dev/null; wait $vsu 2>/dev/null
 
 # Keepalives from the client are answered: with ServerAliveCountMax=2 an
 # unanswered client gives up after 2 s, long before its command ends.

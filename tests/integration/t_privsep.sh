@@ -6,9 +6,11 @@
 # sockets (the client's, once logged in the workspace's, which its root
 # monitor connected and handed over) and two to its monitor (log lines,
 # requests); the monitor holds the audit log and the listener's pipe and no
-# connection. Neither has the user CA's private key in memory (gcore). A
-# system call the filter forbids, or a request the monitor's protocol does
-# not allow, ends that one connection; the gateway and others go on.
+# connection. Neither has the user CA's private key in memory (gcore); the
+# bridge has no private host key either (the monitor signs its key
+# exchanges and verifies publickey signatures itself: a forged claim ends
+# it). A system call the filter forbids, or a request the monitor's protocol
+# does not allow, ends that one connection; the gateway and others go on.
 . "$(dirname "$0")/lib.sh"
 gw_start main "audit_log = \"$T/audit.log\";"
 W=$RUN-priv
@@ -66,6 +68,56 @@ check "the root parent holds the audit log" eval 'ls -l "/proc/$parent/fd" | gre
 check "and the listener's pipe" eval 'ls -l "/proc/$parent/fd" | grep -q -- "-> pipe:"'
 pt=0; for i in $(inodes "$parent"); do tcp_inode "$i" && pt=$((pt + 1)); done
 check "but no connection of the client's or the workspace's ($pt TCP sockets)" is "$pt" 0
+
+# The host key: the monitor reads it after forking the connection process,
+# so the bridge (which does the key exchange) never had its private half.
+# Searched in the ASan build's live memory (/proc/PID/mem, all readable
+# mappings but ASan's shadow); the monitor, which signs, is the control.
+seed() {
+    /usr/bin/python3 - "$1" <<'PY'
+import base64, struct, sys
+body = open(sys.argv[1]).read().split("-----BEGIN OPENSSH PRIVATE KEY-----")[1].split("-----END")[0]
+b = base64.b64decode("".join(body.split()))
+def s(buf, p):
+    n = struct.unpack(">I", buf[p:p + 4])[0]
+    return buf[p + 4:p + 4 + n], p + 4 + n
+p = len(b"openssh-key-v1\0")
+for _ in range(3):   # cipher, kdf, kdf options
+    _, p = s(b, p)
+_, p = s(b, p + 4)   # (key count) the public key
+priv, _ = s(b, p)
+q = 8                # two check integers
+_, q = s(priv, q)    # type
+_, q = s(priv, q)    # public key
+sk, _ = s(priv, q)   # seed and public key
+print(sk[:32].hex())
+PY
+}
+memhas() {
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+pid, needle = sys.argv[1], bytes.fromhex(sys.argv[2])
+found = False
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        addr, perms = line.split()[:2]
+        lo, hi = (int(x, 16) for x in addr.split("-"))
+        if perms[0] != "r" or hi - lo > (1 << 30) or "[vvar]" in line:
+            continue
+        try:
+            mem.seek(lo)
+            if needle in mem.read(hi - lo):
+                found = True
+                break
+        except OSError:
+            pass
+sys.exit(0 if found else 1)
+PY
+}
+hk=$(seed "$T/host_key")
+check "the host key's seed is read from its file (${#hk} hex digits)" [ "${#hk}" = 64 ]
+check "the host key's seed is not in the bridge's memory" not memhas "$bridge" "$hk"
+check "the host key's seed is in its monitor's memory (it signs; the search finds it)" memhas "$parent" "$hk"
 
 # Before the key exchange: a client that has only read the server's banner
 # already talks to a sandboxed process (its monitor is the root one).
@@ -132,31 +184,59 @@ check "a bridge asking for a password check after login is ended" \
     protocol pw '\003\000\000\000\001w\000\000\000\001x' 11 "request 3 out of turn"
 check "a bridge sending an unknown request is ended" protocol junk '\143' 1 "unknown request 99"
 check "a bridge sending a malformed end is ended" protocol end '\007\001' 2 "request 7 malformed"
+# The key exchange is signed by the monitor: a logged-in bridge that asks
+# it to sign what is no exchange hash, or with an algorithm our ed25519 host
+# key has not, is ended.
+check "a bridge asking to sign 10 bytes is ended" \
+    protocol sign10 '\013\000\000\000\013ssh-ed25519\000\000\000\012abcdefghij' 30 \
+    "a signing request for something that is no exchange hash"
+check "a bridge asking for an rsa-sha2-256 signature is ended" \
+    protocol signrsa "\\013\\000\\000\\000\\014rsa-sha2-256\\000\\000\\000\\040$(printf 'x%.0s' $(seq 32))" 53 \
+    "a signing request with an algorithm our host key has not"
+# A taken-over connection process that says a publickey signature was valid
+# when it was not (the key is public: anyone's authorized_keys) gets no
+# login: the monitor checks the signed bytes (this session's identifier,
+# this user, this key) and the signature itself. Here all is right but the
+# signature, as the client after the key exchange could make it.
+/usr/bin/python3 - "$GW_PORT" "$W" "$T/id.pub" "$T/forged" <<'PY' &
+import base64, socket, struct, sys, time
+import paramiko
+port, user, pub, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port))
+t = paramiko.Transport(s)
+t.start_client(timeout=20)          # the key exchange, and no login
+kt, kb = open(pub).read().split()[:2]
+blob = base64.b64decode(kb)
+S = lambda b: struct.pack(">I", len(b)) + b
+data = (S(t.session_id) + b"\x32" + S(user.encode()) + S(b"ssh-connection") + S(b"publickey") +
+        b"\x01" + S(kt.encode()) + S(blob))
+sig = S(kt.encode()) + S(b"\x00" * 64)
+msg = (b"\x02" + S(user.encode()) + S(f"{kt} {kb}".encode()) + struct.pack(">I", 1) +
+       S(sig) + S(data))
+open(out, "w").write("%d %s" % (len(msg), "".join("\\%03o" % c for c in msg)))
+time.sleep(60)
+PY
+fc=$!
+bg_pid "$fc"
+check "a client has made the key exchange and waits" wait_until 20 test -s "$T/forged"
+fpre=""
+for mon in $(pgrep -P "$GW_PID"); do
+    [ "$mon" = "$parent" ] && continue
+    c=$(pgrep -u wsgate -P "$mon" | head -1)
+    [ -n "$c" ] && [ "$(awk '{print $4}' "/proc/$c/stat" 2>/dev/null)" = "$mon" ] && fpre=$c
+done
+read -r flen fbytes < "$T/forged"
+fd=$(reqfd "${fpre:-0}")
+check "its connection process ($fpre) has a request socket ($fd)" test -n "$fd"
+timeout 60 gdb -p "${fpre:-0}" -batch -ex "call (long)write(${fd:-0}, \"$fbytes\", $flen)" > "$T/gdb-forged.out" 2>&1
+check "a forged 'valid' publickey signature ends that process, unlogged" wait_until 10 contains "$T/main.log" \
+    "process $fpre broke the monitor protocol (a publickey signature the monitor refuses: a signature that does not verify); ending it"
+kill "$fc" 2>/dev/null
 check "the first session still runs" kill -0 "$s1"
 check "and a new login works" is "$(wssh "$W" echo still2)" still2
 
 # The user CA's private key (its 32-byte seed) is in no memory of the
 # session: gcore of the bridge and of its root parent.
-seed() {
-    /usr/bin/python3 - "$1" <<'PY'
-import base64, struct, sys
-body = open(sys.argv[1]).read().split("-----BEGIN OPENSSH PRIVATE KEY-----")[1].split("-----END")[0]
-b = base64.b64decode("".join(body.split()))
-def s(buf, p):
-    n = struct.unpack(">I", buf[p:p + 4])[0]
-    return buf[p + 4:p + 4 + n], p + 4 + n
-p = len(b"openssh-key-v1\0")
-for _ in range(3):   # cipher, kdf, kdf options
-    _, p = s(b, p)
-_, p = s(b, p + 4)   # (key count) the public key
-priv, _ = s(b, p)
-q = 8                # two check integers
-_, q = s(priv, q)    # type
-_, q = s(priv, q)    # public key
-sk, _ = s(priv, q)   # seed and public key
-print(sk[:32].hex())
-PY
-}
 hex=$(seed "$T/user_ca")
 check "the CA's seed is read from its file (${#hex} hex digits)" [ "${#hex}" = 64 ]
 incore() {
@@ -182,6 +262,13 @@ if check "the release build is there for the memory dumps ($REL)" test -x "$REL"
         timeout 120 gcore -o "$T/core" "$pid" >"$T/gcore-$who.out" 2>&1
         if check "gcore dumps the ${who#r} ($(du -h "$T/core.$pid" 2>/dev/null | cut -f1))" test -s "$T/core.$pid"; then
             check "the CA's seed is not in the ${who#r}'s memory" not incore "$T/core.$pid" "$hex"
+            # The host key: the monitor signs with it (so the search finds
+            # it there); the bridge, which does the key exchange, has none.
+            if [ "$who" = rbridge ]; then
+                check "the host key's seed is not in the bridge's memory (release build)" not incore "$T/core.$pid" "$hk"
+            else
+                check "the host key's seed is in the monitor's memory (release build)" incore "$T/core.$pid" "$hk"
+            fi
         else
             sed 's/^/#   /' "$T/gcore-$who.out" | tail -5
         fi
@@ -230,6 +317,20 @@ check "an executable mmap kills that bridge" forbidden mmapx '(long)mmap(0, 4096
 # which no chroot hides.
 check "sendto with an address kills that bridge" forbidden sendto '(long)sendto(2, "x", 1, 0, (void *)16, 16)'
 check "sendmsg kills that bridge" forbidden sendmsg '(long)sendmsg(2, (void *)16, 0)'
+# The watchdog: a bridge that spends its CPU without one turn of its loop
+# (here crypt() with twenty million SHA-512 rounds, about 5 s of CPU, made
+# through gdb) is ended within about two seconds of CPU, with a line.
+spin() {
+    fresh spin || return 1
+    local sess=$SESS br=$BR
+    timeout 60 gdb -p "$br" -batch -ex 'call (char *)crypt("x", "$6$rounds=20000000$wsgatewd$")' \
+        > "$T/gdb-spin.out" 2>&1
+    wait_until 10 contains "$T/main.log" "wsgate[$br] error" || { echo "# no line from $br"; return 1; }
+    wait_until 10 proc_gone "$br" || { echo "# bridge $br still runs"; return 1; }
+    wait_until 10 proc_gone "$sess" || { echo "# its client is still connected"; return 1; }
+    grep "wsgate\[$br\] error" "$T/main.log" | grep -q "spent 1.0 s of CPU in one call without returning"
+}
+check "a bridge that spins without returning to its loop is ended by its watchdog, with a line" spin
 check "the other session still runs" kill -0 "$keep"
 check "and a new login works" is "$(wssh "$W" echo still)" still
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # An interactive login in a real terminal (tmux): prompt, typing, resize,
-# Ctrl-C, and the session's exit status.
+# Ctrl-C, and the session's exit status; the client's terminal modes reach
+# the workspace's pty; ~B reaches it as a break.
 . "$(dirname "$0")/lib.sh"
 gw_start main
 W=$RUN-pty
@@ -43,4 +44,45 @@ check "the session is still open before exit" eval 'tmux -S "$sock" has-session 
 tmux -S "$sock" send-keys -t t 'exit 7' Enter
 check "the session ends on exit with its status (7)" wait_until 15 eval '[ "$(cat "$T/pty.rc" 2>/dev/null)" = rc=7 ]'
 check "and the terminal closes with it" wait_until 10 gone "${tpid:-0}"
+
+# Terminal modes: the client's own settings, two opposite ways, are what
+# the workspace's pty has (the gateway relays pty-req's modes as they came).
+modes() { # NAME STTY-ARGS: runs `stty -a` in the workspace from a tty set so
+    tmux -S "$sock" new-session -d -s "$1" -x 100 -y 30 \
+        "stty $2; ssh ${SSH_OPTS[*]} -o LogLevel=ERROR -tt -i $T/id -p $GW_PORT -l $W 127.0.0.1 'stty -a' > $T/$1.out 2>&1; echo done > $T/$1.rc"
+    wait_until 30 test -e "$T/$1.rc"
+}
+check "a client tty set with stty erase ^H -iutf8 logs in" modes m1 "erase ^H -iutf8"
+check "the workspace's pty has erase = ^H" grep -q 'erase = ^H;' "$T/m1.out"
+check "and -iutf8" grep -qw -- '-iutf8' "$T/m1.out"
+check "a client tty set with stty erase ^? iutf8 logs in" modes m2 "erase ^? iutf8"
+check "the workspace's pty has erase = ^?" grep -q 'erase = ^?;' "$T/m2.out"
+check "and iutf8" eval "grep -qw iutf8 '$T/m2.out' && ! grep -qw -- -iutf8 '$T/m2.out'"
+grep -o 'erase = [^;]*;\|-\?iutf8' "$T/m1.out" "$T/m2.out" | sed 's/^/# /'
+
+# ~B: OpenSSH's escape sends a break request; the workspace's sshd turns it
+# into tcsendbreak() on the pty (seen with strace on its session process).
+check "a terminal for ~B starts" tmux -S "$sock" new-session -d -s b -x 100 -y 30 \
+    "ssh ${SSH_OPTS[*]} -o LogLevel=ERROR -o EscapeChar='~' -tt -i $T/id -p $GW_PORT -l $W 127.0.0.1"
+check "its prompt shows" eval 'for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t b | grep -qF "workspace@$W:~\$" && exit 0; sleep 0.2; done; exit 1'
+tmux -S "$sock" send-keys -t b 'echo "sshd=$PPID"' Enter
+check "the session's sshd is found" eval 'for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t b | grep -q "^sshd=[0-9]" && exit 0; sleep 0.2; done; exit 1'
+inner=$(tmux -S "$sock" capture-pane -p -t b | sed -n 's/^sshd=\([0-9]*\).*/\1/p' | tail -1)
+# The shell's parent is sshd's session process inside the container: its
+# host pid is the one whose NSpid ends with the inner pid, in that container.
+cpid=$(docker inspect -f '{{.State.Pid}}' "workspace-$W")
+hpid=
+for p in $(pgrep -f 'sshd: workspace' ); do
+    grep -q "^NSpid:.*[[:space:]]$inner\$" "/proc/$p/status" 2>/dev/null &&
+        [ "$(readlink /proc/$p/ns/pid)" = "$(readlink /proc/$cpid/ns/pid)" ] && hpid=$p
+done
+check "its host pid is known ($inner inside, ${hpid:-?} here)" [ -n "$hpid" ]
+strace -qq -f -e trace=ioctl -p "${hpid:-0}" -o "$T/strace.out" 2>/dev/null &
+st=$!
+bg_pid $st
+check "strace is attached" wait_until 10 grep -q "^TracerPid:[[:space:]]*$st\$" "/proc/${hpid:-0}/status"
+tmux -S "$sock" send-keys -t b Enter '~B'
+check "~B reaches the workspace's pty as a break (TCSBRK)" wait_until 10 grep -q 'TCSBRK' "$T/strace.out"
+kill "$st" 2>/dev/null
+tmux -S "$sock" send-keys -t b 'exit' Enter
 finish

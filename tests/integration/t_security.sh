@@ -174,13 +174,20 @@ check "hmac-sha2-256-etm with aes128-ctr still works" \
     is "$(timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com \
         -i "$T/id" -p "$GW_PORT" -l "$W" 127.0.0.1 echo etm)" etm
 # ssh-audit (Debian's 2.5.0) finds nothing to warn about or fail, apart from
-# its own notice that it does not know strict KEX (kex-strict-s-v00, the
-# Terrapin counter-measure, which it predates).
+# its own notice that it does not know names newer than itself: strict KEX
+# (kex-strict-s-v00, the Terrapin counter-measure) and the post-quantum key
+# exchanges OpenSSH 9.9 named (mlkem768x25519-sha256, sntrup761x25519-sha512),
+# and its view of sntrup761 (OpenSSH's default since 9.0) as experimental.
 timeout 60 ssh-audit -n -p "$GW_PORT" 127.0.0.1 > "$T/audit-ssh.out" 2>&1
 check "ssh-audit ran against the gateway" contains "$T/audit-ssh.out" "(gen) banner: SSH-2.0-wsgate_"
-bad=$(grep -E '\[(warn|fail)\]' "$T/audit-ssh.out" | grep -vE 'kex-strict-s-v00@openssh\.com +-- \[warn\] unknown algorithm$' || true)
-check "ssh-audit: no warning or failure but its unknown strict-KEX name" is "$bad" ""
+bad=$(grep -E '\[(warn|fail)\]' "$T/audit-ssh.out" |
+    grep -vE '(kex-strict-s-v00@openssh\.com|mlkem768x25519-sha256|sntrup761x25519-sha512) +-- \[warn\] unknown algorithm$' |
+    grep -vE 'sntrup761x25519-sha512@openssh\.com +-- \[warn\] using experimental algorithm$' || true)
+check "ssh-audit: no warning or failure but names newer than it" is "$bad" ""
 check "and strict KEX is offered" contains "$T/audit-ssh.out" "(kex) kex-strict-s-v00@openssh.com"
+kex=$(sed -n 's/^(kex) \([^ ]*\).*/\1/p' "$T/audit-ssh.out" | head -4 | tr '\n' ' ')
+check "the key exchange offered is post-quantum first: mlkem768, sntrup761 (both names), then curve25519 ($kex)" \
+    is "$kex" "mlkem768x25519-sha256 sntrup761x25519-sha512 sntrup761x25519-sha512@openssh.com curve25519-sha256 "
 
 # IPv4 clients of a gateway listening on "::" arrive IPv4-mapped
 # (::ffff:127.0.0.1); from= must still see 127.0.0.1: a key barred from

@@ -27,10 +27,10 @@ static void publine(ssh_key k, char *out, size_t outlen)
 static int setup(void **state)
 {
 	(void)state;
-	if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &ed) != SSH_OK ||
-	    ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &ed2) != SSH_OK ||
-	    ssh_pki_generate(SSH_KEYTYPE_ECDSA_P256, 256, &ecdsa) != SSH_OK ||
-	    ssh_pki_generate(SSH_KEYTYPE_RSA, 3072, &rsa) != SSH_OK)
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &ed) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &ed2) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_ECDSA_P256, NULL, &ecdsa) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_RSA, NULL, &rsa) != SSH_OK)
 		return -1;
 	publine(ed, ed_line, sizeof(ed_line));
 	publine(ed2, ed2_line, sizeof(ed2_line));

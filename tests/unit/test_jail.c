@@ -95,6 +95,23 @@ static void put_stderr(const unsigned char *in, size_t len, void *arg, ws_jail_p
 	put(ctx, s, (size_t)n);
 }
 
+/* A secret the forking process holds (as the monitor, its host key). */
+static char secret[32] = "the-forking-process-secret";
+
+static void drop_secret(void)
+{
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/* Writes what the jail sees of the secret. */
+static void put_secret(const unsigned char *in, size_t len, void *arg, ws_jail_put_fn put, void *ctx)
+{
+	(void)in;
+	(void)len;
+	(void)arg;
+	put(ctx, secret[0] != '\0' ? secret : "gone", strlen(secret[0] != '\0' ? secret : "gone"));
+}
+
 /* Jailed cases need root and the sandbox user. */
 static long jail_uid(void)
 {
@@ -147,6 +164,21 @@ static void runs_as_the_sandbox_user(void **state)
 	(void)state;
 	snprintf(want, sizeof(want), "4:%ld", jail_uid());
 	assert_string_equal(ws_dynbuf_ptr(out), want);
+	ws_dynbuf_free(out);
+}
+
+/* The scrub hook runs in the jail before its parser: the secret is gone
+ * there, and still the caller's. */
+static void the_scrub_hook_runs_first(void **state)
+{
+	struct ws_dynbuf *out;
+
+	(void)state;
+	ws_jail_scrub(drop_secret);
+	out = jailed(put_secret, 64, WS_OK, NULL);
+	ws_jail_scrub(NULL);
+	assert_string_equal(ws_dynbuf_ptr(out), "gone");
+	assert_string_equal(secret, "the-forking-process-secret");
 	ws_dynbuf_free(out);
 }
 
@@ -207,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_process_without_a_user),
 		cmocka_unit_test(runs_as_the_sandbox_user),
+		cmocka_unit_test(the_scrub_hook_runs_first),
 		cmocka_unit_test(output_is_capped),
 		cmocka_unit_test(a_forbidden_call_kills_the_jail_only),
 		cmocka_unit_test(a_loop_is_ended),

@@ -36,9 +36,9 @@ static int setup(void **state)
 {
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/wsgate-keystore.XXXXXX");
-	if (mkdtemp(dir) == NULL || ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k1) != SSH_OK ||
-	    ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k2) != SSH_OK ||
-	    ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k3) != SSH_OK)
+	if (mkdtemp(dir) == NULL || ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k1) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k2) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k3) != SSH_OK)
 		return -1;
 	add_key("alice", k1, "");
 	add_key("bob", k2, "no-pty");

@@ -71,6 +71,14 @@ read -r base_gw_pss base_gw_priv <<< "$(mem_tree "$gw")"
 open_sessions "$gw" gw -p "$gport" "$NAME@127.0.0.1"
 alive gw "$gw" 1 || { echo "memory.sh: not all $N sessions through wsgate are alive; no figure" >&2; exit 1; }
 read -r gw_pss gw_priv <<< "$(mem_tree "$gw")"
+# Which process holds it: the monitors (the listener's children) and the
+# connection processes (theirs), private kB per session.
+roles=$(for m in $(pgrep -P "$gw"); do
+    awk '/^Private_(Clean|Dirty):/ {q += $2} END {print "m", q + 0}' "/proc/$m/smaps_rollup" 2>/dev/null
+    for c in $(pgrep -P "$m"); do
+        awk '/^Private_(Clean|Dirty):/ {q += $2} END {print "c", q + 0}' "/proc/$c/smaps_rollup" 2>/dev/null
+    done
+done | awk '{s[$1] += $2; n[$1]++} END {printf "%.0f %.0f", n["m"] ? s["m"] / n["m"] : 0, n["c"] ? s["c"] / n["c"] : 0}')
 alive gw "$gw" 1 || { echo "memory.sh: sessions through wsgate died while measured; no figure" >&2; exit 1; }
 close_sessions
 
@@ -89,4 +97,6 @@ printf '%-10s %12s %14s %14s %18s\n' wsgate "$(awk -v a="$gw_pss" 'BEGIN {printf
     "$(awk -v a="$gw_priv" 'BEGIN {printf "%.1f", a/1024}')" "$(per "$gw_priv" "$base_gw_priv")"
 printf '%-10s %12s %14s %14s %18s\n' proxyjump "$(awk -v a="$j_pss" 'BEGIN {printf "%.1f", a/1024}')" "$(per "$j_pss" "$base_j_pss")" \
     "$(awk -v a="$j_priv" 'BEGIN {printf "%.1f", a/1024}')" "$(per "$j_priv" "$base_j_priv")"
+read -r mon_priv conn_priv <<< "$roles"
+echo "wsgate private KiB per session: monitor $mon_priv, connection process $conn_priv"
 echo "wsgate / proxyjump per session: PSS $(awk -v a="$(per "$gw_pss" "$base_gw_pss")" -v b="$(per "$j_pss" "$base_j_pss")" 'BEGIN {printf "%.2f", a/b}'), private $(awk -v a="$(per "$gw_priv" "$base_gw_priv")" -v b="$(per "$j_priv" "$base_j_priv")" 'BEGIN {printf "%.2f", a/b}')"

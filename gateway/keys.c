@@ -102,3 +102,23 @@ ws_err ws_key_public_of(const char *path, ssh_key *pub)
 		return WS_ERR_SSH;
 	return ws_keyline_parse(line, pub) == WS_OK ? WS_OK : WS_ERR_SSH;
 }
+
+void ws_key_warm(void)
+{
+	static const unsigned char hash[32];
+	ssh_key k = NULL, k2 = NULL;
+	ssh_string sig = NULL;
+	char *b64 = NULL;
+
+	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &k) == SSH_OK &&
+	    ssh_pki_export_privkey_base64(k, NULL, NULL, NULL, &b64) == SSH_OK &&
+	    ssh_pki_import_privkey_base64(b64, NULL, NULL, NULL, &k2) == SSH_OK)
+		(void)ssh_pki_signature_sign_blob(k2, "ssh-ed25519", hash, sizeof(hash), &sig);
+	ssh_string_free(sig);
+	if (b64 != NULL) {
+		explicit_bzero(b64, strlen(b64));
+		ssh_string_free_char(b64);
+	}
+	ssh_key_free(k2);
+	ssh_key_free(k);
+}

@@ -24,4 +24,9 @@ ws_err ws_key_load_or_create(const char *path, ssh_key *key);
  * be loaded or made (the loader logs why), WS_ERR_IO when it cannot fork. */
 ws_err ws_key_public_of(const char *path, ssh_key *pub);
 
+/* Imports and signs with a throwaway ed25519 key once, so that what that
+ * sets up (OpenSSL's signing code and tables, libssh's key import) is the
+ * listener's, shared by every monitor it forks, not made again in each. */
+void ws_key_warm(void);
+
 #endif

@@ -440,6 +440,7 @@ int main(int argc, char **argv)
 	}
 	if ((lfd = ws_listen(cfg->listen_address, cfg->listen_port)) < 0)
 		goto out;
+	ws_key_warm();
 	ws_info("wsgate %s listening on %s port %d", WS_VERSION, cfg->listen_address,
 	    cfg->listen_port);
 	ctx.cfg = cfg;

@@ -64,6 +64,13 @@ void ws_mon_violation(struct ws_mon *m, const char *what);
  * runs, the monitor's after (it does nothing where a worker runs). */
 void ws_mon_grace(struct ws_mon *m);
 
+/* Reads the private host key into m->hostkey, after the connection
+ * process's fork (it never has it): through a buffer wiped after the
+ * import, checked against the public key the listener serves (a file
+ * replaced since the start would sign for another key). Jails forked
+ * afterwards drop it (ws_jail_scrub). Returns WS_OK, or an error (logged). */
+ws_err ws_mon_hostkey(struct ws_mon *m);
+
 /* Reads and answers one request waiting on m->req_sock. */
 void ws_mon_request(struct ws_mon *m);
 

@@ -3,6 +3,7 @@
  * table, as OpenSSH's monitor.c has mon_dispatch), and the answers; a line
  * for the person (TELL). The workspace login it asks of the child is in
  * mon_try.c. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,13 @@ static void ws_req_sign(struct ws_mon *m)
 		return;
 	}
 	memcpy(hash, p, n);
+	/* After login the monitor reads the key only when a rekey needs it. */
+	if (m->hostkey == NULL && ws_mon_hostkey(m) != WS_OK) {
+		kill(m->child, SIGKILL);
+		m->killed = WS_MON_KILLED_SLOW;
+		ws_mon_set_state(m, WS_MON_CLOSED);
+		return;
+	}
 	if (ssh_pki_signature_sign_blob(m->hostkey, alg, hash, n, &sig) != SSH_OK) {
 		ws_mon_violation(m, "a signing request with an algorithm our host key has not");
 		return;

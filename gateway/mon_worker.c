@@ -87,6 +87,13 @@ int ws_mon_worker_start(struct ws_mon *m)
 		/* The log lines are the monitor's to read. */
 		close(m->log_sock);
 		m->log_sock = -1;
+		/* The host key signs the child's key exchange: without it the
+		 * connection ends, at no cost to the client's address. */
+		if (ws_mon_hostkey(m) != WS_OK) {
+			kill(m->child, SIGKILL);
+			m->killed = WS_MON_KILLED_SLOW;
+			ws_mon_set_state(m, WS_MON_CLOSED);
+		}
 		ws_worker_run(m, p[1]);
 		ws_proc_exit(0);
 	}

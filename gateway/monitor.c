@@ -308,11 +308,7 @@ static void ws_mon_scrub(void)
 	}
 }
 
-/* Reads the private host key into m->hostkey, after the connection
- * process's fork (it never has it): through a buffer wiped after the
- * import, and checked against the public key the listener serves (a file
- * replaced since the start would sign for another key). Jails drop it. */
-static ws_err ws_mon_hostkey(struct ws_mon *m)
+ws_err ws_mon_hostkey(struct ws_mon *m)
 {
 	static char text[WS_HOSTKEY_FILE_MAX + 1];
 	const char *path = m->ctx->cfg->host_key;
@@ -342,6 +338,7 @@ static ws_err ws_mon_hostkey(struct ws_mon *m)
 		    "restart wsgate; ending the connection", path);
 		goto out;
 	}
+	ssh_key_free(m->hostkey);
 	m->hostkey = k;
 	k = NULL;
 	ws_mon_key = &m->hostkey;
@@ -427,12 +424,10 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	m.log_sock = logp[0];
 	m.req_sock = reqp[0];
 	ws_mon_signals();
-	/* Only now: the connection process, forked above, never had it. */
-	if (ws_mon_hostkey(&m) != WS_OK) {
-		kill(m.child, SIGKILL);
-		m.killed = WS_MON_KILLED_SLOW;
-		ws_mon_set_state(&m, WS_MON_CLOSED);
-	} else if (ws_mon_worker_start(&m) != 0) {
+	/* The host key is read by the worker (and by the monitor only for a
+	 * rekey after login): the connection process, forked above, never has
+	 * it, and an idle session's monitor holds nothing of it. */
+	if (ws_mon_worker_start(&m) != 0) {
 		ws_error("cannot fork the connection's login worker: %s", strerror(errno));
 		kill(m.child, SIGKILL);
 		m.killed = WS_MON_KILLED_SLOW;

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,9 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 	ssh_set_blocking(c->up, 0);
 	if (ssh_event_add_session(ev, c->up) != SSH_OK)
 		return 1;
+	/* The two key exchanges and the login are done: what they freed goes
+	 * back (an idle session keeps only what it holds). */
+	malloc_trim(0);
 	c->bridges = ws_bridges_new(c->down, c->up, cfg->max_channels, &c->restr);
 	if (c->bridges == NULL)
 		return 1;

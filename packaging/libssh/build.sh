@@ -78,10 +78,12 @@ fi
 upstream=${version%-*}
 
 # 2. Unpack (Debian's own patches applied), then ours. A patch that no longer
-#    applies stops here with one line, before anything is built.
+#    applies stops here with one line, before anything is built. (dpkg-source
+#    cannot check the .dsc's own signature without debian-keyring; apt has
+#    checked every file against the signed index: its warning goes to the log.)
 rm -rf "$out/tree"
-(cd "$out/src" && dpkg-source -x "libssh_${version}.dsc" "$out/tree" >/dev/null) ||
-    die "dpkg-source could not unpack libssh $version"
+(cd "$out/src" && dpkg-source -x "libssh_${version}.dsc" "$out/tree" >"$out/unpack.log" 2>&1) ||
+    die "dpkg-source could not unpack libssh $version (see $out/unpack.log)"
 # No fuzz: a hunk lands where it was written or not at all.
 if ! patch -d "$out/tree" -p1 -F0 --dry-run <"$here/wsgate.patch" >"$out/patch.log" 2>&1 ||
    grep -q 'with fuzz\|offset' "$out/patch.log"; then

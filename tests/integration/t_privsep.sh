@@ -69,10 +69,11 @@ check "and the listener's pipe" eval 'ls -l "/proc/$parent/fd" | grep -q -- "-> 
 pt=0; for i in $(inodes "$parent"); do tcp_inode "$i" && pt=$((pt + 1)); done
 check "but no connection of the client's or the workspace's ($pt TCP sockets)" is "$pt" 0
 
-# The host key: the monitor reads it after forking the connection process,
-# so the bridge (which does the key exchange) never had its private half.
+# The host key: the login worker reads it after the connection process was
+# forked, so the bridge (which does the key exchange) never had its private
+# half, and a logged-in session's monitor reads it only for a rekey.
 # Searched in the ASan build's live memory (/proc/PID/mem, all readable
-# mappings but ASan's shadow); the monitor, which signs, is the control.
+# mappings but ASan's shadow); a process holding the seed is the control.
 seed() {
     /usr/bin/python3 - "$1" <<'PY'
 import base64, struct, sys
@@ -117,7 +118,14 @@ PY
 hk=$(seed "$T/host_key")
 check "the host key's seed is read from its file (${#hk} hex digits)" [ "${#hk}" = 64 ]
 check "the host key's seed is not in the bridge's memory" not memhas "$bridge" "$hk"
-check "the host key's seed is in its monitor's memory (it signs; the search finds it)" memhas "$parent" "$hk"
+check "nor in an idle session's monitor's" not memhas "$parent" "$hk"
+/usr/bin/python3 -c 'import sys, time; k = bytes.fromhex(sys.argv[1]); open(sys.argv[2], "w").close(); time.sleep(60)' \
+    "$hk" "$T/hk-holder-ready" &
+hkh=$!
+bg_pid "$hkh"
+wait_until 10 test -e "$T/hk-holder-ready"
+check "the same search finds the seed in a process holding it" memhas "$hkh" "$hk"
+kill "$hkh" 2>/dev/null
 
 # Before the key exchange: a client that has only read the server's banner
 # already talks to a sandboxed process (its monitor is the root one).
@@ -262,13 +270,7 @@ if check "the release build is there for the memory dumps ($REL)" test -x "$REL"
         timeout 120 gcore -o "$T/core" "$pid" >"$T/gcore-$who.out" 2>&1
         if check "gcore dumps the ${who#r} ($(du -h "$T/core.$pid" 2>/dev/null | cut -f1))" test -s "$T/core.$pid"; then
             check "the CA's seed is not in the ${who#r}'s memory" not incore "$T/core.$pid" "$hex"
-            # The host key: the monitor signs with it (so the search finds
-            # it there); the bridge, which does the key exchange, has none.
-            if [ "$who" = rbridge ]; then
-                check "the host key's seed is not in the bridge's memory (release build)" not incore "$T/core.$pid" "$hk"
-            else
-                check "the host key's seed is in the monitor's memory (release build)" incore "$T/core.$pid" "$hk"
-            fi
+            check "the host key's seed is not in the ${who#r}'s memory (release build)" not incore "$T/core.$pid" "$hk"
         else
             sed 's/^/#   /' "$T/gcore-$who.out" | tail -5
         fi

@@ -64,9 +64,10 @@ grep -o 'erase = [^;]*;\|-\?iutf8' "$T/m1.out" "$T/m2.out" | sed 's/^/# /'
 # into tcsendbreak() on the pty (seen with strace on its session process).
 check "a terminal for ~B starts" tmux -S "$sock" new-session -d -s b -x 100 -y 30 \
     "ssh ${SSH_OPTS[*]} -o LogLevel=ERROR -o EscapeChar='~' -tt -i $T/id -p $GW_PORT -l $W 127.0.0.1"
-check "its prompt shows" eval 'for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t b | grep -qF "workspace@$W:~\$" && exit 0; sleep 0.2; done; exit 1'
+pane_has() { tmux -S "$sock" capture-pane -p -t b | grep -q -- "$1"; }
+check "its prompt shows" wait_until 10 pane_has "workspace@$W:~"
 tmux -S "$sock" send-keys -t b 'echo "sshd=$PPID"' Enter
-check "the session's sshd is found" eval 'for _ in $(seq 50); do tmux -S "$sock" capture-pane -p -t b | grep -q "^sshd=[0-9]" && exit 0; sleep 0.2; done; exit 1'
+check "the session's sshd is found" wait_until 10 pane_has "^sshd=[0-9]"
 inner=$(tmux -S "$sock" capture-pane -p -t b | sed -n 's/^sshd=\([0-9]*\).*/\1/p' | tail -1)
 # The shell's parent is sshd's session process inside the container: its
 # host pid is the one whose NSpid ends with the inner pid, in that container.
@@ -82,7 +83,8 @@ st=$!
 bg_pid $st
 check "strace is attached" wait_until 10 grep -q "^TracerPid:[[:space:]]*$st\$" "/proc/${hpid:-0}/status"
 tmux -S "$sock" send-keys -t b Enter '~B'
-check "~B reaches the workspace's pty as a break (TCSBRK)" wait_until 10 grep -q 'TCSBRK' "$T/strace.out"
+# tcsendbreak(fd, 0) is ioctl TCSBRK with 0; tcdrain() is TCSBRK with 1.
+check "~B reaches the workspace's pty as a break (TCSBRK, 0)" wait_until 10 grep -q 'TCSBRK, 0)' "$T/strace.out"
 kill "$st" 2>/dev/null
 tmux -S "$sock" send-keys -t b 'exit' Enter
 finish

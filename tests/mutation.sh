@@ -36,7 +36,7 @@ MUTANTS=(
     "close_drops_data|it_t_channels|DATA, EOF and CLOSE behind a full window|a client's CLOSE drops what it sent before it that the workspace had no window for"
     "unasked_opens|it_t_rogue|the gateway refused them itself|the workspace may open any channel towards the client"
     "watchdog|it_t_privsep|a bridge that spins without returning to its loop is ended by its watchdog|a connection that stops returning to its loop spins on unnoticed"
-    "log_escape|it_t_rogue|and it forges no log line|a peer's newline starts a log line of its own"
+    "log_escape|it_t_rogue|its message escaped|a peer's newline starts a log line of its own"
     "forged_signature|it_t_privsep|a forged 'valid' publickey signature ends that process|the monitor takes its child's word that a publickey signature was valid"
     "sign_anything|it_t_privsep|a bridge asking to sign 10 bytes is ended|the monitor signs whatever its child asks with the host key"
     "hostkey_kept|it_t_privsep|the host key's seed is not in the bridge's memory|the connection process has the private host key (read before its fork)"

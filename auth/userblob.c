@@ -23,8 +23,11 @@ static int ws_text_is(const unsigned char *s, size_t n, const char *t)
 	return s != NULL && n == strlen(t) && memcmp(s, t, n) == 0;
 }
 
-ws_err ws_userblob_check(const unsigned char *data, size_t len,
-    const struct ws_userblob_want *w, const char **why)
+/* ws_userblob_check, also setting *alg (*alglen bytes, inside data) to the
+ * algorithm the request names. */
+static ws_err ws_userblob_parse(const unsigned char *data, size_t len,
+    const struct ws_userblob_want *w, const char **why, const unsigned char **alg,
+    size_t *alglen)
 {
 	struct ws_wire r;
 	const unsigned char *method;
@@ -55,7 +58,7 @@ ws_err ws_userblob_check(const unsigned char *data, size_t len,
 	*why = "not a signed request";
 	if (ws_wire_u8(&r) != 1)
 		return WS_ERR_INVALID;
-	(void)ws_wire_str(&r, &n); /* the algorithm: ws_userblob_verify matches it */
+	*alg = ws_wire_str(&r, alglen); /* ws_userblob_verify matches it */
 	*why = "another key";
 	if (!ws_blob_is(&r, w->key, w->key_len))
 		return WS_ERR_INVALID;
@@ -69,29 +72,30 @@ ws_err ws_userblob_check(const unsigned char *data, size_t len,
 	return WS_OK;
 }
 
-/* The signature's algorithm must be the one the request names (for a
- * certificate, "X-cert-v01@openssh.com" is signed with X), and not SHA-1's
- * ssh-rsa or ssh-dss (as OpenSSH's default PubkeyAcceptedAlgorithms):
- * libssh checks only that it suits the key. Returns 1 when it is, 0 when
+ws_err ws_userblob_check(const unsigned char *data, size_t len,
+    const struct ws_userblob_want *w, const char **why)
+{
+	const unsigned char *alg;
+	size_t alglen;
+
+	return ws_userblob_parse(data, len, w, why, &alg, &alglen);
+}
+
+/* The signature's algorithm must be want (wn bytes), the one the request
+ * names (for a certificate, "X-cert-v01@openssh.com" is signed with X), and
+ * not SHA-1's ssh-rsa or ssh-dss (as OpenSSH's default
+ * PubkeyAcceptedAlgorithms): libssh checks only that it suits the key. Returns 1 when it is, 0 when
  * it is refused, -1 when the signature names none (it cannot verify). */
-static int ws_sig_alg_ok(const unsigned char *data, size_t len, const unsigned char *sig,
+static int ws_sig_alg_ok(const unsigned char *want, size_t wn, const unsigned char *sig,
     size_t siglen)
 {
-	struct ws_wire r, s;
-	const unsigned char *want, *got;
-	size_t n, wn, gn, sl = strlen(WS_CERT_SUFFIX);
+	struct ws_wire s;
+	const unsigned char *got;
+	size_t gn, sl = strlen(WS_CERT_SUFFIX);
 
 	ws_wire_init(&s, sig, siglen);
 	if ((got = ws_wire_str(&s, &gn)) == NULL)
 		return -1;
-	ws_wire_init(&r, data, len);
-	(void)ws_wire_str(&r, &n);  /* session id */
-	(void)ws_wire_u8(&r);       /* type */
-	(void)ws_wire_str(&r, &n);  /* user */
-	(void)ws_wire_str(&r, &n);  /* service */
-	(void)ws_wire_str(&r, &n);  /* method */
-	(void)ws_wire_u8(&r);       /* TRUE */
-	want = ws_wire_str(&r, &wn);
 	if (want != NULL && wn > sl && memcmp(want + wn - sl, WS_CERT_SUFFIX, sl) == 0)
 		wn -= sl;
 	return want != NULL && wn == gn && memcmp(want, got, wn) == 0 &&
@@ -103,11 +107,13 @@ ws_err ws_userblob_verify(ssh_key key, const unsigned char *sig, size_t siglen,
     const char **why)
 {
 	ssh_session rules = NULL;
+	const unsigned char *alg = NULL;
+	size_t alglen = 0;
 	ws_err rc;
 
-	if ((rc = ws_userblob_check(data, len, w, why)) != WS_OK)
+	if ((rc = ws_userblob_parse(data, len, w, why, &alg, &alglen)) != WS_OK)
 		return rc;
-	switch (ws_sig_alg_ok(data, len, sig, siglen)) {
+	switch (ws_sig_alg_ok(alg, alglen, sig, siglen)) {
 	case -1:
 		*why = "a signature that does not verify";
 		return WS_ERR_DENIED;

@@ -1,7 +1,6 @@
 #include "monitor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "keyline.h"
 #include "log.h"
 #include "login_int.h"
+#include "readfile.h"
 #include "mon_int.h"
 #include "rate.h"
 
@@ -310,24 +310,17 @@ static void ws_mon_scrub(void)
 
 ws_err ws_mon_hostkey(struct ws_mon *m)
 {
-	static char text[WS_HOSTKEY_FILE_MAX + 1];
+	static char text[WS_HOSTKEY_FILE_MAX];
 	const char *path = m->ctx->cfg->host_key;
 	char *line = NULL;
 	ssh_key k = NULL;
 	size_t n = 0;
-	ssize_t r;
-	ws_err rc = WS_ERR_IO;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ws_err rc = ws_read_small_file(path, text, sizeof(text), &n);
 
-	if (fd < 0) {
-		ws_error("cannot open the host key %s: %s; ending the connection", path, strerror(errno));
-		return WS_ERR_IO;
+	if (rc != WS_OK) {
+		ws_error("cannot read the host key %s: %s; ending the connection", path, ws_err_str(rc));
+		goto out;
 	}
-	while (n < WS_HOSTKEY_FILE_MAX &&
-	    ((r = read(fd, text + n, WS_HOSTKEY_FILE_MAX - n)) > 0 || (r < 0 && errno == EINTR)))
-		n += r > 0 ? (size_t)r : 0;
-	close(fd);
-	text[n] = '\0';
 	rc = WS_ERR_SSH;
 	if (ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &k) != SSH_OK) {
 		ws_error("cannot read the host key %s; ending the connection", path);

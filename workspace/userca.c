@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "mkdirs.h"
+#include "readfile.h"
 #include "wire.h"
 
 #define WS_KEY_TYPE "ssh-ed25519"
@@ -102,30 +103,18 @@ static long ws_unb64(const char *text, size_t len, unsigned char *out, size_t ou
 	return (long)((size_t)got - pad);
 }
 
-/* Reads the key file at path (a regular file of at most WS_KEYFILE_MAX
- * bytes) into text (NUL-terminated). Returns its length, or -1 with *rc
- * set (WS_ERR_NOT_FOUND when there is no file). */
+/* Reads the key file at path (a regular file of less than cap bytes) into
+ * text (NUL-terminated). Returns its length, or -1 with *rc set
+ * (WS_ERR_NOT_FOUND when there is no file, WS_ERR_SSH when it is no key
+ * file we take). */
 static long ws_keyfile_read(const char *path, char *text, size_t cap, ws_err *rc)
 {
-	struct stat st;
-	ssize_t got = 0, n;
-	int fd;
+	size_t len = 0;
 
-	*rc = WS_ERR_SSH;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0) {
-		*rc = errno == ENOENT ? WS_ERR_NOT_FOUND : WS_ERR_IO;
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size >= (off_t)cap) {
-		close(fd);
-		return -1;
-	}
-	while ((size_t)got < cap - 1 && (n = read(fd, text + got, cap - 1 - (size_t)got)) > 0)
-		got += n;
-	close(fd);
-	text[got] = '\0';
-	*rc = WS_OK;
-	return (long)got;
+	*rc = ws_read_small_file(path, text, cap, &len);
+	if (*rc == WS_ERR_INVALID)
+		*rc = WS_ERR_SSH;
+	return *rc == WS_OK ? (long)len : -1;
 }
 
 /* Decodes the armor of key file text (len bytes) into raw (rawcap).

@@ -189,6 +189,22 @@ check "ssh -O forward -R $r3:...: accepted" fwd_ctl URM -O forward -R "$r3:$T/l2
 check "ssh -O forward -R with sockets: added on a running connection" is "$(uin "$r3")" hello-from-client-socket
 check "ssh -O cancel -R $r3:...: accepted" fwd_ctl URM -O cancel -R "$r3:$T/l2.sock"
 check "ssh -O cancel -R with sockets: nothing listens there any more" grep -q "refused\|No such file" <<< "$(uin "$r3")"
+# A socket path longer than the 255 bytes the gateway keeps for a listener
+# is refused (OpenSSH's client will not send one: paramiko does), and the
+# connection goes on.
+out=$(timeout 60 /usr/bin/python3 - "$GW_PORT" "$W" "$T/id" <<'PY' 2>&1
+import sys, paramiko
+t = paramiko.Transport(("127.0.0.1", int(sys.argv[1])))
+t.connect(username=sys.argv[2], pkey=paramiko.Ed25519Key.from_private_key_file(sys.argv[3]))
+r = t.global_request("streamlocal-forward@openssh.com", ("/tmp/" + "x" * 300 + ".sock",), wait=True)
+ch = t.open_session()
+ch.exec_command("echo still-here")
+print("refused" if r is None else "accepted", ch.makefile().read().decode().strip())
+PY
+)
+check "streamlocal-forward with a 300-byte socket path is refused; the connection goes on ($out)" \
+    is "$out" "refused still-here"
+check "and the gateway still forwards sockets" is "$(uin "$r2")" hello-from-client-socket
 check "the gateway refuses a forwarded-streamlocal nobody asked for (none seen)" \
     lacks "$T/main.log" "refusing a channel the workspace opened (forwarded-streamlocal)"
 

@@ -240,6 +240,35 @@ timeout 60 gdb -p "${fpre:-0}" -batch -ex "call (long)write(${fd:-0}, \"$fbytes\
 check "a forged 'valid' publickey signature ends that process, unlogged" wait_until 10 contains "$T/main.log" \
     "process $fpre broke the monitor protocol (a publickey signature the monitor refuses: a signature that does not verify); ending it"
 kill "$fc" 2>/dev/null
+# The host key as a signing oracle before login: a login needs one key
+# exchange and a rekey or two at most. A connection process not logged in
+# that asks for a 4th signature (its key exchange made the 1st) is ended.
+/usr/bin/python3 - "$GW_PORT" "$T/kexed" <<'PY' &
+import socket, sys, time
+import paramiko
+t = paramiko.Transport(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+t.start_client(timeout=20)          # one key exchange, and no login
+open(sys.argv[2], "w").close()
+time.sleep(60)
+PY
+kc=$!
+bg_pid "$kc"
+check "another client has made the key exchange and waits" wait_until 20 test -e "$T/kexed"
+kpre=""
+for mon in $(pgrep -P "$GW_PID"); do
+    [ "$mon" = "$parent" ] && continue
+    c=$(pgrep -u wsgate -P "$mon" | head -1)
+    [ -n "$c" ] && [ "$(awk '{print $4}' "/proc/$c/stat" 2>/dev/null)" = "$mon" ] && kpre=$c
+done
+fd=$(reqfd "${kpre:-0}")
+check "its connection process ($kpre) has a request socket ($fd)" test -n "$fd"
+sign="\\013\\000\\000\\000\\013ssh-ed25519\\000\\000\\000\\040$(printf 'h%.0s' $(seq 32))"
+timeout 60 gdb -p "${kpre:-0}" -batch -ex "call (long)write(${fd:-0}, \"$sign\", 52)" \
+    -ex "call (long)write(${fd:-0}, \"$sign\", 52)" -ex "call (long)write(${fd:-0}, \"$sign\", 52)" \
+    > "$T/gdb-signs.out" 2>&1
+check "a 4th signature before login ends that process" wait_until 10 contains "$T/main.log" \
+    "process $kpre broke the monitor protocol (more key exchanges before login than a login needs); ending it"
+kill "$kc" 2>/dev/null
 check "the first session still runs" kill -0 "$s1"
 check "and a new login works" is "$(wssh "$W" echo still2)" still2
 

@@ -90,3 +90,72 @@ out:
 	free(copy);
 	return ok;
 }
+
+/* Checks one element of a list: [!]CIDR, [!]address, or [!]wildcard. */
+static int ws_addr_element_check(const char *el, char *why, size_t whylen)
+{
+	const char *p = el[0] == '!' ? el + 1 : el, *slash = strchr(p, '/');
+	unsigned char a[16];
+	char net[INET6_ADDRSTRLEN + 8];
+	int fam, maxbits, i, bits;
+	char *end;
+	long l;
+
+	if (*p == '\0') {
+		snprintf(why, whylen, "an empty address");
+		return 0;
+	}
+	if (slash != NULL) {
+		if ((size_t)(slash - p) >= sizeof(net))
+			goto bad;
+		memcpy(net, p, (size_t)(slash - p));
+		net[slash - p] = '\0';
+		fam = strchr(net, ':') ? AF_INET6 : AF_INET;
+		maxbits = fam == AF_INET6 ? 128 : 32;
+		l = strtol(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || l < 0 || l > maxbits ||
+		    inet_pton(fam, net, a) != 1)
+			goto bad;
+		/* As OpenSSH: 192.0.2.1/24 is a typo for 192.0.2.0/24 or /32. */
+		for (i = 0, bits = (int)l; i < maxbits / 8; i++, bits -= 8) {
+			unsigned char mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : (unsigned char)(0xff << (8 - bits));
+			if (a[i] & (unsigned char)~mask) {
+				snprintf(why, whylen, "'%s' has bits set past its /%ld prefix", p, l);
+				return 0;
+			}
+		}
+		return 1;
+	}
+	if (strpbrk(p, "*?") != NULL) {
+		if (p[strspn(p, "0123456789abcdefABCDEF.:*?")] == '\0')
+			return 1;
+		goto bad;
+	}
+	if (inet_pton(AF_INET, p, a) == 1 || inet_pton(AF_INET6, p, a) == 1)
+		return 1;
+bad:
+	snprintf(why, whylen, "'%s' is not an address, a CIDR block (192.0.2.0/24, 2001:db8::/32) or a wildcard (10.*); host names are not matched",
+	    p);
+	return 0;
+}
+
+int ws_addr_list_check(const char *list, char *why, size_t whylen)
+{
+	const char *p = list;
+	char el[INET6_ADDRSTRLEN + 16];
+	size_t len;
+
+	do {
+		len = strcspn(p, ",");
+		if (len >= sizeof(el)) {
+			snprintf(why, whylen, "'%.*s...' is too long for an address", 40, p);
+			return 0;
+		}
+		memcpy(el, p, len);
+		el[len] = '\0';
+		if (!ws_addr_element_check(el, why, whylen))
+			return 0;
+		p += len;
+	} while (*p++ == ',');
+	return 1;
+}

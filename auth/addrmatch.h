@@ -14,6 +14,12 @@ int ws_addr_list_allows(const char *list, const char *ip);
  * ("::ffff:192.0.2.1", what a socket bound to "::" reports for IPv4
  * clients) written as the IPv4 address it is, like OpenSSH's
  * ipv64_normalise_mapped; any other text is copied as it is. */
+/* Returns 1 when every element of the comma-separated list is something
+ * ws_addr_list_allows() can match ([!]address, [!]CIDR block with no bits
+ * past its prefix, [!]wildcard of address characters); otherwise 0 with a
+ * reason in why. */
+int ws_addr_list_check(const char *list, char *why, size_t whylen);
+
 void ws_addr_normalise(const char *ip, char *out, size_t outlen);
 
 /* Writes the source ip counts against (per-source limits and penalties) to

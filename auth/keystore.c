@@ -99,7 +99,9 @@ ws_err ws_keystore_find(const struct ws_keystore_params *p, const char *account,
 				goto out;
 			}
 		}
-	} else if (errno != ENOENT) {
+	} else {
+		/* wsgate -t calls a missing one an error; a login still goes on
+		 * to host accounts. */
 		ws_warn("cannot read key directory %s: %s", p->keys_dir, strerror(errno));
 	}
 	if (p->host_accounts) {

@@ -67,33 +67,53 @@ static ws_err ws_members_check(const char *s, int allow_star, char *err, size_t 
 	return WS_OK;
 }
 
+ws_err ws_policy_access_entry_check(const char *entry, char *why, size_t whylen)
+{
+	char name[WS_NAME_MAX + 2], sub[160];
+	const char *colon = strchr(entry, ':');
+	size_t len = colon ? (size_t)(colon - entry) : 0;
+
+	if (colon == NULL || len == 0 || len > WS_NAME_MAX) {
+		snprintf(why, whylen, "must look like \"WORKSPACE: ACCOUNT @GROUP ...\"");
+		return WS_ERR_CONFIG;
+	}
+	memcpy(name, entry, len);
+	name[len] = '\0';
+	if (strcmp(name, "*") != 0 && ws_name_check(name, sub, sizeof(sub)) != WS_OK) {
+		snprintf(why, whylen, "%s", sub);
+		return WS_ERR_CONFIG;
+	}
+	/* "demo: " lets nobody in: a mistake, not a rule. */
+	if (colon[1 + strspn(colon + 1, WS_SEP)] == '\0') {
+		snprintf(why, whylen, "names no one after '%s:' (add ACCOUNT or @GROUP entries, or remove it)",
+		    name);
+		return WS_ERR_CONFIG;
+	}
+	return ws_members_check(colon + 1, 1, why, whylen);
+}
+
+ws_err ws_policy_create_entry_check(const char *entry, char *why, size_t whylen)
+{
+	if (entry[strspn(entry, WS_SEP)] == '\0') {
+		snprintf(why, whylen, "is empty (write *, ACCOUNT or @GROUP; [] lets nobody create)");
+		return WS_ERR_CONFIG;
+	}
+	return ws_members_check(entry, 1, why, whylen);
+}
+
 ws_err ws_policy_check(char *const *access, char *const *create, char *err, size_t errlen)
 {
-	char name[WS_NAME_MAX + 2], why[160];
-	const char *colon;
-	size_t i, len;
+	char why[200];
+	size_t i;
 
 	for (i = 0; access != NULL && access[i] != NULL; i++) {
-		colon = strchr(access[i], ':');
-		len = colon ? (size_t)(colon - access[i]) : 0;
-		if (colon == NULL || len == 0 || len > WS_NAME_MAX) {
-			snprintf(err, errlen, "access entry %zu must look like \"WORKSPACE: ACCOUNT @GROUP ...\"",
-			    i + 1);
-			return WS_ERR_CONFIG;
-		}
-		memcpy(name, access[i], len);
-		name[len] = '\0';
-		if (strcmp(name, "*") != 0 && ws_name_check(name, why, sizeof(why)) != WS_OK) {
-			snprintf(err, errlen, "access entry %zu: %s", i + 1, why);
-			return WS_ERR_CONFIG;
-		}
-		if (ws_members_check(colon + 1, 1, why, sizeof(why)) != WS_OK) {
+		if (ws_policy_access_entry_check(access[i], why, sizeof(why)) != WS_OK) {
 			snprintf(err, errlen, "access entry %zu: %s", i + 1, why);
 			return WS_ERR_CONFIG;
 		}
 	}
 	for (i = 0; create != NULL && create[i] != NULL; i++) {
-		if (ws_members_check(create[i], 1, why, sizeof(why)) != WS_OK) {
+		if (ws_policy_create_entry_check(create[i], why, sizeof(why)) != WS_OK) {
 			snprintf(err, errlen, "create entry %zu: %s", i + 1, why);
 			return WS_ERR_CONFIG;
 		}

@@ -18,6 +18,12 @@ struct ws_principal {
  * (*, accounts, @groups). Returns WS_ERR_CONFIG with a reason in err. */
 ws_err ws_policy_check(char *const *access, char *const *create, char *err, size_t errlen);
 
+/* Checks one access entry ("WORKSPACE: MEMBER ...", at least one member) or
+ * one create entry. Returns WS_OK, or WS_ERR_CONFIG with a reason in why
+ * (without the entry's position). */
+ws_err ws_policy_access_entry_check(const char *entry, char *why, size_t whylen);
+ws_err ws_policy_create_entry_check(const char *entry, char *why, size_t whylen);
+
 /* Returns 1 when who may enter workspace NAME whose owner label is owner
  * ("" when it has none), 0 otherwise. Owners always may. */
 int ws_policy_may_enter(char *const *access, const struct ws_principal *who,

@@ -1,11 +1,19 @@
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include "systemd.h"
 
 static enum ws_log_level ws_log_max = WS_LOG_INFO;
 static char ws_log_tag[64];
@@ -123,62 +131,177 @@ size_t ws_log_stamp(char *buf, size_t cap, time_t t)
 	return (size_t)(p - buf);
 }
 
-/* "2026-01-01T00:00:00.000Z wsgate[PID] LEVEL TAG: " without stdio. */
-static size_t ws_log_prefix(char *buf, size_t cap, enum ws_log_level level)
+/* How lines are framed for where fd 2 leads (ws_log_open). */
+enum ws_log_frame {
+	WS_FRAME_STAMPED,       /* a terminal or a file: with a time stamp */
+	WS_FRAME_JOURNAL,       /* systemd's journal: "<N>" priority, no stamp */
+	WS_FRAME_SYSLOG,        /* /dev/log: "<PRI>wsgate[PID]: " */
+};
+
+static enum ws_log_frame ws_log_frame;
+static int ws_log_json;
+
+/* syslog severities of error, warn, info, debug; facility daemon (3). */
+static const int ws_log_sev[] = { 3, 4, 6, 7 };
+
+/* Appends s as JSON string content (s is already ws_log_escape()d, so only
+ * the quote and the backslash need escaping). Signal-safe. */
+static void ws_log_json_str(char **p, const char *s, const char *end)
+{
+	for (; *s != '\0' && *p + 2 < end; s++) {
+		if (*s == '"' || *s == '\\')
+			*(*p)++ = '\\';
+		*(*p)++ = *s;
+	}
+}
+
+/* The time as "2026-01-01T00:00:00.000Z". */
+static void ws_log_now(char **p, const char *end)
 {
 	struct timespec ts;
-	char *p = buf;
-	const char *end = buf + cap - 1;
+	char stamp[24];
 
-	if (cap < 64)
-		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	p += ws_log_stamp(buf, cap, ts.tv_sec);
-	*p++ = '.';
-	ws_log_digits(&p, (unsigned long)(ts.tv_nsec / 1000000), 3);
-	ws_log_str(&p, "Z wsgate[", end);
-	ws_log_digits(&p, (unsigned long)getpid(), 1);
-	ws_log_str(&p, "] ", end);
-	ws_log_str(&p, ws_log_names[level], end);
-	if (ws_log_tag[0] != '\0') {
-		ws_log_str(&p, " ", end);
-		ws_log_str(&p, ws_log_tag, end);
+	if (ws_log_stamp(stamp, sizeof(stamp), ts.tv_sec) == 0)
+		return;
+	ws_log_str(p, stamp, end);
+	if (*p + 5 < end) {
+		*(*p)++ = '.';
+		ws_log_digits(p, (unsigned long)(ts.tv_nsec / 1000000), 3);
+		*(*p)++ = 'Z';
 	}
-	ws_log_str(&p, ": ", end);
-	*p = '\0';
+}
+
+/* Writes one whole line for msg (already escaped) into buf and returns its
+ * length, newline included. No stdio, no locks: a signal handler uses it. */
+static size_t ws_log_format(char *buf, size_t cap, enum ws_log_level level, const char *msg)
+{
+	char *p = buf;
+	const char *end = buf + cap - 2;
+
+	if (ws_log_frame == WS_FRAME_JOURNAL) {
+		*p++ = '<';
+		ws_log_digits(&p, (unsigned long)ws_log_sev[level], 1);
+		*p++ = '>';
+	} else if (ws_log_frame == WS_FRAME_SYSLOG) {
+		*p++ = '<';
+		ws_log_digits(&p, (unsigned long)3 * 8 + (unsigned long)ws_log_sev[level], 1);
+		ws_log_str(&p, ">wsgate[", end);
+		ws_log_digits(&p, (unsigned long)getpid(), 1);
+		ws_log_str(&p, "]: ", end);
+	}
+	if (ws_log_json) {
+		ws_log_str(&p, "{\"time\":\"", end);
+		ws_log_now(&p, end);
+		ws_log_str(&p, "\",\"pid\":", end);
+		ws_log_digits(&p, (unsigned long)getpid(), 1);
+		ws_log_str(&p, ",\"level\":\"", end);
+		ws_log_str(&p, ws_log_names[level], end);
+		ws_log_str(&p, "\",\"tag\":\"", end);
+		ws_log_json_str(&p, ws_log_tag, end - 8);
+		ws_log_str(&p, "\",\"msg\":\"", end);
+		ws_log_json_str(&p, msg, end - 2);
+		ws_log_str(&p, "\"}", end + 2);
+	} else {
+		if (ws_log_frame == WS_FRAME_STAMPED) {
+			ws_log_now(&p, end);
+			ws_log_str(&p, " wsgate[", end);
+			ws_log_digits(&p, (unsigned long)getpid(), 1);
+			ws_log_str(&p, "] ", end);
+		}
+		ws_log_str(&p, ws_log_names[level], end);
+		if (ws_log_tag[0] != '\0') {
+			ws_log_str(&p, " ", end);
+			ws_log_str(&p, ws_log_tag, end);
+		}
+		ws_log_str(&p, ": ", end);
+		ws_log_str(&p, msg, end);
+	}
+	*p++ = '\n';
 	return (size_t)(p - buf);
 }
 
 void ws_log_signal(enum ws_log_level level, const char *msg)
 {
-	char line[1024];
-	char *p;
-	size_t n;
+	char line[1280];
 
-	n = ws_log_prefix(line, sizeof(line), level);
-	p = line + n;
-	ws_log_str(&p, msg, line + sizeof(line) - 1);
-	*p++ = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)(p - line));
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, msg));
 }
 
 void ws_log(enum ws_log_level level, const char *fmt, ...)
 {
-	char line[1024], msg[1024];
+	char line[1280], msg[1024], esc[1024];
 	va_list ap;
-	int n;
 
 	if (level > ws_log_max)
 		return;
-	n = (int)ws_log_prefix(line, sizeof(line), level);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
-	ws_log_escape(line + n, sizeof(line) - (size_t)n, msg);
+	ws_log_escape(esc, sizeof(esc), msg);
 	/* One write per line keeps lines of concurrent processes apart. */
-	n = (int)strnlen(line, sizeof(line) - 2);
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, (size_t)n);
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, esc));
+}
+
+/* Is fd 2 the journal's stream (systemd sets JOURNAL_STREAM to its
+ * device:inode)? Then it keeps its own time stamps. */
+static int ws_log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* Makes fd 2 lead to a new destination fd (taken). */
+static ws_err ws_log_onto_stderr(int fd, char *why, size_t whylen, const char *what)
+{
+	if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		snprintf(why, whylen, "cannot log to %s: %s", what, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return WS_ERR_IO;
+	}
+	if (fd != STDERR_FILENO)
+		close(fd);
+	return WS_OK;
+}
+
+ws_err ws_log_open(const char *target, int json, char *why, size_t whylen)
+{
+	struct sockaddr_un sun;
+	int fd;
+	ws_err rc;
+
+	if (strcmp(target, "stderr") == 0) {
+		ws_log_frame = ws_log_stderr_is_journal() ? WS_FRAME_JOURNAL : WS_FRAME_STAMPED;
+	} else if (strcmp(target, "journal") == 0) {
+		if ((rc = ws_log_onto_stderr(ws_sd_journal_stream(), why, whylen, "the journal")) != WS_OK)
+			return rc;
+		ws_log_frame = WS_FRAME_JOURNAL;
+	} else if (strcmp(target, "syslog") == 0) {
+		/* A datagram socket connected to /dev/log: each write is one
+		 * message, and the sandbox (which keeps only fd 2) can still log. */
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "/dev/log");
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		if ((rc = ws_log_onto_stderr(fd, why, whylen, "syslog (/dev/log)")) != WS_OK)
+			return rc;
+		ws_log_frame = WS_FRAME_SYSLOG;
+	} else {
+		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if ((rc = ws_log_onto_stderr(fd, why, whylen, target)) != WS_OK)
+			return rc;
+		ws_log_frame = WS_FRAME_STAMPED;
+	}
+	ws_log_json = json;
+	return WS_OK;
 }

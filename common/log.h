@@ -1,11 +1,24 @@
-/* log.h — leveled logging to stderr (the service manager adds timestamps). */
+/* log.h — leveled logging. Every process writes its lines to fd 2, which
+ * ws_log_open() points at the configured destination (stderr, the journal,
+ * syslog or a file), so that sandboxed processes, which keep fd 2 only, log
+ * like the rest. */
 #ifndef WSGATE_LOG_H
 #define WSGATE_LOG_H
 
 #include <stddef.h>
 #include <time.h>
 
+#include "wserr.h"
+
 enum ws_log_level { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
+
+/* Points fd 2 at target: "stderr" (left as it is: time-stamped, unless it is
+ * the systemd journal's stream, which stamps lines itself and gets each
+ * line's priority), "journal", "syslog" (facility daemon), or the absolute
+ * path of a file (appended, made 0640). json selects one JSON object per
+ * line. Calling it again reopens (log rotation). Returns WS_OK, or WS_ERR_IO
+ * with a reason in why (fd 2 is then unchanged). */
+ws_err ws_log_open(const char *target, int json, char *why, size_t whylen);
 
 /* Sets the most verbose level that is printed. */
 void ws_log_set_level(enum ws_log_level level);

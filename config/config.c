@@ -8,11 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "log.h"
 #include "options.h"
-#include "policy.h"
 #include "strv.h"
-#include "policy.h"
 
 static int *ws_config_int(struct ws_config *cfg, const struct ws_option *o)
 {
@@ -57,7 +54,7 @@ struct ws_config *ws_config_new(void)
 	if (cfg == NULL)
 		return NULL;
 	for (o = ws_options; o->name != NULL; o++) {
-		if (o->type == WS_OPT_INT) {
+		if (o->type == WS_OPT_INT || o->type == WS_OPT_BOOL) {
 			*ws_config_int(cfg, o) = (int)o->def_int;
 		} else if (o->type == WS_OPT_LIST) {
 			if ((*ws_config_list(cfg, o) = ws_list_from_default(o->def_str)) == NULL) {
@@ -72,6 +69,39 @@ struct ws_config *ws_config_new(void)
 	return cfg;
 }
 
+static void ws_config_where_free(struct ws_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; cfg->where != NULL && i < ws_option_count(); i++)
+		free(cfg->where[i]);
+	free(cfg->where);
+	cfg->where = NULL;
+}
+
+/* Records where o was set; a failure only loses the location. */
+static void ws_config_set_where(struct ws_config *cfg, const struct ws_option *o,
+    const char *file, unsigned line)
+{
+	char loc[8400];
+	size_t i = ws_option_index(o);
+
+	if (cfg->where == NULL && (cfg->where = calloc(ws_option_count(), sizeof(char *))) == NULL)
+		return;
+	snprintf(loc, sizeof(loc), "%s:%u", file, line);
+	free(cfg->where[i]);
+	cfg->where[i] = strdup(loc);
+}
+
+const char *ws_config_where(const struct ws_config *cfg, const char *name)
+{
+	const struct ws_option *o = ws_option_find(name);
+
+	if (o == NULL || cfg->where == NULL)
+		return NULL;
+	return cfg->where[ws_option_index(o)];
+}
+
 void ws_config_free(struct ws_config *cfg)
 {
 	const struct ws_option *o;
@@ -83,17 +113,8 @@ void ws_config_free(struct ws_config *cfg)
 			free(*ws_config_str(cfg, o));
 		else if (o->type == WS_OPT_LIST)
 			ws_strv_free(*ws_config_list(cfg, o));
+	ws_config_where_free(cfg);
 	free(cfg);
-}
-
-static const struct ws_option *ws_option_find(const char *name)
-{
-	const struct ws_option *o;
-
-	for (o = ws_options; o->name != NULL; o++)
-		if (strcmp(o->name, name) == 0)
-			return o;
-	return NULL;
 }
 
 /* Applies a list setting: an array or list of strings. */
@@ -146,14 +167,46 @@ out:
 	return rc;
 }
 
-/* Applies one libconfig setting; on error writes the reason (no location). */
+/* Applies an integer or boolean setting. */
+static ws_err ws_config_apply_int(struct ws_config *cfg, const struct ws_option *o,
+    config_setting_t *s, char *err, size_t errlen)
+{
+	int t = config_setting_type(s);
+	long long v;
+
+	if (o->type == WS_OPT_BOOL && t == CONFIG_TYPE_BOOL) {
+		*ws_config_int(cfg, o) = config_setting_get_bool(s) ? 1 : 0;
+		return WS_OK;
+	}
+	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+		if (o->type == WS_OPT_BOOL)
+			snprintf(err, errlen, "'%s' must be true or false", o->name);
+		else
+			snprintf(err, errlen, "'%s' must be an integer from %ld to %ld", o->name,
+			    o->min, o->max);
+		return WS_ERR_CONFIG;
+	}
+	v = config_setting_get_int64(s);
+	if (v < o->min || v > o->max) {
+		if (o->type == WS_OPT_BOOL)
+			snprintf(err, errlen, "'%s' is %lld, must be true or false", o->name, v);
+		else
+			snprintf(err, errlen, "'%s' is %lld, must be from %ld to %ld", o->name, v,
+			    o->min, o->max);
+		return WS_ERR_CONFIG;
+	}
+	*ws_config_int(cfg, o) = (int)v;
+	return WS_OK;
+}
+
+/* Applies one libconfig setting; on error writes the reason (no location).
+ * Values are checked against the table later (ws_config_check_diag). */
 static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int account,
     char *err, size_t errlen)
 {
 	const char *name = config_setting_name(s);
 	const struct ws_option *o = name ? ws_option_find(name) : NULL;
 	const char *str;
-	long long v;
 	char *dup;
 
 	if (o == NULL) {
@@ -166,22 +219,8 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 		    o->name);
 		return WS_ERR_CONFIG;
 	}
-	if (o->type == WS_OPT_INT) {
-		int t = config_setting_type(s);
-		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-			snprintf(err, errlen, "'%s' must be an integer from %ld to %ld",
-			    o->name, o->min, o->max);
-			return WS_ERR_CONFIG;
-		}
-		v = config_setting_get_int64(s);
-		if (v < o->min || v > o->max) {
-			snprintf(err, errlen, "'%s' is %lld, must be from %ld to %ld",
-			    o->name, v, o->min, o->max);
-			return WS_ERR_CONFIG;
-		}
-		*ws_config_int(cfg, o) = (int)v;
-		return WS_OK;
-	}
+	if (o->type == WS_OPT_INT || o->type == WS_OPT_BOOL)
+		return ws_config_apply_int(cfg, o, s, err, errlen);
 	if (o->type == WS_OPT_LIST)
 		return ws_config_apply_list(cfg, o, s, account, err, errlen);
 	if (strcmp(o->name, "max_startups") == 0 && config_setting_type(s) == CONFIG_TYPE_INT) {
@@ -204,15 +243,6 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 		    o->name, o->min, o->max);
 		return WS_ERR_CONFIG;
 	}
-	if (strcmp(o->name, "docker_in_docker") == 0 && strcmp(str, "caps") != 0 &&
-	    strcmp(str, "privileged") != 0 && strcmp(str, "off") != 0) {
-		snprintf(err, errlen, "'docker_in_docker' is '%s', must be caps, privileged or off", str);
-		return WS_ERR_CONFIG;
-	}
-	if (strcmp(o->name, "log_level") == 0 && ws_log_level_parse(str) < 0) {
-		snprintf(err, errlen, "'log_level' is '%s', must be error, warn, info or debug", str);
-		return WS_ERR_CONFIG;
-	}
 	if ((dup = strdup(str)) == NULL)
 		return WS_ERR_NOMEM;
 	free(*ws_config_str(cfg, o));
@@ -220,84 +250,148 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 	return WS_OK;
 }
 
-/* Loads path into cfg; account files may hold only per-account settings. */
+/* Loads path into cfg, every problem to d; account files may hold only
+ * per-account settings. */
 static ws_err ws_config_load_file(struct ws_config *cfg, const char *path, int missing_ok,
-    int account, char *err, size_t errlen)
+    int account, struct ws_diag *d)
 {
 	config_t lc;
 	config_setting_t *root;
 	struct stat st;
-	char why[256];
-	ws_err rc = WS_OK;
+	char why[512], loc[8400], dir[4096], inc[8300];
+	const char *file, *slash;
+	ws_err rc = WS_OK, one;
 	int i, n;
 
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT && missing_ok)
 			return WS_OK;
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		return WS_ERR_CONFIG;
+		ws_diag_add(d, WS_DIAG_ERROR, path, "cannot read: %s", strerror(errno));
+		return WS_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ws_diag_add(d, WS_DIAG_ERROR, path, "is not a regular file");
+		return WS_ERR_IO;
 	}
 	config_init(&lc);
+	/* "@include" is relative to the including file's directory, as sshd's
+	 * Include is to /etc/ssh. */
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+	config_set_include_dir(&lc, slash == path ? "/" : dir);
 	if (config_read_file(&lc, path) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s", config_error_file(&lc) ? config_error_file(&lc) : path,
-		    config_error_line(&lc), config_error_text(&lc));
-		rc = WS_ERR_CONFIG;
+		file = config_error_file(&lc) ? config_error_file(&lc) : path;
+		snprintf(loc, sizeof(loc), "%s%s%s:%d", file[0] == '/' || file == path ? "" : dir,
+		    file[0] == '/' || file == path ? "" : "/", file, config_error_line(&lc));
+		ws_diag_add(d, WS_DIAG_ERROR, loc, "%s", config_error_text(&lc));
+		rc = WS_ERR_IO;
 		goto out;
 	}
 	root = config_root_setting(&lc);
 	n = config_setting_length(root);
 	for (i = 0; i < n; i++) {
 		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const struct ws_option *o = config_setting_name(s) ?
+		    ws_option_find(config_setting_name(s)) : NULL;
+		file = config_setting_source_file(s) ? config_setting_source_file(s) : path;
+		/* An included file is named as written: say where it is. */
+		if (file[0] != '/' && file != path && strcmp(file, path) != 0) {
+			snprintf(inc, sizeof(inc), "%s/%s", slash == path ? "" : dir, file);
+			file = inc;
+		}
+		snprintf(loc, sizeof(loc), "%s:%u", file, config_setting_source_line(s));
 		why[0] = '\0';
-		rc = ws_config_apply(cfg, s, account, why, sizeof(why));
-		if (rc == WS_ERR_CONFIG) {
-			snprintf(err, errlen, "%s:%u: %s", path, config_setting_source_line(s), why);
+		if ((one = ws_config_apply(cfg, s, account, why, sizeof(why))) == WS_ERR_NOMEM) {
+			rc = one;
 			goto out;
 		}
-		if (rc != WS_OK) {
-			snprintf(err, errlen, "%s: %s", path, ws_err_str(rc));
-			goto out;
+		if (one != WS_OK) {
+			ws_diag_add(d, WS_DIAG_ERROR, loc, "%s", why[0] ? why : ws_err_str(one));
+			rc = WS_ERR_CONFIG;
+			continue;
 		}
+		if (o != NULL)
+			ws_config_set_where(cfg, o, file, config_setting_source_line(s));
 	}
 out:
 	config_destroy(&lc);
 	return rc;
 }
 
+ws_err ws_config_load_diag(struct ws_config *cfg, const char *path, int missing_ok,
+    struct ws_diag *d)
+{
+	return ws_config_load_file(cfg, path, missing_ok, 0, d);
+}
+
+/* Runs fn-like loads and checks through a private diag, giving callers
+ * that want one line the first error. */
+static ws_err ws_first_error(ws_err rc, struct ws_diag *d, char *err, size_t errlen)
+{
+	if (rc != WS_OK && err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", rc == WS_ERR_NOMEM ? ws_err_str(rc) :
+		    ws_diag_first_error(d));
+	ws_diag_free(d);
+	return rc;
+}
+
 ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
     char *err, size_t errlen)
 {
-	return ws_config_load_file(cfg, path, missing_ok, 0, err, errlen);
+	struct ws_diag *d = ws_diag_new();
+	ws_err rc;
+
+	if (d == NULL)
+		return WS_ERR_NOMEM;
+	rc = ws_config_load_diag(cfg, path, missing_ok, d);
+
+	return ws_first_error(rc == WS_ERR_IO ? WS_ERR_CONFIG : rc, d, err, errlen);
+}
+
+/* Copies a NULL-terminated list; NULL when out of memory. */
+static char **ws_list_dup(char *const *src)
+{
+	char **dst;
+	size_t n, i;
+
+	for (n = 0; src != NULL && src[n] != NULL; n++)
+		;
+	if ((dst = calloc(n + 1, sizeof(*dst))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((dst[i] = strdup(src[i])) == NULL) {
+			ws_strv_free(dst);
+			return NULL;
+		}
+	}
+	return dst;
 }
 
 struct ws_config *ws_config_dup(const struct ws_config *cfg)
 {
 	struct ws_config *c = calloc(1, sizeof(*c));
+	struct ws_config *src = (struct ws_config *)(uintptr_t)cfg;
 	const struct ws_option *o;
-	char **src, **dst;
-	size_t n, i;
+	size_t i;
 
 	if (c == NULL)
 		return NULL;
 	for (o = ws_options; o->name != NULL; o++) {
-		if (o->type == WS_OPT_INT) {
-			*ws_config_int(c, o) = *ws_config_int((struct ws_config *)(uintptr_t)cfg, o);
-			continue;
-		}
-		if (o->type == WS_OPT_STRING) {
-			if ((*ws_config_str(c, o) =
-			    strdup(*ws_config_str((struct ws_config *)(uintptr_t)cfg, o))) == NULL)
-				goto fail;
-			continue;
-		}
-		src = *ws_config_list((struct ws_config *)(uintptr_t)cfg, o);
-		for (n = 0; src != NULL && src[n] != NULL; n++)
-			;
-		if ((dst = calloc(n + 1, sizeof(*dst))) == NULL)
+		int ok = 1;
+		if (o->type == WS_OPT_INT || o->type == WS_OPT_BOOL)
+			*ws_config_int(c, o) = *ws_config_int(src, o);
+		else if (o->type == WS_OPT_STRING)
+			ok = (*ws_config_str(c, o) = strdup(*ws_config_str(src, o))) != NULL;
+		else
+			ok = (*ws_config_list(c, o) = ws_list_dup(*ws_config_list(src, o))) != NULL;
+		if (!ok)
 			goto fail;
-		*ws_config_list(c, o) = dst;
-		for (i = 0; i < n; i++)
-			if ((dst[i] = strdup(src[i])) == NULL)
+	}
+	if (cfg->where != NULL) {
+		if ((c->where = calloc(ws_option_count(), sizeof(char *))) == NULL)
+			goto fail;
+		for (i = 0; i < ws_option_count(); i++)
+			if (cfg->where[i] != NULL && (c->where[i] = strdup(cfg->where[i])) == NULL)
 				goto fail;
 	}
 	return c;
@@ -306,8 +400,11 @@ fail:
 	return NULL;
 }
 
-ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
-    struct ws_config **out, char *err, size_t errlen)
+static int ws_check_options(const struct ws_config *cfg, int per_account_only,
+    struct ws_diag *d);
+
+ws_err ws_config_for_account_diag(const struct ws_config *cfg, const char *account,
+    struct ws_config **out, struct ws_diag *d)
 {
 	struct ws_config *c = ws_config_dup(cfg);
 	char path[4200];
@@ -316,10 +413,12 @@ ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
 	if (c == NULL)
 		return WS_ERR_NOMEM;
 	snprintf(path, sizeof(path), "%s/%s.conf", cfg->accounts_dir, account);
-	rc = account[0] == '\0' ? WS_OK : ws_config_load_file(c, path, 1, 1, err, errlen);
-	if (rc == WS_OK)
-		rc = ws_config_check(c, err, errlen);
-	if (rc != WS_OK) {
+	rc = account[0] == '\0' ? WS_OK : ws_config_load_file(c, path, 1, 1, d);
+	if (rc == WS_ERR_IO)
+		rc = WS_ERR_CONFIG;
+	if (rc == WS_OK && !ws_check_options(c, 1, d))
+		rc = WS_ERR_CONFIG;
+	if (rc != WS_OK || out == NULL) {
 		ws_config_free(c);
 		return rc;
 	}
@@ -327,30 +426,14 @@ ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
 	return WS_OK;
 }
 
-/* env entries are KEY=VALUE that sshd's SetEnv can carry; files are
- * SOURCE:DEST with absolute paths. */
-static ws_err ws_check_env_files(const struct ws_config *cfg, char *err, size_t errlen)
+ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
+    struct ws_config **out, char *err, size_t errlen)
 {
-	const char *e, *colon;
-	size_t i, k;
+	struct ws_diag *d = ws_diag_new();
 
-	for (i = 0; cfg->env != NULL && (e = cfg->env[i]) != NULL; i++) {
-		k = strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
-		if (k == 0 || (e[0] >= '0' && e[0] <= '9') || e[k] != '=' ||
-		    strpbrk(e + k + 1, "\"\\\n\r") != NULL || strncmp(e, "WSGATE_", 7) == 0) {
-			snprintf(err, errlen, "env entry %zu must be KEY=VALUE (KEY of letters, digits and _, not WSGATE_*; VALUE without quotes, backslashes or newlines)",
-			    i + 1);
-			return WS_ERR_CONFIG;
-		}
-	}
-	for (i = 0; cfg->files != NULL && (e = cfg->files[i]) != NULL; i++) {
-		colon = strchr(e, ':');
-		if (e[0] != '/' || colon == NULL || colon[1] != '/' || strchr(colon + 1, ':') != NULL) {
-			snprintf(err, errlen, "files entry %zu must be SOURCE:DEST, both absolute paths", i + 1);
-			return WS_ERR_CONFIG;
-		}
-	}
-	return WS_OK;
+	if (d == NULL)
+		return WS_ERR_NOMEM;
+	return ws_first_error(ws_config_for_account_diag(cfg, account, out, d), d, err, errlen);
 }
 
 /* Reads a decimal from 1 to max at *p, advancing it. Returns -1 if none. */
@@ -392,35 +475,138 @@ ws_err ws_startups_parse(const char *text, struct ws_startups *out, char *why, s
 	return WS_OK;
 }
 
+/* Is v one of the space-separated words in choices? */
+static int ws_is_choice(const char *choices, const char *v)
+{
+	size_t n = strlen(v), k;
+	const char *p = choices;
+
+	while (*p != '\0') {
+		k = strcspn(p, " ");
+		if (k == n && n > 0 && strncmp(p, v, n) == 0)
+			return 1;
+		p += k + (p[k] == ' ');
+	}
+	return 0;
+}
+
+/* Checks one option's value(s) against the table. */
+static int ws_check_option(const struct ws_config *cfg, const struct ws_option *o,
+    struct ws_diag *d)
+{
+	struct ws_config *c = (struct ws_config *)(uintptr_t)cfg;
+	const char *where = cfg->where ? cfg->where[ws_option_index(o)] : NULL;
+	char why[400];
+	char **list;
+	size_t i;
+	int ok = 1;
+
+	if (o->type == WS_OPT_STRING) {
+		const char *v = *ws_config_str(c, o);
+		if (o->choices != NULL && !ws_is_choice(o->choices, v)) {
+			ws_diag_add(d, WS_DIAG_ERROR, where, "'%s' is '%s', must be one of: %s",
+			    o->name, v, o->choices);
+			ok = 0;
+		} else if (o->check != NULL && !o->check(v, why, sizeof(why))) {
+			ws_diag_add(d, WS_DIAG_ERROR, where, "%s: %s", o->name, why);
+			ok = 0;
+		}
+	} else if (o->type == WS_OPT_LIST && o->check != NULL) {
+		list = *ws_config_list(c, o);
+		for (i = 0; list != NULL && list[i] != NULL; i++) {
+			if (!o->check(list[i], why, sizeof(why))) {
+				ws_diag_add(d, WS_DIAG_ERROR, where, "%s entry %zu: %s", o->name, i + 1, why);
+				ok = 0;
+			}
+		}
+	}
+	return ok;
+}
+
+/* Checks the values of every option, or of the per-account ones only (an
+ * account file can set nothing else: the rest was checked globally). */
+static int ws_check_options(const struct ws_config *cfg, int per_account_only,
+    struct ws_diag *d)
+{
+	const struct ws_option *o;
+	int ok = 1;
+
+	for (o = ws_options; o->name != NULL; o++)
+		if (o->per_account || !per_account_only)
+			ok &= ws_check_option(cfg, o, d);
+	return ok;
+}
+
+ws_err ws_config_check_diag(const struct ws_config *cfg, struct ws_diag *d)
+{
+	int ok = ws_check_options(cfg, 0, d);
+
+	if (cfg->port_min > cfg->port_max) {
+		ws_diag_add(d, WS_DIAG_ERROR, ws_config_where(cfg, "port_max") ?
+		    ws_config_where(cfg, "port_max") : ws_config_where(cfg, "port_min"),
+		    "port_min (%d) is above port_max (%d)", cfg->port_min, cfg->port_max);
+		ok = 0;
+	}
+	if (cfg->penalty_min > cfg->penalty_max) {
+		ws_diag_add(d, WS_DIAG_ERROR, ws_config_where(cfg, "penalty_min") ?
+		    ws_config_where(cfg, "penalty_min") : ws_config_where(cfg, "penalty_max"),
+		    "penalty_min (%d) is above penalty_max (%d): no address would ever be refused",
+		    cfg->penalty_min, cfg->penalty_max);
+		ok = 0;
+	}
+	return ok ? WS_OK : WS_ERR_CONFIG;
+}
+
 ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 {
-	struct ws_startups su;
+	struct ws_diag *d = ws_diag_new();
 
-	if (ws_startups_parse(cfg->max_startups, &su, err, errlen) != WS_OK)
-		return WS_ERR_CONFIG;
-	if (ws_check_env_files(cfg, err, errlen) != WS_OK)
-		return WS_ERR_CONFIG;
-	if (cfg->port_min > cfg->port_max) {
-		snprintf(err, errlen, "port_min (%d) is above port_max (%d)",
-		    cfg->port_min, cfg->port_max);
-		return WS_ERR_CONFIG;
+	if (d == NULL)
+		return WS_ERR_NOMEM;
+	return ws_first_error(ws_config_check_diag(cfg, d), d, err, errlen);
+}
+
+/* Writes s as a libconfig string literal. */
+static void ws_write_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			fputc(*s, out);
 	}
-	/* The option table sets every string, so none is NULL here. */
-	if (cfg->host_key[0] != '/' || cfg->client_key[0] != '/' || // NOLINT(clang-analyzer-core.NullDereference)
-	    cfg->user_ca_key[0] != '/' || cfg->keys_dir[0] != '/' || cfg->docker_socket[0] != '/') {
-		snprintf(err, errlen, "host_key, user_ca_key, client_key, keys_dir and docker_socket must be absolute paths");
-		return WS_ERR_CONFIG;
+	fputc('"', out);
+}
+
+void ws_config_write(const struct ws_config *cfg, FILE *out)
+{
+	struct ws_config *c = (struct ws_config *)(uintptr_t)cfg;
+	const struct ws_option *o;
+	char **list;
+	size_t i;
+
+	for (o = ws_options; o->name != NULL; o++) {
+		fprintf(out, "%s = ", o->name);
+		if (o->type == WS_OPT_INT) {
+			fprintf(out, "%d", *ws_config_int(c, o));
+		} else if (o->type == WS_OPT_BOOL) {
+			fprintf(out, "%s", *ws_config_int(c, o) ? "true" : "false");
+		} else if (o->type == WS_OPT_STRING) {
+			ws_write_string(out, *ws_config_str(c, o));
+		} else {
+			list = *ws_config_list(c, o);
+			fputc('[', out);
+			for (i = 0; list != NULL && list[i] != NULL; i++) {
+				fprintf(out, "%s", i ? ", " : "");
+				ws_write_string(out, list[i]);
+			}
+			fputc(']', out);
+		}
+		fprintf(out, ";\n");
 	}
-	if (cfg->audit_log[0] != '\0' && cfg->audit_log[0] != '/') {
-		snprintf(err, errlen, "audit_log must be an absolute path or empty");
-		return WS_ERR_CONFIG;
-	}
-	if (cfg->auth_url[0] != '\0' && strncmp(cfg->auth_url, "http://", 7) != 0 &&
-	    strncmp(cfg->auth_url, "https://", 8) != 0) {
-		snprintf(err, errlen, "auth_url must start with http:// or https://");
-		return WS_ERR_CONFIG;
-	}
-	return ws_policy_check(cfg->access, cfg->create, err, errlen);
 }
 
 void ws_config_write_doc(FILE *out)
@@ -430,7 +616,11 @@ void ws_config_write_doc(FILE *out)
 	fprintf(out, "| setting | type | range | default | meaning |\n");
 	fprintf(out, "| --- | --- | --- | --- | --- |\n");
 	for (o = ws_options; o->name != NULL; o++) {
-		if (o->type == WS_OPT_INT)
+		if (o->type == WS_OPT_BOOL)
+			fprintf(out, "| `%s` | boolean | `true` or `false` | `%s` | %s%s |\n",
+			    o->name, o->def_int ? "true" : "false", o->help,
+			    o->per_account ? " *Per account too.*" : "");
+		else if (o->type == WS_OPT_INT)
 			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s%s |\n",
 			    o->name, o->min, o->max, o->def_int, o->help,
 			    o->per_account ? " *Per account too.*" : "");

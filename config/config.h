@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "diag.h"
 #include "wserr.h"
 
 struct ws_config {
@@ -46,6 +47,11 @@ struct ws_config {
 	char *privsep_user;
 	char *audit_log;
 	char *log_level;
+	char *log_format;       /* "text" or "json" */
+	char *log_target;       /* "stderr", "syslog", "journal" or a file's path */
+	/* Where each option (by its index in ws_options) was last set, as
+	 * "file:line"; NULL for a default. Owned. */
+	char **where;
 };
 
 /* max_startups as OpenSSH's MaxStartups: below start every connection is
@@ -68,11 +74,24 @@ struct ws_config *ws_config_new(void);
 /* Frees cfg and its strings; accepts NULL. */
 void ws_config_free(struct ws_config *cfg);
 
-/* Reads path into cfg (settings absent from the file keep their values). A
- * missing file is not an error when missing_ok is set. On failure returns
- * WS_ERR_CONFIG and writes "file:line: reason" into err (size errlen). */
+/* Reads path into cfg (settings absent from the file keep their values).
+ * "@include" paths are relative to path's directory. A missing file is not
+ * an error when missing_ok is set. Every problem found goes to d, each at
+ * its file:line (an included file's own); reading goes on past a bad
+ * setting, so all are reported. Returns WS_ERR_IO when the file cannot be
+ * read or parsed (one error: nothing was applied), WS_ERR_CONFIG when a
+ * setting is wrong (cfg then holds the good ones), WS_ERR_NOMEM, or WS_OK. */
+ws_err ws_config_load_diag(struct ws_config *cfg, const char *path, int missing_ok,
+    struct ws_diag *d);
+
+/* As ws_config_load_diag(), reporting the first error as "file:line:
+ * reason" in err (size errlen). */
 ws_err ws_config_load(struct ws_config *cfg, const char *path, int missing_ok,
     char *err, size_t errlen);
+
+/* Returns "file:line" where the setting called name was last set, or NULL
+ * when it holds its default (or no such setting). Lives as long as cfg. */
+const char *ws_config_where(const struct ws_config *cfg, const char *name);
 
 /* Returns a deep copy of cfg, or NULL on allocation failure. */
 struct ws_config *ws_config_dup(const struct ws_config *cfg);
@@ -85,9 +104,24 @@ struct ws_config *ws_config_dup(const struct ws_config *cfg);
 ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
     struct ws_config **out, char *err, size_t errlen);
 
-/* Checks relations between settings (e.g. port_min <= port_max). Returns
- * WS_ERR_CONFIG with a reason in err on failure. */
+/* As ws_config_for_account() with every problem in d; out may be NULL (a
+ * check only). */
+ws_err ws_config_for_account_diag(const struct ws_config *cfg, const char *account,
+    struct ws_config **out, struct ws_diag *d);
+
+/* Checks every value against the option table (choices, each value's and
+ * list entry's checker) and relations between settings (e.g. port_min <=
+ * port_max), each problem to d at the setting's file:line. Touches no file:
+ * see confcheck.h for what wsgate -t adds. Returns WS_ERR_CONFIG when any
+ * error was found. */
+ws_err ws_config_check_diag(const struct ws_config *cfg, struct ws_diag *d);
+
+/* As ws_config_check_diag(), the first error in err. */
 ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen);
+
+/* Writes cfg as a configuration file that wsgate reads back to the same
+ * settings (every setting, in table order): wsgate -T. */
+void ws_config_write(const struct ws_config *cfg, FILE *out);
 
 /* Writes the settings reference (Markdown table, generated from the option
  * table) to out. */

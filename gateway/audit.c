@@ -13,15 +13,15 @@ static int ws_audit_fd = STDERR_FILENO;
 
 ws_err ws_audit_open(const char *path)
 {
-	int fd;
+	int fd = STDERR_FILENO;
 
-	if (path == NULL || path[0] == '\0') {
-		ws_audit_fd = STDERR_FILENO;
-		return WS_OK;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (path != NULL && path[0] != '\0' &&
+	    (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return WS_ERR_IO;
+	/* Reopening (rotation, SIGHUP): the old file is let go once the new
+	 * one is open. */
+	if (ws_audit_fd != STDERR_FILENO && ws_audit_fd != fd)
+		close(ws_audit_fd);
 	ws_audit_fd = fd;
 	return WS_OK;
 }

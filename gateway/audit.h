@@ -6,7 +6,9 @@
 #include "wserr.h"
 
 /* Opens the audit destination (append) before forking: an empty path means
- * stderr. Returns WS_ERR_IO when the file cannot be opened. */
+ * stderr. Called again, it reopens (log rotation) and closes the previous
+ * file. Returns WS_ERR_IO when the file cannot be opened (the previous
+ * destination then stays). */
 ws_err ws_audit_open(const char *path);
 
 /* Writes "TIME audit event=EVENT key=value ..." as one write, so lines of

@@ -28,6 +28,13 @@ struct ws_penalty *ws_penalty_new(int authfail, int min, int max)
 	return t;
 }
 
+void ws_penalty_limits(struct ws_penalty *t, int authfail, int min, int max)
+{
+	t->authfail = authfail;
+	t->min = min;
+	t->max = max;
+}
+
 void ws_penalty_free(struct ws_penalty *t)
 {
 	free(t);

@@ -20,6 +20,9 @@ struct ws_penalty *ws_penalty_new(int authfail, int min, int max);
 /* Frees t; accepts NULL. */
 void ws_penalty_free(struct ws_penalty *t);
 
+/* Sets new limits (a reload), keeping the penalties earned so far. */
+void ws_penalty_limits(struct ws_penalty *t, int authfail, int min, int max);
+
 /* Records a failed connection from ip at time now (seconds, monotonic):
  * adds authfail seconds. */
 void ws_penalty_fail(struct ws_penalty *t, const char *ip, double now);

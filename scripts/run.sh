@@ -29,6 +29,17 @@ sources=("${pubs[@]}")
 { grep -hv '^[[:space:]]*\(#\|$\)' "${sources[@]}" || true; } | sort -u > "$keys.new"
 mv "$keys.new" "$keys"
 echo "==> account $user: $(wc -l < "$keys") key(s) from $home/.ssh -> $keys"
+# Docker-in-Docker is off by default (it is root-equivalent on this host);
+# the person running this is root or a sudoer already, so theirs has it. An
+# administrator's own file is kept.
+acct=/etc/wsgate/accounts/$user.conf
+if [ ! -e "$acct" ]; then
+    mkdir -p /etc/wsgate/accounts
+    printf '# %s may run Docker inside workspaces (root-equivalent here: they are root or a sudoer)
+docker_in_docker = "caps";
+' "$user" > "$acct"
+    echo "==> account $user: Docker-in-Docker on in its workspaces ($acct)"
+fi
 [ -f "$conf" ] || echo "# wsgate settings; every one has a default: see docs/config.md" > "$conf"
 "$top/build/wsgate" -t -f "$conf" >/dev/null
 port=$(awk -F'[ =;]+' '$1 == "listen_port" {print $2}' "$conf" | tail -1)

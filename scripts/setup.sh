@@ -5,7 +5,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 say() { printf '==> %s\n' "$*"; }
 
-PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccomp-dev gdb libcurl4-openssl-dev
+PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccomp-dev libsystemd-dev gdb libcurl4-openssl-dev
           libjson-c-dev libconfig-dev libpam0g-dev libcrypt-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git strace
@@ -28,6 +28,9 @@ fi
 # The sandbox's own unprivileged user (privsep_user), with no home and no shell.
 getent passwd wsgate >/dev/null ||
     adduser --quiet --system --group --no-create-home --home /nonexistent --shell /usr/sbin/nologin wsgate
+
+# The key directory and account files (wsgate -t wants the key directory).
+install -d -m 0755 /etc/wsgate /etc/wsgate/keys /etc/wsgate/accounts
 
 # PAM service for passwords; an administrator's edited copy is kept.
 [ -f /etc/pam.d/wsgate ] || install -m 0644 "$top/packaging/pam/wsgate" /etc/pam.d/wsgate

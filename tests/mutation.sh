@@ -43,6 +43,10 @@ MUTANTS=(
     "pty_modes|it_t_pty|the workspace's pty has erase = ^H|the client's terminal modes are dropped"
     "break_refused|it_t_pty|~B reaches the workspace's pty as a break|break requests are refused"
     "streamlocal|it_t_forward|-L to a socket: the workspace's socket answers|unix-socket forwarding is refused"
+    "reload_ignored|it_t_reload|the listener says it reloaded, in a new main log|SIGHUP reloads nothing (new connections keep the old configuration)"
+    "audit_kept|it_t_reload|bob's session is in the reopened audit log|the audit log is never reopened (rotation loses every line after it)"
+    "shallow_check|it_t_config|a missing keys_dir is refused|wsgate -t checks only the file's values (keys, directories, account files unread)"
+    "host_accounts_on|it_t_pam|by default a host account's key lets no one in|host accounts are on by default (every host user may log in)"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
 )
@@ -74,12 +78,24 @@ E = {
  "kbd_abandon": [("gateway/kbdint.c",
     "\tif (c->kbd.pam != NULL) {\n\t\t/* A new request abandons",
     "\tif (0) {\n\t\t/* A new request abandons")],
- "per_source": [("gateway/main.c",
+ "per_source": [("gateway/listener.c",
     "\tif (cfg->per_source_max_startups > 0 && mine >= cfg->per_source_max_startups)",
     "\tif (cfg->per_source_max_startups < 0 && mine >= cfg->per_source_max_startups)")],
- "grace_penalty": [("gateway/main.c",
-    "\t\t\telse if (note.kind == 'G' && !ws_penalty_exempt(ctx->cfg, note.ip))",
-    "\t\t\telse if (note.kind == 'g' && !ws_penalty_exempt(ctx->cfg, note.ip))")],
+ "grace_penalty": [("gateway/listener.c",
+    "\t\telse if (note.kind == 'G' && !ws_penalty_exempt(cfg, note.ip))",
+    "\t\telse if (note.kind == 'g' && !ws_penalty_exempt(cfg, note.ip))")],
+ "reload_ignored": [("gateway/listener.c",
+    "\t\tif (ws_reload) {",
+    "\t\tif (ws_reload && 0) {")],
+ "audit_kept": [("gateway/audit.c",
+    "\tif (ws_audit_fd != STDERR_FILENO && ws_audit_fd != fd)\n\t\tclose(ws_audit_fd);\n\tws_audit_fd = fd;",
+    "\tif (ws_audit_fd != STDERR_FILENO) {\n\t\tif (fd != STDERR_FILENO)\n\t\t\tclose(fd);\n\t\treturn WS_OK;\n\t}\n\tws_audit_fd = fd;")],
+ "shallow_check": [("gateway/main.c",
+    "\tif (deep && (rc == WS_OK || rc == WS_ERR_CONFIG))\n\t\tws_confcheck(cfg, d);",
+    "\tif (0)\n\t\tws_confcheck(cfg, d);")],
+ "host_accounts_on": [("config/options.c",
+    "OFF(host_accounts), 0, 1, 0, NULL,",
+    "OFF(host_accounts), 0, 1, 1, NULL,")],
  "exit_status": [("gateway/bridge.c",
     "ssh_channel_request_send_exit_status(down, b->exit_status);", "(void)0;")],
  "stderr": [("gateway/bridge.c",

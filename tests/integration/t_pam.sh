@@ -22,6 +22,15 @@ W=$RUN-pam
 W2=$RUN-other
 D="Permission denied ("
 
+# Host accounts are off by default (a safe default): the same person's key
+# and password let no one in until an administrator turns them on.
+gw_start closed
+check "by default a host account's key lets no one in" eval '[ -z "$(kssh "$T/stranger" "$W" echo in 2>/dev/null)" ]'
+check "nor its password" eval '[ -z "$(pwssh password "$U+$W" "$PW" echo in 2>/dev/null)" ]'
+check "and no workspace was made" absent container "workspace-$W"
+gw_stop "$GW_PID"
+GW_EXTRA+=("host_accounts = true;")
+
 gw_start main "audit_log = \"$T/audit.log\";"
 MAIN=("$GW_PORT" "$GW_PID")
 check "a host account logs in with a key from its ~/.ssh/authorized_keys" \

@@ -13,6 +13,7 @@ cat > "$T/accounts/tester.conf" <<EOF2
 env = ["ACCOUNT_TOKEN=tok-$RUN"];
 files = ["$T/cred-tester:/home/workspace/.config/tester.txt"];
 memory_mb = 768;
+docker_in_docker = "caps";
 post_start = ["echo account-post-start-ran", "test -d ~/repo && echo repo-there-before-post-start || true"];
 EOF2
 gw_start main "env = [\"GLOBAL_TOKEN=glob-$RUN\", \"SPACED=two words\"];" \

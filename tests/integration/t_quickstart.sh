@@ -46,6 +46,8 @@ check "without needing sudo" lacks "$T/run-nokey.log" "sudo"
 check "and printed the line to type" contains "$T/run-nokey.log" "ssh -p $QS_PORT myproject@127.0.0.1"
 check "that key logs in" is "$(qssh "$T/root-nokey/.ssh/id_ed25519" "$RUN-qa" 'echo in; whoami')" "$(printf 'in\nworkspace')"
 check "the workspace is root's" is "$(ws_owner "$RUN-qa")" root
+check "run.sh turned Docker-in-Docker on for root's account (off by default)" \
+    eval 'contains "$T/run-nokey.log" "Docker-in-Docker on" && docker container inspect -f "{{.HostConfig.CapAdd}}" "workspace-$RUN-qa" | grep -q SYS_ADMIN'
 qstop
 
 # Root with a key but no authorized_keys: run.sh takes the key (and does not

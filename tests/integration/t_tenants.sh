@@ -11,6 +11,7 @@ mkdir -p "$T/accounts"
 cat > "$T/accounts/alice.conf" <<EOF
 env = ["WHO_TOKEN=alice-$RUN"];
 post_start = ["echo alice-post-start"];
+docker_in_docker = "caps";
 EOF
 cat > "$T/accounts/bob.conf" <<EOF
 env = ["WHO_TOKEN=bob-$RUN"];

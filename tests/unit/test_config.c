@@ -23,6 +23,15 @@ static void write_conf(const char *text)
 	fclose(f);
 }
 
+static void f_write(const char *p, const char *text)
+{
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void defaults(void **state)
 {
 	struct ws_config *c = ws_config_new();
@@ -69,7 +78,6 @@ static void errors_name_file_and_line(void **state)
 		{ "\n\nlisten_port = 70000;\n", ":3: 'listen_port' is 70000, must be from 1 to 65535" },
 		{ "listen_port = \"x\";\n", ":1: 'listen_port' must be an integer" },
 		{ "image = 5;\n", ":1: 'image' must be a string" },
-		{ "log_level = \"loud\";\n", ":1: 'log_level' is 'loud'" },
 		{ "listen_port = ;\n", ":1: syntax error" },
 		{ "image = \"\";\n", ":1: 'image' must be 1 to 255 characters" },
 		{ "create = \"alice\";\n", ":1: 'create' must be a list of strings" },
@@ -123,13 +131,111 @@ static void lists(void **state)
 	write_conf("access = [\"demo bob\"];\n");
 	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
 	assert_int_equal(ws_config_check(c, err, sizeof(err)), WS_ERR_CONFIG);
-	assert_non_null(strstr(err, "access entry 1 must look like"));
+	assert_non_null(strstr(err, ":1: access entry 1: must look like"));
 	write_conf("access = [];\nauth_url = \"ftp://x\";\n");
 	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
 	assert_int_equal(ws_config_check(c, err, sizeof(err)), WS_ERR_CONFIG);
 	assert_non_null(strstr(err, "auth_url"));
 	unlink(path);
 	ws_config_free(c);
+}
+
+/* Does d hold a line starting with where and containing what? */
+static int has_line(const struct ws_diag *d, const char *where, const char *what)
+{
+	const char *line;
+
+	for (size_t i = 0; (line = ws_diag_line(d, i, NULL)) != NULL; i++)
+		if (strncmp(line, where, strlen(where)) == 0 && strstr(line, what) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Every problem is reported, each at its own file:line, inside an
+ * @include'd file too; values are checked against the table. */
+static void every_error_with_its_line(void **state)
+{
+	struct ws_config *c = ws_config_new();
+	struct ws_diag *d = ws_diag_new();
+	char inc[96], text[512], at[160];
+
+	(void)state;
+	snprintf(inc, sizeof(inc), "/tmp/wsgate-test-inc.%ld", (long)getpid());
+	f_write(inc, "# included\n\npenalty_exempt = [\"10.*\", \"not-an-ip\", \"192.0.2.1/24\"];\n");
+	snprintf(text, sizeof(text),
+	    "listen_port = 70000;\nbogus = 1;\n@include \"%s\"\naccess = [\"demo: \"];\n"
+	    "log_level = \"loud\";\nhost_accounts = true;\ndocker_in_docker = 1;\n", strrchr(inc, '/') + 1);
+	write_conf(text);
+	assert_int_equal(ws_config_load_diag(c, path, 0, d), WS_ERR_CONFIG);
+	assert_int_equal(ws_config_check_diag(c, d), WS_ERR_CONFIG);
+	assert_int_equal(ws_diag_count(d, WS_DIAG_ERROR), 7);
+	assert_int_equal(c->host_accounts, 1);
+	snprintf(at, sizeof(at), "%s:1: error", path);
+	assert_true(has_line(d, at, "'listen_port' is 70000"));
+	snprintf(at, sizeof(at), "%s:2: error", path);
+	assert_true(has_line(d, at, "unknown setting 'bogus'"));
+	snprintf(at, sizeof(at), "%s:7: error", path);
+	assert_true(has_line(d, at, "'docker_in_docker' must be a string"));
+	snprintf(at, sizeof(at), "%s:3: error", inc);
+	assert_true(has_line(d, at, "penalty_exempt entry 2: 'not-an-ip'"));
+	assert_true(has_line(d, at, "penalty_exempt entry 3: '192.0.2.1/24' has bits set"));
+	snprintf(at, sizeof(at), "%s:4: error", path);
+	assert_true(has_line(d, at, "access entry 1: names no one"));
+	snprintf(at, sizeof(at), "%s:5: error", path);
+	assert_true(has_line(d, at, "'log_level' is 'loud', must be one of: error warn info debug"));
+	ws_diag_free(d);
+	ws_config_free(c);
+	/* A syntax error inside the included file is blamed on it. */
+	c = ws_config_new();
+	d = ws_diag_new();
+	f_write(inc, "# included\nimage = ;\n");
+	assert_int_equal(ws_config_load_diag(c, path, 0, d), WS_ERR_IO);
+	snprintf(at, sizeof(at), "%s:2: error", inc);
+	assert_true(has_line(d, at, "syntax error"));
+	ws_diag_free(d);
+	ws_config_free(c);
+	unlink(inc);
+	unlink(path);
+}
+
+/* Booleans read true/false and 0/1; -T's output reads back the same. */
+static void booleans_and_round_trip(void **state)
+{
+	struct ws_config *c = ws_config_new(), *back = ws_config_new();
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	char err[256];
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(c->host_accounts, 0);
+	assert_string_equal(c->docker_in_docker, "off");
+	write_conf("host_accounts = 1;\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
+	assert_int_equal(c->host_accounts, 1);
+	write_conf("host_accounts = 2;\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_ERR_CONFIG);
+	assert_non_null(strstr(err, "must be true or false"));
+	write_conf("host_accounts = false;\nenv = [\"A=b c\", \"Q=x'y\"];\nimage = \"we\\\\ird\\\"x\";\n");
+	assert_int_equal(ws_config_load(c, path, 0, err, sizeof(err)), WS_OK);
+	assert_int_equal(c->host_accounts, 0);
+	f = open_memstream(&a, &alen);
+	ws_config_write(c, f);
+	fclose(f);
+	f_write(path, a);
+	assert_int_equal(ws_config_load(back, path, 0, err, sizeof(err)), WS_OK);
+	f = open_memstream(&b, &blen);
+	ws_config_write(back, f);
+	fclose(f);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "host_accounts = false;\n"));
+	assert_non_null(strstr(a, "image = \"we\\\\ird\\\"x\";\n"));
+	assert_string_equal(back->image, "we\\ird\"x");
+	free(a);
+	free(b);
+	unlink(path);
+	ws_config_free(c);
+	ws_config_free(back);
 }
 
 static void doc_lists_every_setting(void **state)
@@ -156,6 +262,8 @@ int main(void)
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(relations_checked),
 		cmocka_unit_test(lists),
+		cmocka_unit_test(every_error_with_its_line),
+		cmocka_unit_test(booleans_and_round_trip),
 		cmocka_unit_test(doc_lists_every_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
 #include "log.h"
 
 static void escapes_control_characters(void **state)
@@ -127,6 +133,101 @@ static void stamps_are_utc_and_alike(void **state)
 	ws_log_set_tag(NULL);
 }
 
+
+/* Reads the whole file at path into buf. */
+static void slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+/* log_target a file: appended to, reopened after a rename (rotation); json
+ * gives one object per line that a JSON parser reads back, peer text
+ * included. fd 2 is restored after. */
+static void file_target_json_and_reopen(void **state)
+{
+	char path[64], rotated[80], buf[2048], why[200];
+	struct json_object *obj, *msg;
+	int saved = dup(STDERR_FILENO);
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/wsgate-test-log.%ld", (long)getpid());
+	snprintf(rotated, sizeof(rotated), "%s.1", path);
+	assert_int_equal(ws_log_open(path, 1, why, sizeof(why)), WS_OK);
+	ws_log_set_tag("[1.2.3.4:5]");
+	ws_info("said \"hi\" \\ and\nthen %d", 3);
+	assert_int_equal(rename(path, rotated), 0);
+	assert_int_equal(ws_log_open(path, 0, why, sizeof(why)), WS_OK);
+	ws_warn("after rotation");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ws_log_open("stderr", 0, why, sizeof(why));
+	ws_log_set_tag(NULL);
+	slurp(rotated, buf, sizeof(buf));
+	assert_ptr_equal(strchr(buf, '\n'), buf + strlen(buf) - 1);
+	obj = json_tokener_parse(buf);
+	assert_non_null(obj);
+	assert_true(json_object_object_get_ex(obj, "msg", &msg));
+	assert_string_equal(json_object_get_string(msg), "said \"hi\" \\\\ and\\x0athen 3");
+	assert_true(json_object_object_get_ex(obj, "level", &msg));
+	assert_string_equal(json_object_get_string(msg), "info");
+	assert_true(json_object_object_get_ex(obj, "tag", &msg));
+	assert_string_equal(json_object_get_string(msg), "[1.2.3.4:5]");
+	json_object_put(obj);
+	assert_null(strstr(buf, "after rotation"));
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, " warn [1.2.3.4:5]: after rotation\n"));
+	assert_int_equal(buf[4], '-'); /* a time stamp: a file has no one else's */
+	unlink(path);
+	unlink(rotated);
+	/* A file in a missing directory: an error, and fd 2 unchanged. */
+	assert_int_equal(ws_log_open("/nonexistent/dir/x.log", 0, why, sizeof(why)), WS_ERR_IO);
+	assert_non_null(strstr(why, "/nonexistent/dir/x.log"));
+}
+
+/* stderr that is systemd's journal stream (JOURNAL_STREAM names its
+ * device:inode): no time stamp of ours, each line's priority first. */
+static void journal_stream_gets_priorities(void **state)
+{
+	char path[64], env[64], buf[512], why[200];
+	int saved = dup(STDERR_FILENO), fd;
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/wsgate-test-journal.%ld", (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	snprintf(env, sizeof(env), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	assert_int_equal(ws_log_open("stderr", 0, why, sizeof(why)), WS_OK);
+	ws_error("bad %s", "thing");
+	ws_info("fine");
+	ws_log_signal(WS_LOG_WARN, "from a handler");
+	unsetenv("JOURNAL_STREAM");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	ws_log_open("stderr", 0, why, sizeof(why));
+	slurp(path, buf, sizeof(buf));
+	assert_string_equal(buf, "<3>error: bad thing\n<6>info: fine\n<4>warn: from a handler\n");
+	/* Any other stream keeps its stamps. */
+	setenv("JOURNAL_STREAM", "1:1", 1);
+	assert_int_equal(ws_log_open("stderr", 0, why, sizeof(why)), WS_OK);
+	unsetenv("JOURNAL_STREAM");
+	capture(log_plain, buf, sizeof(buf));
+	assert_int_equal(buf[4], '-');
+	unlink(path);
+}
+
 /* Dates the integer conversion must get right: leap days, century rules. */
 static void civil_dates(void **state)
 {
@@ -152,6 +253,8 @@ int main(void)
 		cmocka_unit_test(a_log_line_stays_one_line),
 		cmocka_unit_test(stamps_are_utc_and_alike),
 		cmocka_unit_test(civil_dates),
+		cmocka_unit_test(file_target_json_and_reopen),
+		cmocka_unit_test(journal_stream_gets_priorities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

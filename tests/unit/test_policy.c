@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "addrmatch.h"
 #include "policy.h"
 
 static char *no_groups[] = { NULL };
@@ -77,12 +78,51 @@ static void syntax(void **state)
 	}
 }
 
+
+/* One entry at a time, as wsgate -t reports them. */
+static void entries(void **state)
+{
+	char why[200];
+
+	(void)state;
+	assert_int_equal(ws_policy_access_entry_check("demo: bob @ops", why, sizeof(why)), WS_OK);
+	assert_int_equal(ws_policy_access_entry_check("*: *", why, sizeof(why)), WS_OK);
+	assert_int_equal(ws_policy_access_entry_check("demo: ", why, sizeof(why)), WS_ERR_CONFIG);
+	assert_non_null(strstr(why, "names no one"));
+	assert_int_equal(ws_policy_access_entry_check("demo:", why, sizeof(why)), WS_ERR_CONFIG);
+	assert_int_equal(ws_policy_access_entry_check("demo: ,\t", why, sizeof(why)), WS_ERR_CONFIG);
+	assert_int_equal(ws_policy_access_entry_check("Demo: bob", why, sizeof(why)), WS_ERR_CONFIG);
+	assert_int_equal(ws_policy_create_entry_check("@ops", why, sizeof(why)), WS_OK);
+	assert_int_equal(ws_policy_create_entry_check(" ", why, sizeof(why)), WS_ERR_CONFIG);
+	assert_int_equal(ws_policy_create_entry_check("@", why, sizeof(why)), WS_ERR_CONFIG);
+}
+
+/* penalty_exempt entries: what ws_addr_list_allows can match, no more. */
+static void address_lists(void **state)
+{
+	static const char *const good[] = { "192.0.2.0/24", "2001:db8::/32", "10.*", "!10.1.2.3",
+		"192.0.2.7", "::1", "10.*,!10.9.*", "0.0.0.0/0", "fe80::*" };
+	static const char *const bad[] = { "not-an-ip", "192.0.2.1/24", "10.0.0.0/33", "10.0.0.0/",
+		"", "!", "10.*,", "host.example.com", "2001:db8::1/32", "1.2.3.4/x", "999.1.1.1" };
+	char why[200];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!ws_addr_list_check(good[i], why, sizeof(why)))
+			fail_msg("'%s' refused: %s", good[i], why);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ws_addr_list_check(bad[i], why, sizeof(why)))
+			fail_msg("'%s' accepted", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(owners_and_access),
 		cmocka_unit_test(creation),
 		cmocka_unit_test(syntax),
+		cmocka_unit_test(entries),
+		cmocka_unit_test(address_lists),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

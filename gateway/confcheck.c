@@ -1,0 +1,302 @@
+#include "confcheck.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+
+#include "names.h"
+#include "privsep.h"
+
+/* Longest files source copied into a workspace (workspace.c). */
+#define WS_FILES_SOURCE_MAX (64 * 1024)
+
+typedef void ws_confcheck_fn(const struct ws_config *, struct ws_diag *);
+
+#define WHERE(name) ws_config_where(cfg, name)
+
+/* The directory of path into dir ("/" for "/x"). */
+static void ws_parent(const char *path, char *dir, size_t dirlen)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		snprintf(dir, dirlen, "/");
+	else
+		snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+}
+
+/* A private key that exists must load and be readable by root only (as
+ * sshd's "UNPROTECTED PRIVATE KEY FILE"); an absent one is made at first
+ * start, with its directories. */
+static void ws_check_private_key(const struct ws_config *cfg, struct ws_diag *d,
+    const char *name, const char *path, int ed25519_only)
+{
+	ssh_key key = NULL;
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s: %s", name, path,
+			    strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is not a regular file", name, path);
+		return;
+	}
+	if (st.st_mode & 077)
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is readable by others (mode %04o): chmod 600 it",
+		    name, path, (unsigned)(st.st_mode & 07777));
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s does not load as an unencrypted OpenSSH private key",
+		    name, path);
+		return;
+	}
+	if (ed25519_only && ssh_key_type(key) != SSH_KEYTYPE_ED25519)
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is a %s key; it must be ed25519",
+		    name, path, ssh_key_type_to_char(ssh_key_type(key)));
+	ssh_key_free(key);
+}
+
+static void ws_check_keys(const struct ws_config *cfg, struct ws_diag *d)
+{
+	struct stat st;
+
+	ws_check_private_key(cfg, d, "host_key", cfg->host_key, 0);
+	ws_check_private_key(cfg, d, "user_ca_key", cfg->user_ca_key, 1);
+	if (stat(cfg->client_key, &st) == 0)
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("client_key"),
+		    "client_key %s is no longer used (workspaces trust user_ca_key): delete it once every workspace has started once",
+		    cfg->client_key);
+}
+
+/* An address that does not resolve fails only at start: say so now. */
+static void ws_check_resolves(const struct ws_config *cfg, struct ws_diag *d, const char *name,
+    const char *host, int passive)
+{
+	struct addrinfo hints, *res = NULL;
+	int gai;
+
+	/* Digits and dots that are no address were reported by the value
+	 * check; a resolver would only say it again. */
+	if (host[strspn(host, "0123456789.")] == '\0')
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = passive ? AI_PASSIVE : 0;
+	if ((gai = getaddrinfo(host, "22", &hints, &res)) != 0) {
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s '%s' does not resolve: %s", name, host,
+		    gai_strerror(gai));
+		return;
+	}
+	freeaddrinfo(res);
+}
+
+static void ws_check_addresses(const struct ws_config *cfg, struct ws_diag *d)
+{
+	ws_check_resolves(cfg, d, "listen_address", cfg->listen_address, 1);
+	ws_check_resolves(cfg, d, "publish_address", cfg->publish_address, 0);
+}
+
+/* Is path a directory? Says what it is otherwise; a missing one is an
+ * error unless missing_ok. */
+static int ws_check_dir(const struct ws_config *cfg, struct ws_diag *d, const char *name,
+    const char *path, int missing_ok)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT || !missing_ok)
+			ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s: %s", name, path,
+			    strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is not a directory", name, path);
+		return 0;
+	}
+	return 1;
+}
+
+/* Key files are named after their account; anything else is skipped by the
+ * gateway, so say so here. The lines are checked by ws key add. */
+static void ws_check_keys_dir(const struct ws_config *cfg, struct ws_diag *d)
+{
+	struct dirent *e;
+	char why[200];
+	DIR *dir;
+
+	/* Without it, only host accounts or auth_url can let anyone in. */
+	if (!ws_check_dir(cfg, d, "keys_dir", cfg->keys_dir,
+	    cfg->host_accounts || cfg->auth_url[0] != '\0'))
+		return;
+	if ((dir = opendir(cfg->keys_dir)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (ws_account_check(e->d_name, why, sizeof(why)) != WS_OK)
+			ws_diag_add(d, WS_DIAG_WARNING, WHERE("keys_dir"),
+			    "%s/%s is ignored: key files are named after their account (e.g. alice, not alice.pub): %s",
+			    cfg->keys_dir, e->d_name, why);
+	}
+	closedir(dir);
+}
+
+/* files sources are read at each creation: one missing fails someone's
+ * first login. first is the entry to start from (an account's own). */
+static void ws_check_files_sources(const struct ws_config *cfg, struct ws_diag *d, size_t first)
+{
+	char src[4096];
+	struct stat st;
+	size_t i;
+
+	for (i = first; cfg->files != NULL && cfg->files[i] != NULL; i++) {
+		snprintf(src, sizeof(src), "%.*s", (int)strcspn(cfg->files[i], ":"), cfg->files[i]);
+		if (stat(src, &st) != 0)
+			ws_diag_add(d, WS_DIAG_ERROR, WHERE("files"), "files entry %zu: source %s: %s",
+			    i + 1, src, strerror(errno));
+		else if (!S_ISREG(st.st_mode) || st.st_size > WS_FILES_SOURCE_MAX)
+			ws_diag_add(d, WS_DIAG_ERROR, WHERE("files"), "files entry %zu: source %s must be a regular file of at most 64 KiB",
+			    i + 1, src);
+	}
+}
+
+static size_t ws_count(char *const *list)
+{
+	size_t n = 0;
+
+	while (list != NULL && list[n] != NULL)
+		n++;
+	return n;
+}
+
+static void ws_check_files(const struct ws_config *cfg, struct ws_diag *d)
+{
+	ws_check_files_sources(cfg, d, 0);
+}
+
+/* Every accounts_dir/ACCOUNT.conf is read as a login would read it. */
+static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
+{
+	struct ws_config *acfg = NULL;
+	struct dirent *e;
+	char name[256], why[200];
+	size_t len;
+	DIR *dir;
+
+	if (!ws_check_dir(cfg, d, "accounts_dir", cfg->accounts_dir, 1))
+		return;
+	if ((dir = opendir(cfg->accounts_dir)) == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		len = strlen(e->d_name);
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".conf") != 0 || len - 5 >= sizeof(name)) {
+			ws_diag_add(d, WS_DIAG_WARNING, WHERE("accounts_dir"),
+			    "%s/%s is ignored: account files are named ACCOUNT.conf", cfg->accounts_dir, e->d_name);
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 5), e->d_name);
+		if (ws_account_check(name, why, sizeof(why)) != WS_OK) {
+			ws_diag_add(d, WS_DIAG_WARNING, WHERE("accounts_dir"), "%s/%s is ignored: %s",
+			    cfg->accounts_dir, e->d_name, why);
+			continue;
+		}
+		if (ws_config_for_account_diag(cfg, name, &acfg, d) == WS_OK) {
+			ws_check_files_sources(acfg, d, ws_count(cfg->files));
+			ws_config_free(acfg);
+			acfg = NULL;
+		}
+	}
+	closedir(dir);
+}
+
+/* A file wsgate appends to needs its directory. */
+static void ws_check_log_file(const struct ws_config *cfg, struct ws_diag *d, const char *name,
+    const char *path)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (path[0] != '/')
+		return;
+	ws_parent(path, dir, sizeof(dir));
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s: its directory %s does not exist",
+		    name, path, dir);
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is not a regular file", name, path);
+}
+
+static void ws_check_logs(const struct ws_config *cfg, struct ws_diag *d)
+{
+	ws_check_log_file(cfg, d, "audit_log", cfg->audit_log);
+	ws_check_log_file(cfg, d, "log_target", cfg->log_target);
+}
+
+static void ws_check_services(const struct ws_config *cfg, struct ws_diag *d)
+{
+	char path[128], why[300];
+	struct stat st;
+
+	if (stat(cfg->docker_socket, &st) != 0)
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("docker_socket"),
+		    "no Docker socket at %s (%s): logins fail until the engine runs there",
+		    cfg->docker_socket, strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE("docker_socket"), "docker_socket %s is not a socket",
+		    cfg->docker_socket);
+	snprintf(path, sizeof(path), "/etc/pam.d/%s", cfg->pam_service);
+	if (cfg->pam_service[0] != '\0' && stat(path, &st) != 0)
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("pam_service"),
+		    "no %s: PAM falls back to its 'other' service for passwords and host accounts (install packaging/pam/wsgate there)",
+		    path);
+	if (ws_privsep_check(cfg->privsep_user, why, sizeof(why)) != WS_OK)
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE("privsep_user"), "%s", why);
+}
+
+/* Is host (from a URL, without port) a loopback name or address? */
+static int ws_loopback_host(const char *url)
+{
+	const char *h = strstr(url, "://") + 3;
+	size_t n = strcspn(h, ":/?#");
+
+	return (n == 9 && strncmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0 ||
+	    (n == 5 && strncmp(h, "[::1]", 5) == 0);
+}
+
+static void ws_check_combinations(const struct ws_config *cfg, struct ws_diag *d)
+{
+	if (cfg->host_accounts && ws_count(cfg->create) > 0 &&
+	    strcmp(cfg->docker_in_docker, "off") != 0)
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("docker_in_docker") ? WHERE("docker_in_docker") :
+		    WHERE("host_accounts"),
+		    "host_accounts is on, create lets accounts make workspaces and docker_in_docker is '%s': a host user with a password can make a root-equivalent workspace (turn one of them off, or limit create)",
+		    cfg->docker_in_docker);
+	if (strncmp(cfg->auth_url, "http://", 7) == 0 && !ws_loopback_host(cfg->auth_url))
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("auth_url"),
+		    "auth_url sends passwords in clear text over plain http:// to a host that is not this one: use https://");
+}
+
+/* The checks, in the order their lines are printed. */
+static ws_confcheck_fn *const ws_confchecks[] = {
+	ws_check_keys, ws_check_addresses, ws_check_keys_dir, ws_check_files, ws_check_accounts,
+	ws_check_logs, ws_check_services, ws_check_combinations,
+};
+
+void ws_confcheck(const struct ws_config *cfg, struct ws_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ws_confchecks) / sizeof(ws_confchecks[0]); i++)
+		ws_confchecks[i](cfg, d);
+}

@@ -90,3 +90,42 @@ out:
 	free(copy);
 	return ok;
 }
+
+ws_err ws_addr_list_check(const char *list, char *why, size_t whylen)
+{
+	const char *p = list, *e;
+	unsigned char a[16];
+	char pat[INET6_ADDRSTRLEN + 8], *slash, *end;
+	size_t len;
+	long bits;
+
+	do {
+		len = strcspn(p, ",");
+		e = p + (*p == '!');
+		len -= (size_t)(e - p);
+		if (len == 0) {
+			snprintf(why, whylen, "from=\"%.60s\" has an empty entry", list);
+			return WS_ERR_INVALID;
+		}
+		if (len >= sizeof(pat) || strspn(e, "0123456789abcdefABCDEF.:*?/") < len) {
+			snprintf(why, whylen, "from= entry '%.*s' is not an address: wsgate matches addresses "
+			    "and blocks (192.0.2.0/24), never host names", (int)(len < 60 ? len : 60), e);
+			return WS_ERR_INVALID;
+		}
+		memcpy(pat, e, len);
+		pat[len] = '\0';
+		if ((slash = strchr(pat, '/')) != NULL) {
+			*slash = '\0';
+			bits = strtol(slash + 1, &end, 10);
+			if (slash[1] == '\0' || *end != '\0' || bits < 0 ||
+			    inet_pton(strchr(pat, ':') ? AF_INET6 : AF_INET, pat, a) != 1 ||
+			    bits > (strchr(pat, ':') ? 128 : 32)) {
+				*slash = '/';
+				snprintf(why, whylen, "from= entry '%s' is not an address block like 192.0.2.0/24", pat);
+				return WS_ERR_INVALID;
+			}
+		}
+		p += strcspn(p, ",");
+	} while (*p++ == ',');
+	return WS_OK;
+}

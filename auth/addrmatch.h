@@ -5,10 +5,19 @@
 
 #include <stddef.h>
 
+#include "wserr.h"
+
 /* Returns 1 when ip is allowed by the comma-separated list with OpenSSH
  * from= semantics: any negated match refuses, otherwise at least one
  * positive match is needed. Host names are not resolved. */
 int ws_addr_list_allows(const char *list, const char *ip);
+
+/* Returns WS_OK when every entry of list is one ws_addr_list_allows() can
+ * match: an address pattern (digits, hex, '.', ':', '*', '?') or a CIDR
+ * block, each maybe negated with '!'. Otherwise WS_ERR_INVALID with a
+ * reason in why: a host name (never resolved, so never matched), an empty
+ * entry, a bad block. */
+ws_err ws_addr_list_check(const char *list, char *why, size_t whylen);
 
 /* Writes ip to out (outlen bytes) with an IPv4-mapped IPv6 address
  * ("::ffff:192.0.2.1", what a socket bound to "::" reports for IPv4

@@ -121,7 +121,7 @@ static ws_err ws_keyfile_add(struct ws_keyfile *f, const char *text, size_t len)
 		return WS_ERR_TOO_LARGE;
 	if (f->n == f->cap) {
 		cap = f->cap ? f->cap * 2 : 16;
-		if ((v = realloc(f->v, cap * sizeof(*v))) == NULL)
+		if ((v = realloc(f->v, cap * sizeof(struct ws_kline *))) == NULL)
 			return WS_ERR_NOMEM;
 		f->v = v;
 		f->cap = cap;
@@ -222,15 +222,15 @@ long ws_keyfile_find(const struct ws_keyfile *f, const ssh_key key)
 	return -1;
 }
 
-ws_err ws_keyfile_append(struct ws_keyfile *f, const struct ws_keyent *e)
+ws_err ws_keyfile_append(struct ws_keyfile *f, const char *text, size_t len)
 {
-	return ws_keyfile_add(f, e->text, e->len);
+	return ws_keyfile_add(f, text, len);
 }
 
 void ws_keyfile_remove(struct ws_keyfile *f, size_t i)
 {
 	ws_kline_free(f->v[i]);
-	memmove(f->v + i, f->v + i + 1, (f->n - i - 1) * sizeof(*f->v));
+	memmove(f->v + i, f->v + i + 1, (f->n - i - 1) * sizeof(struct ws_kline *));
 	f->n--;
 }
 

@@ -60,9 +60,10 @@ const struct ws_keyent *ws_keyfile_line(const struct ws_keyfile *f, size_t i);
  * options and comment), or -1. */
 long ws_keyfile_find(const struct ws_keyfile *f, const ssh_key key);
 
-/* Appends a copy of e's line to f. WS_ERR_TOO_LARGE past
+/* Appends the line text (len bytes, no newline) to f, judged as
+ * ws_keyfile_parse() judges lines. WS_ERR_TOO_LARGE past
  * WS_KEYFILE_MAX_LINES, WS_ERR_NOMEM. */
-ws_err ws_keyfile_append(struct ws_keyfile *f, const struct ws_keyent *e);
+ws_err ws_keyfile_append(struct ws_keyfile *f, const char *text, size_t len);
 
 /* Removes line i (below ws_keyfile_count()) from f. */
 void ws_keyfile_remove(struct ws_keyfile *f, size_t i);

@@ -138,7 +138,7 @@ static void edit_and_save(void **state)
 	n = snprintf(text, sizeof(text), "%s c", rsa_line);
 	assert_int_equal(ws_keyfile_parse(text, (size_t)n, &in), WS_OK);
 	assert_int_equal(ws_keyfile_find(f, rsa), -1);
-	assert_int_equal(ws_keyfile_append(f, ws_keyfile_line(in, 0)), WS_OK);
+	assert_int_equal(ws_keyfile_append(f, ws_keyfile_line(in, 0)->text, ws_keyfile_line(in, 0)->len), WS_OK);
 	ws_keyfile_remove(f, 1);
 	assert_int_equal(ws_keyfile_save(f, dir, "alice", why, sizeof(why)), WS_OK);
 	snprintf(path, sizeof(path), "%s/alice", dir);
@@ -179,7 +179,7 @@ static void too_large_changes_nothing(void **state)
 		text[i] = i % 1000 == 999 ? '\n' : '#';
 	assert_int_equal(ws_keyfile_parse(text, len, &big), WS_OK);
 	for (i = 0; i < ws_keyfile_count(big); i++)
-		assert_int_equal(ws_keyfile_append(f, ws_keyfile_line(big, i)), WS_OK);
+		assert_int_equal(ws_keyfile_append(f, ws_keyfile_line(big, i)->text, ws_keyfile_line(big, i)->len), WS_OK);
 	why[0] = '\0';
 	assert_int_equal(ws_keyfile_save(f, dir, "bob", why, sizeof(why)), WS_ERR_TOO_LARGE);
 	assert_non_null(strstr(why, "larger than 1024 KiB"));

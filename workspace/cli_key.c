@@ -292,7 +292,8 @@ static int ws_key_accounts(const char *dir, char ***names, size_t *n)
 	char path[4200], why[200], **v = NULL, **grown;
 	struct dirent *de;
 	struct stat st;
-	size_t cap = 0, seen = 0;
+	size_t cap = 0, seen = 0, k = 0;
+	int ret = WS_EXIT_FAIL;
 	DIR *d;
 
 	*names = NULL;
@@ -305,9 +306,14 @@ static int ws_key_accounts(const char *dir, char ***names, size_t *n)
 		fprintf(stderr, "ws: cannot read the key directory %s: %s\n", dir, strerror(errno));
 		return WS_EXIT_FAIL;
 	}
-	while ((de = readdir(d)) != NULL && seen++ < WS_KEYDIR_MAX_FILES) {
+	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (seen++ == WS_KEYDIR_MAX_FILES) {
+			fprintf(stderr, "ws: warning: %s holds more than %d files: the rest are not listed\n",
+			    dir, WS_KEYDIR_MAX_FILES);
+			break;
+		}
 		if (ws_account_check(de->d_name, why, sizeof(why)) != WS_OK) {
 			fprintf(stderr, "ws: warning: %s/", dir);
 			ws_put_clean(stderr, de->d_name);
@@ -322,21 +328,30 @@ static int ws_key_accounts(const char *dir, char ***names, size_t *n)
 			    S_ISLNK(st.st_mode) ? "a symbolic link, which logins do not follow" : "not a regular file");
 			continue;
 		}
-		if (*n == cap) {
+		if (k == cap) {
 			cap = cap ? cap * 2 : 32;
 			if ((grown = realloc(v, cap * sizeof(*v))) == NULL)
-				break;
+				goto out;
 			v = grown;
 		}
-		if ((v[*n] = strdup(de->d_name)) == NULL)
-			break;
-		(*n)++;
+		if ((v[k] = strdup(de->d_name)) == NULL)
+			goto out;
+		k++;
 	}
-	closedir(d);
-	if (*n > 0)
-		qsort(v, *n, sizeof(*v), ws_strcmp_p);
+	if (k > 0)
+		qsort(v, k, sizeof(*v), ws_strcmp_p);
 	*names = v;
-	return WS_EXIT_OK;
+	*n = k;
+	v = NULL;
+	ret = WS_EXIT_OK;
+out:
+	if (ret != WS_EXIT_OK)
+		fprintf(stderr, "ws: out of memory listing %s\n", dir);
+	closedir(d);
+	while (v != NULL && k > 0)
+		free(v[--k]);
+	free(v);
+	return ret;
 }
 
 /* ws key list: every account and its number of keys. */

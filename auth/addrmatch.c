@@ -139,7 +139,7 @@ bad:
 	return 0;
 }
 
-int ws_addr_list_check(const char *list, char *why, size_t whylen)
+ws_err ws_addr_list_check(const char *list, char *why, size_t whylen)
 {
 	const char *p = list;
 	char el[INET6_ADDRSTRLEN + 16];
@@ -149,13 +149,13 @@ int ws_addr_list_check(const char *list, char *why, size_t whylen)
 		len = strcspn(p, ",");
 		if (len >= sizeof(el)) {
 			snprintf(why, whylen, "'%.*s...' is too long for an address", 40, p);
-			return 0;
+			return WS_ERR_INVALID;
 		}
 		memcpy(el, p, len);
 		el[len] = '\0';
 		if (!ws_addr_element_check(el, why, whylen))
-			return 0;
+			return WS_ERR_INVALID;
 		p += len;
 	} while (*p++ == ',');
-	return 1;
+	return WS_OK;
 }

@@ -35,4 +35,20 @@ ws_err ws_authkeys_match_text(const char *text, size_t len, const ssh_key key,
 ws_err ws_authkeys_match_file(const char *path, const ssh_key key,
     const char *client_ip, time_t now, struct ws_authkey_restrict *restr);
 
+/* Reads one authorized_keys line (NUL-terminated, no newline) as the
+ * gateway would. WS_OK when it names a key libssh takes, under options
+ * wsgate honours (from= a list of addresses, expiry-time= well formed and
+ * not passed): then *key is that key (free with ssh_key_free()) and
+ * *comment what follows it, trimmed ("" when nothing; free() it); pass
+ * NULL for either when not wanted. WS_ERR_NOT_FOUND for a blank or comment
+ * line (the gateway skips it, harmlessly). WS_ERR_INVALID for a line the
+ * gateway would skip, so its key would never let anyone in, with one line
+ * for a person in why saying what is wrong. WS_ERR_NOMEM. */
+ws_err ws_authkeys_parse_line(const char *line, ssh_key *key, char **comment, char *why,
+    size_t whylen);
+
+/* As ws_authkeys_parse_line() when only the verdict and why matter (the
+ * ws command and the configuration checker). */
+ws_err ws_authkeys_check_line(const char *line, char *why, size_t whylen);
+
 #endif

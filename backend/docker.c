@@ -1,8 +1,14 @@
 #include "docker.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "dynbuf.h"
 #include "log.h"
@@ -15,6 +21,7 @@ struct ws_docker {
 	CURL *curl;
 	char *socket_path;
 	long timeout_s;
+	char unreachable[512]; /* why the last call got no answer, for a person */
 };
 
 struct ws_docker *ws_docker_new(const char *socket_path, int timeout_s)
@@ -79,6 +86,92 @@ out:
 	return rc;
 }
 
+/* Why the socket's group cannot be named in a line: its number then. */
+static void ws_group_name(gid_t gid, char *out, size_t outlen)
+{
+	struct group gr, *res = NULL;
+	char buf[1024];
+
+	if (getgrgid_r(gid, &gr, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, outlen, "%s", gr.gr_name);
+	else
+		snprintf(out, outlen, "gid %ld", (long)gid);
+}
+
+/* curl only says it could not connect; connect() itself says why: the
+ * socket's permissions (a user outside its group), no socket there (the
+ * engine is not running, or docker_socket names another path), or nobody
+ * listening. Writes the line for a person into d->unreachable. */
+static ws_err ws_docker_probe(struct ws_docker *d)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	char group[64];
+	int fd, err = 0;
+
+	if (stat(d->socket_path, &st) != 0) {
+		err = errno;
+		if (err == EACCES) {
+			snprintf(d->unreachable, sizeof(d->unreachable), "permission denied on the way to the "
+			    "Docker socket %s: run %s as root", d->socket_path, program_invocation_short_name);
+			return WS_ERR_DOCKER_DENIED;
+		}
+		snprintf(d->unreachable, sizeof(d->unreachable), "no Docker socket at %s (%s): is the "
+		    "engine running, and does docker_socket name its socket?", d->socket_path, strerror(err));
+		return WS_ERR_DOCKER_NO_SOCKET;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(d->unreachable, sizeof(d->unreachable), "%s is not a socket: docker_socket must "
+		    "name the engine's socket (usually /var/run/docker.sock)", d->socket_path);
+		return WS_ERR_DOCKER_NO_SOCKET;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(d->socket_path) >= sizeof(sa.sun_path)) {
+		snprintf(d->unreachable, sizeof(d->unreachable), "the Docker socket's path %s is longer "
+		    "than a socket's path may be (%zu bytes)", d->socket_path, sizeof(sa.sun_path) - 1);
+		return WS_ERR_DOCKER_NO_SOCKET;
+	}
+	memcpy(sa.sun_path, d->socket_path, strlen(d->socket_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err == EACCES || err == EPERM) {
+		ws_group_name(st.st_gid, group, sizeof(group));
+		snprintf(d->unreachable, sizeof(d->unreachable), "permission denied on the Docker socket "
+		    "%s: run %s as root or as a member of the group that owns it (%s)", d->socket_path,
+		    program_invocation_short_name, group);
+		return WS_ERR_DOCKER_DENIED;
+	}
+	if (err == ECONNREFUSED)
+		snprintf(d->unreachable, sizeof(d->unreachable), "the Docker engine is not answering at %s "
+		    "(nobody listens on the socket): is dockerd running?", d->socket_path);
+	else
+		snprintf(d->unreachable, sizeof(d->unreachable), "the Docker engine is not answering at %s%s%s",
+		    d->socket_path, err ? ": " : "", err ? strerror(err) : "");
+	return WS_ERR_DOCKER_DOWN;
+}
+
+void ws_docker_why(const struct ws_docker *d, ws_err rc, char *why, size_t whylen)
+{
+	if ((rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_DOCKER_DENIED || rc == WS_ERR_DOCKER_NO_SOCKET) &&
+	    d->unreachable[0] != '\0')
+		snprintf(why, whylen, "%s", d->unreachable);
+	else if (rc == WS_ERR_TIMEOUT)
+		snprintf(why, whylen, "the Docker engine at %s did not answer within %ld s", d->socket_path,
+		    d->timeout_s);
+	else
+		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+}
+
+int ws_docker_unreachable(ws_err rc)
+{
+	return rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_DOCKER_DENIED ||
+	    rc == WS_ERR_DOCKER_NO_SOCKET || rc == WS_ERR_TIMEOUT;
+}
+
 ws_err ws_docker_request_raw(struct ws_docker *d, const char *method, const char *path,
     const char *body, size_t cap, long *status, struct ws_dynbuf **out)
 {
@@ -120,11 +213,15 @@ ws_err ws_docker_request_raw(struct ws_docker *d, const char *method, const char
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDS, body ? body : "");
 		curl_easy_setopt(d->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
 	}
+	d->unreachable[0] = '\0';
 	cc = curl_easy_perform(d->curl);
 	switch (cc) {
 	case CURLE_OK:
 		break;
 	case CURLE_COULDNT_CONNECT:
+		ws_debug("docker %s %s: %s", method, path, curl_easy_strerror(cc));
+		rc = ws_docker_probe(d);
+		goto out;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:

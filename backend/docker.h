@@ -23,7 +23,10 @@ void ws_docker_free(struct ws_docker *d);
  * optional JSON body. On WS_OK, *status holds the HTTP status and *reply the
  * parsed body (NULL when empty; the caller frees it with json_object_put).
  * Returns WS_ERR_DOCKER_DOWN when the engine cannot be reached,
- * WS_ERR_TIMEOUT, WS_ERR_TOO_LARGE or WS_ERR_DOCKER for a malformed reply. */
+ * WS_ERR_DOCKER_DENIED when its socket's permissions keep us out,
+ * WS_ERR_DOCKER_NO_SOCKET when there is no socket at its path (for these
+ * three ws_docker_why() says more), WS_ERR_TIMEOUT, WS_ERR_TOO_LARGE or
+ * WS_ERR_DOCKER for a malformed reply. */
 ws_err ws_docker_request(struct ws_docker *d, const char *method, const char *path,
     const char *body, long *status, struct json_object **reply);
 
@@ -34,6 +37,15 @@ struct ws_dynbuf;
  * longer body is WS_ERR_TOO_LARGE. */
 ws_err ws_docker_request_raw(struct ws_docker *d, const char *method, const char *path,
     const char *body, size_t cap, long *status, struct ws_dynbuf **out);
+
+/* Writes into why (whylen bytes) one line for a person saying why d's last
+ * call, which returned rc, got no answer: which socket, and what to do
+ * (permissions, no socket there, nobody listening, a timeout). */
+void ws_docker_why(const struct ws_docker *d, ws_err rc, char *why, size_t whylen);
+
+/* Returns 1 when rc means the engine was not reached (down, its socket
+ * missing or refusing us, a timeout), 0 otherwise. */
+int ws_docker_unreachable(ws_err rc);
 
 /* Returns the "message" field of a Docker error reply, or "" (never NULL);
  * owned by reply. */

@@ -31,11 +31,6 @@ static void ws_d_close(void *impl)
 	ws_docker_free(impl);
 }
 
-/* The line for an engine that did not answer. */
-static void ws_down(ws_err rc, char *why, size_t whylen)
-{
-	snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
-}
 
 /* One API call and what its status means: ok (or ok2) is WS_OK with the
  * reply in *reply (when asked for; the caller puts it), 404 WS_ERR_NOT_FOUND,
@@ -49,8 +44,8 @@ static ws_err ws_d_call(void *impl, const char *method, const char *path, const 
 	ws_err rc = ws_docker_request(impl, method, path, body, &status, &r);
 
 	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-		rc = rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT ? rc : WS_ERR_DOCKER;
+		ws_docker_why(impl, rc, why, whylen);
+		rc = ws_docker_unreachable(rc) ? rc : WS_ERR_DOCKER;
 	} else if (status == ok || status == ok2) {
 		if (reply != NULL) {
 			*reply = r;
@@ -307,7 +302,10 @@ static ws_err ws_d_list(void *impl, struct ws_listed **out, size_t *count, char 
 		rc = WS_ERR_DOCKER;
 	if (rc == WS_OK)
 		rc = ws_d_collect(vols, 1, &list, &n);
-	if (rc != WS_OK) {
+	if (ws_docker_unreachable(rc)) {
+		ws_docker_why(impl, rc, why, whylen);
+		free(list);
+	} else if (rc != WS_OK) {
 		snprintf(why, whylen, "the Docker engine did not list workspaces (%s)", ws_err_str(rc));
 		free(list);
 	} else {
@@ -329,7 +327,9 @@ static ws_err ws_d_ports(void *impl, int port_min, int port_max, unsigned char *
 		rc = WS_ERR_DOCKER;
 	if (rc == WS_OK)
 		rc = ws_container_ports_in_use(reply, port_min, port_max, used);
-	if (rc != WS_OK)
+	if (ws_docker_unreachable(rc))
+		ws_docker_why(impl, rc, why, whylen);
+	else if (rc != WS_OK)
 		snprintf(why, whylen, "the Docker engine did not list containers (%s)", ws_err_str(rc));
 	json_object_put(reply);
 	return rc;

@@ -76,7 +76,7 @@ static ws_err ws_exec_create(struct ws_docker *d, const char *cname, const char 
 	rc = ws_docker_request(d, "POST", path,
 	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, &reply);
 	if (rc != WS_OK) {
-		snprintf(why, whylen, "the Docker engine did not answer (%s)", ws_err_str(rc));
+		ws_docker_why(d, rc, why, whylen);
 	} else if (status != 201 || !json_object_object_get_ex(reply, "Id", &v) ||
 	    !json_object_is_type(v, json_type_string)) {
 		snprintf(why, whylen, "exec refused: %s", ws_docker_message(reply));

@@ -1,4 +1,4 @@
-/* version.h — the one place wsgate's version is written. */
+/* version.h — wsgate's version, in one place (wsgate --version, ws --version). */
 #ifndef WSGATE_VERSION_H
 #define WSGATE_VERSION_H
 

@@ -20,6 +20,8 @@ static const char *const ws_err_text[WS_ERR__COUNT] = {
 	[WS_ERR_DENIED] = "permission denied",
 	[WS_ERR_CONFIG] = "invalid configuration",
 	[WS_ERR_FOREIGN] = "not this workspace's own",
+	[WS_ERR_DOCKER_DENIED] = "permission denied on the Docker socket",
+	[WS_ERR_DOCKER_NO_SOCKET] = "no Docker socket at the configured path",
 };
 
 const char *ws_err_str(ws_err err)

@@ -20,6 +20,8 @@ typedef enum {
 	WS_ERR_DENIED,          /* authentication or authorization refused */
 	WS_ERR_CONFIG,          /* configuration is invalid */
 	WS_ERR_FOREIGN,         /* an object is not this workspace's or this owner's */
+	WS_ERR_DOCKER_DENIED,   /* the Docker socket refuses this user (its permissions) */
+	WS_ERR_DOCKER_NO_SOCKET, /* no Docker socket where docker_socket says */
 	WS_ERR__COUNT
 } ws_err;
 

@@ -75,7 +75,7 @@ static int ws_check_create(const char *v, char *why, size_t whylen)
 
 static int ws_check_addr_list(const char *v, char *why, size_t whylen)
 {
-	return ws_addr_list_check(v, why, whylen);
+	return ws_addr_list_check(v, why, whylen) == WS_OK;
 }
 
 /* KEY=VALUE that sshd's SetEnv can carry; WSGATE_* is the gateway's own. */

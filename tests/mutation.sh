@@ -163,7 +163,7 @@ E = {
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
- "ws_progress_stdout": [("workspace/cli.c",
+ "ws_progress_stdout": [("workspace/cli_ws.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }
 if name not in E:

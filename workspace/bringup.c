@@ -249,7 +249,7 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 	struct ws_engine *e = NULL;
 	struct ws_config *acfg = NULL;
 	struct ws_brought t;
-	char line[200], detail[300];
+	char line[200], detail[600];
 	double start = ws_clock_now();
 	ws_err rc;
 
@@ -259,10 +259,16 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 		return WS_ERR_NOMEM;
 	}
 	if ((rc = ws_workspace_ensure(e, p, name, &t, why, whylen)) != WS_OK) {
-		if (rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT)
+		if (rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT || rc == WS_ERR_DOCKER_NO_SOCKET) {
+			/* a stopped dockerd removes its socket: not answering, too */
 			snprintf(why, whylen,
-			    "workspace '%s' could not be started: the Docker engine is not answering at %s",
-			    name, p->cfg->docker_socket);
+			    "workspace '%s' could not be started: the Docker engine is not answering at %s%s",
+			    name, p->cfg->docker_socket, rc == WS_ERR_DOCKER_NO_SOCKET ? " (no socket there)" : "");
+		} else if (rc == WS_ERR_DOCKER_DENIED) {
+			/* the engine layer's line says which socket and why */
+			snprintf(detail, sizeof(detail), "%s", why);
+			snprintf(why, whylen, "workspace '%s' could not be started: %s", name, detail);
+		}
 		goto out;
 	}
 	/* From here on, the owner's settings: it is the owner's workspace. */

@@ -1,446 +1,447 @@
-/* ws — manage workspaces with the gateway's own workspace layer and settings.
- *
- *   ws [-f CONF] create NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]
- *   ws [-f CONF] start NAME | stop NAME | delete NAME [--yes] [--force]
- *   ws [-f CONF] list [--json] | status NAME [--json]
- *   ws [-f CONF] adopt NAME --owner ACCOUNT
- *
- * Exit codes (for scripts): 0 done, 1 engine or other failure, 2 usage,
- * 3 no such workspace, 4 it already exists, 5 deletion not confirmed. */
-#include <errno.h>
+/* ws — manage workspaces and the key directory with the gateway's own code
+ * and settings. This file reads the command line and dispatches through the
+ * command table (each entry: its name, synopsis, help, the options it takes,
+ * what its operands are, whether it needs the engine, its function); the
+ * commands themselves are in cli_ws.c and cli_key.c. Conventions (clig.dev):
+ * help and results on stdout, messages on stderr, usage errors exit 2 with a
+ * hint, ws help COMMAND and ws COMMAND --help for one command. */
 #include <getopt.h>
-#include <netdb.h>
-#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <stdint.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "admin.h"
-#include "clock.h"
-#include "config.h"
+#include "cli.h"
 #include "jail.h"
 #include "log.h"
-#include "strv.h"
 #include "names.h"
 #include "privsep.h"
-#include "sshdlog.h"
-#include "upstream.h"
-#include "userca.h"
+#include "version.h"
 #include "workspace.h"
 
-enum { WS_EXIT_OK, WS_EXIT_FAIL, WS_EXIT_USAGE, WS_EXIT_MISSING, WS_EXIT_EXISTS, WS_EXIT_UNCONFIRMED };
+#define WS_DEFAULT_CONF "/etc/wsgate/wsgate.conf"
 
-struct ws_cli {
-	struct ws_config *cfg;
-	struct ws_engine *e;
-	char ca_pub[WS_USERCA_PUB_MAX]; /* the user CA's "type base64" (loaded when needed) */
-	char ca_fp[WS_USERCA_FP_MAX];   /* and its fingerprint */
-	const char *name;        /* the workspace being brought up */
-	int json, yes, force;
-	const char *clone, *image, *owner;
+struct ws_cmd {
+	const char *name;    /* "list", or "key add" for a key subcommand */
+	const char *args;    /* its synopsis after the name */
+	const char *summary; /* one line, for the list of commands */
+	const char *help;    /* more, for ws help NAME */
+	unsigned opts;       /* WS_O_* it takes */
+	int min_args, max_args; /* how many operands follow the name */
+	int needs_name;      /* the first operand is a workspace NAME */
+	int engine;          /* it talks to the Docker engine */
+	int (*run)(struct ws_cli *w, int argc, char **argv);
 };
 
-static int ws_usage(void)
+static const struct ws_cmd ws_cmds[] = {
+	{ "create", "NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]",
+	  "make a workspace and start it",
+	  "Makes workspace NAME (a container and two volumes, labelled as its owner's)\n"
+	  "and brings it up as a login would: sshd answers, the repository is cloned,\n"
+	  "post-start commands run. Progress goes to stderr, the result to stdout.\n",
+	  WS_O_CLONE | WS_O_IMAGE | WS_O_OWNER, 1, 1, 1, 1, ws_cmd_create },
+	{ "start", "NAME", "start a workspace (an orphan is made whole again)",
+	  "Starts workspace NAME. Its container is made again on its volumes when it\n"
+	  "is gone (an orphan) or its port was taken meanwhile.\n",
+	  0, 1, 1, 1, 1, ws_cmd_start },
+	{ "stop", "NAME", "stop a workspace",
+	  "Stops workspace NAME (sshd gets 10 s to end its sessions). The volumes keep\n"
+	  "the data; the next login or ws start starts it again.\n",
+	  0, 1, 1, 1, 1, ws_cmd_stop },
+	{ "delete", "NAME [--yes] [--force]", "delete a workspace, its container and volumes",
+	  "Deletes workspace NAME: its container and the volumes labelled as NAME's.\n"
+	  "Asks first on the terminal; without one, only --yes deletes.\n",
+	  WS_O_YES | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_delete },
+	{ "list", "[--json | --names]", "list the workspaces",
+	  "Lists every workspace: name, state (or orphaned), port, owner, created,\n"
+	  "last used.\n",
+	  WS_O_JSON | WS_O_NAMES, 0, 0, 0, 1, ws_cmd_list },
+	{ "status", "NAME [--json]", "show one workspace",
+	  "Shows workspace NAME: container, state, port, image, volumes, owner,\n"
+	  "repository, when it was made and last used.\n",
+	  WS_O_JSON, 1, 1, 1, 1, ws_cmd_status },
+	{ "adopt", "NAME --owner ACCOUNT", "give wsgate 0.1 volumes an owner and a container",
+	  "Makes a container for workspace NAME's volumes from wsgate 0.1, which have\n"
+	  "none and record no owner, for ACCOUNT; the data is untouched.\n",
+	  WS_O_OWNER, 1, 1, 1, 1, ws_cmd_adopt },
+	{ "key add", "ACCOUNT [FILE|-]", "add public keys for an account",
+	  "Adds public keys, in authorized_keys format, read from FILE or stdin (-),\n"
+	  "to ACCOUNT's file in the key directory (keys_dir). Every line is read as\n"
+	  "the gateway reads it: if any would be skipped, nothing changes and each is\n"
+	  "named as FILE:LINE: reason. Keys ACCOUNT has already are skipped with a\n"
+	  "note. The file is replaced whole (mode 0644); the directory is made when\n"
+	  "missing. Needs no engine.\n",
+	  0, 1, 2, 0, 0, ws_cmd_key_add },
+	{ "key list", "[ACCOUNT] [--names]", "list an account's keys, or the accounts",
+	  "With ACCOUNT: a line per key, its type, SHA256 fingerprint (as ssh-keygen -l\n"
+	  "prints it) and comment; lines the gateway skips are named on stderr.\n"
+	  "Without: every account of the key directory with its number of keys, and a\n"
+	  "warning for each file whose name is no account name (the gateway ignores\n"
+	  "it). Needs no engine.\n",
+	  WS_O_NAMES, 0, 1, 0, 0, ws_cmd_key_list },
+	{ "key remove", "ACCOUNT FINGERPRINT|COMMENT", "remove an account's keys",
+	  "Removes ACCOUNT's keys whose fingerprint (SHA256:..., as ws key list shows\n"
+	  "it) or comment is the one given; other lines stay as they are. Exit 3 when\n"
+	  "no key matches. Needs no engine.\n",
+	  0, 2, 2, 0, 0, ws_cmd_key_remove },
+	{ "help", "[COMMAND]", "show this help, or one command's",
+	  "Shows the commands, options and exit codes, or one command's help.\n",
+	  0, 0, 2, 0, 0, NULL },
+};
+#define WS_NCMDS (sizeof(ws_cmds) / sizeof(ws_cmds[0]))
+
+/* The command options, as help shows them. */
+static const struct {
+	unsigned flag;
+	const char *spelling, *help;
+} ws_opt_help[] = {
+	{ WS_O_JSON, "--json", "print JSON" },
+	{ WS_O_NAMES, "--names", "print only the names, one a line" },
+	{ WS_O_YES, "--yes", "do not ask" },
+	{ WS_O_FORCE, "--force", "also remove a workspace-NAME container wsgate did not make" },
+	{ WS_O_CLONE, "--clone URL", "clone URL into /home/workspace/repo" },
+	{ WS_O_IMAGE, "--image IMAGE", "make it from IMAGE (default: the image setting)" },
+	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you)" },
+};
+#define WS_NOPTS (sizeof(ws_opt_help) / sizeof(ws_opt_help[0]))
+
+static const char ws_exit_help[] =
+	"exit status:\n"
+	"  0  done\n"
+	"  1  the engine or something else failed\n"
+	"  2  usage: unknown command or option, invalid name, key line or configuration\n"
+	"  3  no such workspace, account or key\n"
+	"  4  the workspace already exists\n"
+	"  5  deletion not confirmed\n";
+
+/* "name args" padded to a column, or on a line of its own when longer. */
+static void ws_print_synopsis(FILE *out, const struct ws_cmd *c)
 {
-	fprintf(stderr,
-	    "usage: ws [-f CONF] create NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]\n"
-	    "       ws [-f CONF] start NAME | stop NAME | delete NAME [--yes] [--force]\n"
-	    "       ws [-f CONF] list [--json] | status NAME [--json]\n"
-	    "       ws [-f CONF] adopt NAME --owner ACCOUNT\n");
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s %s", c->name, c->args);
+	if (strlen(line) < 30)
+		fprintf(out, "  %-30s %s\n", line, c->summary);
+	else
+		fprintf(out, "  %s\n  %-30s %s\n", line, "", c->summary);
+}
+
+static void ws_help_all(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: ws [-f CONF] COMMAND [ARGS...]\n\n"
+	    "Manages wsgate's workspaces and key directory with the gateway's own\n"
+	    "settings and code.\n\ncommands:\n");
+	for (i = 0; i < WS_NCMDS; i++)
+		ws_print_synopsis(out, &ws_cmds[i]);
+	fprintf(out, "\noptions:\n"
+	    "  -f, --config CONF       the gateway's settings (default " WS_DEFAULT_CONF ";\n"
+	    "                          a file named here must exist)\n"
+	    "  -h, --help              this help; with a command, that command's\n"
+	    "      --version           print ws's version\n"
+	    "\ncommand options (ws help COMMAND says which command takes which):\n");
+	for (i = 0; i < WS_NOPTS; i++)
+		fprintf(out, "      %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
+	fprintf(out, "\n%s\nws help COMMAND shows one command's help (e.g. ws help key add).\n",
+	    ws_exit_help);
+}
+
+static void ws_help_cmd(FILE *out, const struct ws_cmd *c)
+{
+	size_t i;
+
+	fprintf(out, "usage: ws [-f CONF] %s %s\n\n%s", c->name, c->args, c->help);
+	if (c->opts != 0)
+		fprintf(out, "\noptions:\n");
+	for (i = 0; i < WS_NOPTS; i++)
+		if (c->opts & ws_opt_help[i].flag)
+			fprintf(out, "  %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
+}
+
+/* ws help key, ws key --help: every key command. */
+static void ws_help_group(FILE *out, const char *group)
+{
+	size_t i, len = strlen(group);
+	int first = 1;
+
+	for (i = 0; i < WS_NCMDS; i++) {
+		if (strncmp(ws_cmds[i].name, group, len) != 0 || ws_cmds[i].name[len] != ' ')
+			continue;
+		if (!first)
+			fprintf(out, "\n");
+		ws_help_cmd(out, &ws_cmds[i]);
+		first = 0;
+	}
+}
+
+/* A usage error: one line, the hint, exit 2. */
+static int ws_usage_error(const char *hint, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ws_usage_error(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ws: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
+	va_end(ap);
+	fprintf(stderr, " (see 'ws help%s%s')\n", hint[0] ? " " : "", hint);
 	return WS_EXIT_USAGE;
 }
 
-/* Maps a backend result to an exit code, saying what went wrong. */
-static int ws_fail(ws_err rc, const char *name, const char *why)
+/* Optimal string alignment distance (edits, swaps of neighbours counted
+ * once) between a and b, both shorter than 32 bytes; larger otherwise. */
+static size_t ws_distance(const char *a, const char *b)
 {
-	if (rc == WS_ERR_NOT_FOUND) {
-		fprintf(stderr, "ws: no workspace '%s'\n", name);
-		return WS_EXIT_MISSING;
+	size_t la = strlen(a), lb = strlen(b), i, j, d[33][33], best;
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
 	}
-	fprintf(stderr, "ws: %s\n", why[0] ? why : ws_err_str(rc));
-	return WS_EXIT_FAIL;
+	return d[la][lb];
 }
 
-static void ws_time_str(time_t t, char *out, size_t outlen)
+/* The command word nearest to word among the group's (top level: group
+ * ""), when one is close enough to be a slip; else NULL. */
+static const char *ws_nearest(const char *group, const char *word)
 {
-	struct tm tm;
+	const char *best = NULL, *w;
+	size_t i, d, bestd = 3, glen = strlen(group);
 
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(out, outlen, "-");
-	else
-		strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void ws_progress_line(void *arg, const char *line)
-{
-	(void)arg;
-	fprintf(stderr, "ws: %s\n", line);
-}
-
-static void ws_output_line(void *arg, int i, const char *line)
-{
-	if (i == 0)
-		fprintf(stderr, "ws: clone of %s: %s\n", (const char *)arg, line);
-	else
-		fprintf(stderr, "ws: post-start %d of %s: %s\n", i, (const char *)arg, line);
-}
-
-/* Checks that the workspace's sshd answers with its pinned host key and
- * lets the gateway's key in, as the gateway will; then lets go. */
-static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why, size_t whylen)
-{
-	struct ws_cli *w = arg;
-	struct ws_upstream_params up;
-	ssh_session s = NULL;
-	ws_err rc;
-
-	memset(&up, 0, sizeof(up));
-	up.address = w->cfg->publish_address;
-	up.port = port;
-	up.user = w->cfg->workspace_user;
-	up.hostkey = hostkey;
-	up.ca_path = w->cfg->user_ca_key;
-	up.name = w->name;
-	up.key_id = "ws";
-	up.timeout_s = w->cfg->docker_timeout;
-	if ((rc = ws_upstream_connect(&up, &s, why, whylen)) == WS_OK) {
-		ssh_disconnect(s);
-		ssh_free(s);
-	}
-	return rc;
-}
-
-/* The user CA's public half: made by the gateway, never by ws. */
-static int ws_cli_key(struct ws_cli *w)
-{
-	ws_err rc = ws_userca_public(w->cfg->user_ca_key, w->ca_pub, sizeof(w->ca_pub), w->ca_fp,
-	    sizeof(w->ca_fp));
-
-	if (rc == WS_OK)
-		return 0;
-	if (rc == WS_ERR_NOT_FOUND)
-		fprintf(stderr, "ws: the gateway's certificate authority %s does not exist yet: start wsgate once (it makes it)\n",
-		    w->cfg->user_ca_key);
-	else
-		fprintf(stderr, "ws: cannot read the gateway's certificate authority %s (%s)\n",
-		    w->cfg->user_ca_key, ws_err_str(rc));
-	return -1;
-}
-
-/* create, start and adopt: the workspace layer's one bring-up. */
-static int ws_bring_up(struct ws_cli *w, const char *name, const char *cmd)
-{
-	struct ws_bringup b;
-	struct ws_brought t;
-	struct ws_admin_info info;
-	char why[600] = "", owner_buf[64];
-	const char *owner = w->owner;
-	double start = ws_clock_now();
-	int create = strcmp(cmd, "create") == 0, adopt = strcmp(cmd, "adopt") == 0;
-	ws_err rc;
-
-	rc = ws_admin_info(w->e, name, &info, why, sizeof(why));
-	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
-		return ws_fail(rc, name, why);
-	if ((create || adopt) && rc == WS_OK && !(adopt && info.orphan && info.owner[0] == '\0')) {
-		if (info.orphan && info.owner[0] != '\0')
-			fprintf(stderr, "ws: workspace '%s' has no container, but its volumes remain (owner %s): "
-			    "ws start %s makes it again, ws delete %s removes them\n", name, info.owner, name, name);
-		else if (info.orphan)
-			fprintf(stderr, "ws: workspace '%s' has volumes from an older wsgate: ws adopt %s --owner ACCOUNT\n",
-			    name, name);
-		else
-			fprintf(stderr, "ws: workspace '%s' already exists\n", name);
-		return WS_EXIT_EXISTS;
-	}
-	if (adopt && rc == WS_ERR_NOT_FOUND)
-		return ws_fail(rc, name, why);
-	if (adopt && owner == NULL) {
-		fprintf(stderr, "ws: adopt needs the owner: ws adopt %s --owner ACCOUNT\n", name);
-		return WS_EXIT_USAGE;
-	}
-	/* The default owner is who runs ws, for creating; start keeps its own. */
-	if (owner == NULL && create) {
-		const char *su = getenv("SUDO_USER");
-		struct passwd *pw = getpwuid(getuid());
-		snprintf(owner_buf, sizeof(owner_buf), "%s", su && *su ? su : pw ? pw->pw_name : "root");
-		owner = owner_buf;
-	}
-	if (owner != NULL && ws_account_check(owner, why, sizeof(why)) != WS_OK) {
-		fprintf(stderr, "ws: owner '%s': %s\n", owner, why);
-		return WS_EXIT_USAGE;
-	}
-	if (ws_cli_key(w) != 0)
-		return WS_EXIT_FAIL;
-	memset(&b, 0, sizeof(b));
-	b.cfg = w->cfg;
-	b.user_ca = w->ca_pub;
-	b.ca_id = w->ca_fp;
-	w->name = name;
-	b.entrant = owner != NULL ? owner : "";
-	b.may_create = create;
-	b.clone_url = w->clone;
-	b.image = w->image;
-	b.adopt_owner = adopt ? owner : NULL;
-	b.progress = ws_progress_line;
-	b.output = ws_output_line;
-	b.output_arg = (void *)name;
-	b.connect = ws_cli_connect;
-	b.connect_arg = w;
-	if ((rc = ws_workspace_bring_up(&b, name, &t, why, sizeof(why))) != WS_OK)
-		return ws_fail(rc, name, why);
-	printf("%s workspace %s (port %d) in %.1f s\n", t.created ? (create ? "created" : adopt ? "adopted" : "made again") :
-	    t.started ? "started" : "already running:", name, t.port, ws_clock_now() - start);
-	if (t.note[0] != '\0') {
-		fprintf(stderr, "ws: %s\n", t.note);
-		return WS_EXIT_FAIL;
-	}
-	return WS_EXIT_OK;
-}
-
-static int ws_confirm(const char *name, const struct ws_admin_info *a)
-{
-	char line[16];
-	FILE *tty = fopen("/dev/tty", "r+");
-
-	if (tty == NULL) {
-		fprintf(stderr, "ws: not deleting '%s' without --yes (no terminal to ask)\n", name);
-		return 0;
-	}
-	fprintf(tty, "Delete workspace '%s', its container and volumes %s%s%s? [y/N] ", name,
-	    a->home_volume[0] ? a->home_volume : "", a->home_volume[0] && a->docker_volume[0] ? " and " : "",
-	    a->docker_volume);
-	fflush(tty);
-	if (fgets(line, sizeof(line), tty) == NULL)
-		line[0] = '\0';
-	fclose(tty);
-	return line[0] == 'y' || line[0] == 'Y';
-}
-
-static void ws_json_print(struct json_object *o)
-{
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-}
-
-/* The state shown for a workspace: its container's, or "orphaned". */
-static const char *ws_state_str(const struct ws_admin_info *a)
-{
-	return a->orphan ? "orphaned" : ws_cstate_str(a->c.state);
-}
-
-/* One workspace as JSON (list and status share it). */
-static struct json_object *ws_info_json(const char *name, const struct ws_admin_info *a)
-{
-	struct json_object *o = json_object_new_object(), *vols = json_object_new_array();
-	char created[32], used[32], cname[WS_OBJ_NAME_MAX];
-
-	if (o == NULL || vols == NULL) {
-		json_object_put(o);
-		json_object_put(vols);
-		return NULL;
-	}
-	ws_time_str(ws_sshdlog_time(a->c.created), created, sizeof(created));
-	ws_time_str(a->last_used, used, sizeof(used));
-	ws_obj_name(WS_OBJ_CONTAINER, name, cname, sizeof(cname));
-	if (a->home_volume[0] != '\0')
-		json_object_array_add(vols, json_object_new_string(a->home_volume));
-	if (a->docker_volume[0] != '\0')
-		json_object_array_add(vols, json_object_new_string(a->docker_volume));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "container", a->orphan ? NULL : json_object_new_string(cname));
-	json_object_object_add(o, "id", json_object_new_string(a->c.id));
-	json_object_object_add(o, "state", json_object_new_string(ws_state_str(a)));
-	json_object_object_add(o, "port", json_object_new_int(a->c.port));
-	json_object_object_add(o, "owner", json_object_new_string(a->owner));
-	json_object_object_add(o, "image", json_object_new_string(a->c.image));
-	json_object_object_add(o, "clone", json_object_new_string(a->c.clone));
-	json_object_object_add(o, "created", json_object_new_string(created));
-	json_object_object_add(o, "last_used", json_object_new_string(used));
-	json_object_object_add(o, "sessions_open", json_object_new_boolean(a->active));
-	json_object_object_add(o, "volumes", vols);
-	return o;
-}
-
-static int ws_cmd_status(struct ws_cli *w, const char *name)
-{
-	struct ws_admin_info a;
-	struct json_object *o;
-	char why[400] = "", created[32], used[32];
-	ws_err rc;
-
-	if ((rc = ws_admin_info(w->e, name, &a, why, sizeof(why))) != WS_OK)
-		return ws_fail(rc, name, why);
-	if (w->json) {
-		if ((o = ws_info_json(name, &a)) == NULL)
-			return WS_EXIT_FAIL;
-		ws_json_print(o);
-		json_object_put(o);
-		return WS_EXIT_OK;
-	}
-	ws_time_str(ws_sshdlog_time(a.c.created), created, sizeof(created));
-	ws_time_str(a.last_used, used, sizeof(used));
-	if (a.orphan) {
-		printf("name:      %s\nstate:     orphaned (no container; ws start %s makes it again)\n"
-		    "volumes:   %s (/home/workspace), %s (/var/lib/docker)\nowner:     %s\n",
-		    name, name, a.home_volume[0] ? a.home_volume : "-",
-		    a.docker_volume[0] ? a.docker_volume : "-", a.owner[0] ? a.owner : "- (ws adopt)");
-		return WS_EXIT_OK;
-	}
-	printf("name:      %s\ncontainer: workspace-%s (%.12s)\nstate:     %s\nport:      %d\n"
-	    "image:     %s\nvolumes:   %s (/home/workspace), %s (/var/lib/docker)\n"
-	    "owner:     %s\nclone:     %s\ncreated:   %s\nlast used: %s%s\n",
-	    name, name, a.c.id, ws_cstate_str(a.c.state), a.c.port, a.c.image,
-	    a.home_volume[0] ? a.home_volume : "-", a.docker_volume[0] ? a.docker_volume : "-",
-	    a.owner[0] ? a.owner : "-", a.c.clone[0] ? a.c.clone : "-", created, used,
-	    a.active ? " (sessions open)" : "");
-	return WS_EXIT_OK;
-}
-
-static int ws_cmd_list(struct ws_cli *w)
-{
-	struct json_object *arr = w->json ? json_object_new_array() : NULL;
-	struct ws_admin_info a;
-	char **names = NULL, why[400] = "", created[32], used[32], port[8];
-	size_t i;
-	ws_err rc;
-
-	if ((rc = ws_admin_list(w->e, &names, why, sizeof(why))) != WS_OK) {
-		json_object_put(arr);
-		return ws_fail(rc, "", why);
-	}
-	if (!w->json)
-		printf("%-24s %-10s %-5s %-12s %-20s %s\n", "NAME", "STATE", "PORT", "OWNER", "CREATED",
-		    "LAST USED");
-	for (i = 0; names[i] != NULL; i++) {
-		if (ws_admin_info(w->e, names[i], &a, why, sizeof(why)) != WS_OK)
-			continue; /* removed meanwhile */
-		if (arr != NULL) {
-			json_object_array_add(arr, ws_info_json(names[i], &a));
+	for (i = 0; i < WS_NCMDS; i++) {
+		w = ws_cmds[i].name;
+		if (glen > 0 && (strncmp(w, group, glen) != 0 || w[glen] != ' '))
 			continue;
+		if (glen > 0)
+			w += glen + 1;
+		else if (strchr(w, ' ') != NULL)
+			w = "key"; /* the group's own word */
+		/* at most 2 edits, and fewer than half the word's letters */
+		d = ws_distance(word, w);
+		if (d < bestd && d * 2 < strlen(word) + 1 && strcmp(word, w) != 0) {
+			best = w;
+			bestd = d;
 		}
-		ws_time_str(ws_sshdlog_time(a.c.created), created, sizeof(created));
-		ws_time_str(a.last_used, used, sizeof(used));
-		snprintf(port, sizeof(port), a.orphan ? "-" : "%d", a.c.port);
-		printf("%-24s %-10s %-5s %-12s %-20s %s\n", names[i], ws_state_str(&a), port,
-		    a.owner[0] ? a.owner : "-", created, a.active ? "now" : used);
 	}
-	if (arr != NULL)
-		ws_json_print(arr);
-	json_object_put(arr);
-	ws_strv_free(names);
-	return WS_EXIT_OK;
+	return best;
 }
 
-static int ws_cmd_delete(struct ws_cli *w, const char *name)
+/* Says 'unknown command', with a suggestion when one is near. */
+static int ws_unknown(const char *group, const char *word)
 {
-	struct ws_admin_info a;
-	char why[400] = "";
-	ws_err rc;
+	const char *near = ws_nearest(group, word), *sep = group[0] ? " " : "";
+	char cmd[100], hint[40], mean[60] = "";
 
-	memset(&a, 0, sizeof(a));
-	rc = ws_admin_info(w->e, name, &a, why, sizeof(why));
-	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
-		return ws_fail(rc, name, why);
-	if (rc == WS_OK && !w->yes && !ws_confirm(name, &a))
-		return WS_EXIT_UNCONFIRMED;
-	if ((rc = ws_admin_delete(w->e, name, w->force, why, sizeof(why))) != WS_OK)
-		return ws_fail(rc, name, why);
-	if (a.orphan || a.c.port == 0)
-		printf("deleted workspace %s (volumes)\n", name);
-	else
-		printf("deleted workspace %s (container, volumes and port %d)\n", name, a.c.port);
-	return WS_EXIT_OK;
+	snprintf(cmd, sizeof(cmd), "%s%s%.64s", group, sep, word);
+	snprintf(hint, sizeof(hint), "ws help%s%s", sep, group);
+	if (near != NULL)
+		snprintf(mean, sizeof(mean), ": did you mean '%s%s%s'?", group, sep, near);
+	fprintf(stderr, "ws: unknown command '%s' (see '%s')%s\n", cmd, hint, mean);
+	return WS_EXIT_USAGE;
 }
 
-static int ws_run(struct ws_cli *w, const char *cmd, const char *name)
+/* Finds the command named by words[0] (and words[1] for a group). Returns
+ * it, or NULL having said why (exit code in *ret); *used is how many words
+ * named it. A group named alone with want_group returns NULL, *ret -1. */
+static const struct ws_cmd *ws_find(int n, char **words, int *used, int *ret, int want_group)
 {
-	char why[400] = "";
-	ws_err rc;
+	char full[80];
+	size_t i;
 
-	if (strcmp(cmd, "list") == 0)
-		return ws_cmd_list(w);
-	if (strcmp(cmd, "status") == 0)
-		return ws_cmd_status(w, name);
-	if (strcmp(cmd, "create") == 0 || strcmp(cmd, "start") == 0 || strcmp(cmd, "adopt") == 0)
-		return ws_bring_up(w, name, cmd);
-	if (strcmp(cmd, "stop") == 0) {
-		if ((rc = ws_admin_stop(w->e, name, why, sizeof(why))) != WS_OK)
-			return ws_fail(rc, name, why);
-		printf("stopped workspace %s\n", name);
+	*ret = -1;
+	if (strcmp(words[0], "key") == 0) {
+		if (n < 2) {
+			if (!want_group)
+				*ret = ws_usage_error("key", "key needs a command: add, list or remove");
+			return NULL;
+		}
+		snprintf(full, sizeof(full), "key %.60s", words[1]);
+		*used = 2;
+	} else {
+		snprintf(full, sizeof(full), "%.60s", words[0]);
+		*used = 1;
+	}
+	for (i = 0; i < WS_NCMDS; i++)
+		if (strcmp(ws_cmds[i].name, full) == 0)
+			return &ws_cmds[i];
+	*ret = *used == 2 ? ws_unknown("key", words[1]) : ws_unknown("", words[0]);
+	return NULL;
+}
+
+/* ws help [COMMAND]: to stdout, exit 0. */
+static int ws_help(int argc, char **argv)
+{
+	const struct ws_cmd *c;
+	int used, ret;
+
+	if (argc == 0) {
+		ws_help_all(stdout);
 		return WS_EXIT_OK;
 	}
-	if (strcmp(cmd, "delete") == 0)
-		return ws_cmd_delete(w, name);
-	fprintf(stderr, "ws: unknown command '%.32s'\n", cmd);
-	return ws_usage();
+	if ((c = ws_find(argc, argv, &used, &ret, 1)) == NULL && ret < 0) {
+		ws_help_group(stdout, argv[0]);
+		return WS_EXIT_OK;
+	}
+	if (c == NULL)
+		return ret;
+	if (used != argc)
+		return ws_usage_error("", "help takes one command, not '%.64s'", argv[used]);
+	ws_help_cmd(stdout, c);
+	return WS_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* The operands' count and the workspace NAME are as c wants them. */
+static int ws_check_operands(const struct ws_cmd *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' }, { "yes", no_argument, NULL, 'y' },
-		{ "clone", required_argument, NULL, 'c' }, { "image", required_argument, NULL, 'i' },
-		{ "owner", required_argument, NULL, 'o' }, { "force", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ws_cli w;
-	const char *conf = "/etc/wsgate/wsgate.conf", *cmd, *name = NULL;
-	char err[600], why[200];
-	int opt, ret = WS_EXIT_FAIL, needs_name;
+	char why[200];
 
-	memset(&w, 0, sizeof(w));
-	while ((opt = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': conf = optarg; break;
-		case 'j': w.json = 1; break;
-		case 'y': w.yes = 1; break;
-		case 'c': w.clone = optarg; break;
-		case 'i': w.image = optarg; break;
-		case 'o': w.owner = optarg; break;
-		case 'F': w.force = 1; break;
-		default: return ws_usage();
-		}
+	if (argc < c->min_args)
+		return ws_usage_error(c->name, "%s needs %s: ws %s %s", c->name,
+		    c->min_args == 1 ? "an argument" : "more arguments", c->name, c->args);
+	if (argc > c->max_args)
+		return ws_usage_error(c->name, "%s: unexpected argument '%.64s'", c->name, argv[c->max_args]);
+	if (c->needs_name && ws_name_check(argv[0], why, sizeof(why)) != WS_OK) {
+		fprintf(stderr, "ws: '%.64s': %s\n", argv[0], why);
+		return WS_EXIT_USAGE;
 	}
-	if (optind >= argc)
-		return ws_usage();
-	cmd = argv[optind++];
-	needs_name = strcmp(cmd, "list") != 0;
-	if (needs_name) {
-		if (optind >= argc)
-			return ws_usage();
-		name = argv[optind++];
-		if (ws_name_check(name, why, sizeof(why)) != WS_OK) {
-			fprintf(stderr, "ws: '%.64s': %s\n", name, why);
-			return WS_EXIT_USAGE;
-		}
-	}
-	if (optind != argc)
-		return ws_usage();
-	if ((w.cfg = ws_config_new()) == NULL)
+	return WS_EXIT_OK;
+}
+
+/* Loads the settings, the engine when c needs it, and runs c. */
+static int ws_run(const struct ws_cmd *c, struct ws_cli *w, const char *conf, int conf_given,
+    int argc, char **argv)
+{
+	char err[600];
+	int ret = WS_EXIT_FAIL;
+
+	if ((w->cfg = ws_config_new()) == NULL)
 		return WS_EXIT_FAIL;
-	if (ws_config_load(w.cfg, conf, 1, err, sizeof(err)) != WS_OK ||
-	    ws_config_check(w.cfg, err, sizeof(err)) != WS_OK) {
+	/* Only the default file may be absent: a file named with -f is meant. */
+	if (ws_config_load(w->cfg, conf, !conf_given, err, sizeof(err)) != WS_OK ||
+	    ws_config_check(w->cfg, err, sizeof(err)) != WS_OK) {
 		fprintf(stderr, "ws: %s\n", err);
 		ret = WS_EXIT_USAGE;
 		goto out;
 	}
 	/* The command speaks for itself; the log only adds warnings. */
 	ws_log_set_level(WS_LOG_WARN);
-	/* What workspaces write is parsed in jails (jail.h), as the gateway's
-	 * sandbox user when it exists (a machine set up by setup.sh). */
-	if (ws_privsep_check(w.cfg->privsep_user, err, sizeof(err)) == WS_OK)
-		ws_jail_user(w.cfg->privsep_user);
-	if ((w.e = ws_workspace_engine(w.cfg, w.cfg->docker_timeout)) == NULL)
-		goto out;
-	ret = ws_run(&w, cmd, name);
+	if (c->engine) {
+		/* What workspaces write is parsed in jails (jail.h), as the
+		 * gateway's sandbox user when it exists (setup.sh makes it). */
+		if (ws_privsep_check(w->cfg->privsep_user, err, sizeof(err)) == WS_OK)
+			ws_jail_user(w->cfg->privsep_user);
+		if ((w->e = ws_workspace_engine(w->cfg, w->cfg->docker_timeout)) == NULL)
+			goto out;
+	}
+	ret = c->run(w, argc, argv);
 out:
-	ws_engine_free(w.e);
-	ws_config_free(w.cfg);
+	ws_engine_free(w->e);
+	ws_config_free(w->cfg);
 	return ret;
+}
+
+/* The spelling of a command option, for messages. */
+static const char *ws_opt_name(unsigned flag)
+{
+	size_t i;
+
+	for (i = 0; i < WS_NOPTS; i++)
+		if (ws_opt_help[i].flag == flag)
+			return ws_opt_help[i].spelling;
+	return "?";
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' }, { "names", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' }, { "force", no_argument, NULL, 'F' },
+		{ "clone", required_argument, NULL, 'c' }, { "image", required_argument, NULL, 'i' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct ws_cmd *c;
+	struct ws_cli w;
+	const char *conf = WS_DEFAULT_CONF;
+	unsigned given = 0, bad;
+	int opt, help = 0, version = 0, conf_given = 0, used, ret;
+
+	memset(&w, 0, sizeof(w));
+	opterr = 0; /* our own messages, with the hint */
+	while ((opt = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f': conf = optarg; conf_given = 1; break;
+		case 'h': help = 1; break;
+		case 'V': version = 1; break;
+		case 'j': w.json = 1; given |= WS_O_JSON; break;
+		case 'n': w.names = 1; given |= WS_O_NAMES; break;
+		case 'y': w.yes = 1; given |= WS_O_YES; break;
+		case 'F': w.force = 1; given |= WS_O_FORCE; break;
+		case 'c': w.clone = optarg; given |= WS_O_CLONE; break;
+		case 'i': w.image = optarg; given |= WS_O_IMAGE; break;
+		case 'o': w.owner = optarg; given |= WS_O_OWNER; break;
+		case ':':
+			return ws_usage_error("", "option '%.64s' needs a value", argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return ws_usage_error("", "unknown option '-%c'", optopt);
+			return ws_usage_error("", "unknown option '%.64s'", argv[optind - 1]);
+		}
+	}
+	if (version) {
+		printf("ws %s\n", WS_VERSION);
+		return WS_EXIT_OK;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0 && help) {
+		ws_help_all(stdout);
+		return WS_EXIT_OK;
+	}
+	if (argc == 0) {
+		fprintf(stderr, "usage: ws [-f CONF] COMMAND [ARGS...]\n"
+		    "commands: create, start, stop, delete, list, status, adopt, key add|list|remove, help\n");
+		return ws_usage_error("", "no command given");
+	}
+	if (strcmp(argv[0], "help") == 0) {
+		if (given != 0)
+			return ws_usage_error("help", "help takes no options but -f");
+		return ws_help(argc - 1, argv + 1);
+	}
+	if ((c = ws_find(argc, argv, &used, &ret, help)) == NULL) {
+		if (ret >= 0)
+			return ret;
+		ws_help_group(stdout, argv[0]); /* ws key --help */
+		return WS_EXIT_OK;
+	}
+	if (help) {
+		ws_help_cmd(stdout, c);
+		return WS_EXIT_OK;
+	}
+	if ((bad = given & ~c->opts) != 0)
+		return ws_usage_error(c->name, "%s does not take %.*s", c->name,
+		    (int)strcspn(ws_opt_name(bad & -bad), " "), ws_opt_name(bad & -bad));
+	if (w.json && w.names)
+		return ws_usage_error(c->name, "%s takes --json or --names, not both", c->name);
+	if ((ret = ws_check_operands(c, argc - used, argv + used)) != WS_EXIT_OK)
+		return ret;
+	return ws_run(c, &w, conf, conf_given, argc - used, argv + used);
 }

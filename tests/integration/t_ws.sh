@@ -25,7 +25,7 @@ ws start 'Bad/Name' 2>"$T/err"; rc=$?
 check "an invalid name: exit 2 ($rc), with the reason" eval '[ "$rc" = 2 ] &&
     contains "$T/err" "ws: '\''Bad/Name'\'': the workspace name may hold only lowercase letters, digits and '\''-'\''"'
 ws frobnicate "$A" 2>"$T/err"; rc=$?
-check "an unknown command: exit 2 ($rc), with the usage" eval '[ "$rc" = 2 ] && grep -q "^usage: ws " "$T/err"'
+check "an unknown command: exit 2 ($rc), saying so" eval '[ "$rc" = 2 ] && contains "$T/err" "ws: unknown command '\''frobnicate'\'' (see '\''ws help'\'')"'
 
 ws list > "$T/list"; rc=$?
 check "ws list shows it ($rc)" eval '[ "$rc" = 0 ] && grep -qE "^$A +running +[0-9]+ +tester " "$T/list"'

@@ -12,8 +12,8 @@
 
 #include "authkeys.h"
 
-static ssh_key ed, ed2, ecdsa, rsa;
-static char ed_line[512], ed2_line[512], ecdsa_line[512], rsa_line[1024];
+static ssh_key ed, ed2, ecdsa, rsa, p384;
+static char ed_line[512], ed2_line[512], ecdsa_line[512], rsa_line[1024], p384_line[512];
 
 static void publine(ssh_key k, char *out, size_t outlen)
 {
@@ -30,12 +30,14 @@ static int setup(void **state)
 	if (ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &ed) != SSH_OK ||
 	    ssh_pki_generate_key(SSH_KEYTYPE_ED25519, NULL, &ed2) != SSH_OK ||
 	    ssh_pki_generate_key(SSH_KEYTYPE_ECDSA_P256, NULL, &ecdsa) != SSH_OK ||
-	    ssh_pki_generate_key(SSH_KEYTYPE_RSA, NULL, &rsa) != SSH_OK)
+	    ssh_pki_generate_key(SSH_KEYTYPE_RSA, NULL, &rsa) != SSH_OK ||
+	    ssh_pki_generate_key(SSH_KEYTYPE_ECDSA_P384, NULL, &p384) != SSH_OK)
 		return -1;
 	publine(ed, ed_line, sizeof(ed_line));
 	publine(ed2, ed2_line, sizeof(ed2_line));
 	publine(ecdsa, ecdsa_line, sizeof(ecdsa_line));
 	publine(rsa, rsa_line, sizeof(rsa_line));
+	publine(p384, p384_line, sizeof(p384_line));
 	return 0;
 }
 
@@ -46,6 +48,7 @@ static int teardown(void **state)
 	ssh_key_free(ed2);
 	ssh_key_free(ecdsa);
 	ssh_key_free(rsa);
+	ssh_key_free(p384);
 	return 0;
 }
 
@@ -204,6 +207,111 @@ static void file_errors(void **state)
 	rmdir(dir);
 }
 
+/* The check says what a login would do with a line: a line it accepts is one
+ * a login from an allowed address matches, with the same key. */
+static void check_accepts_what_a_login_uses(void **state)
+{
+	const char *opts[] = { "", "restrict ", "restrict,pty ", "no-pty,no-agent-forwarding ",
+		"from=\"192.0.2.0/24,!192.0.2.9\" ", "from=\"2001:db8::/32,192.0.2.*\" ",
+		"expiry-time=\"29991231\" ", "NO-X11-FORWARDING,x11-forwarding " };
+	ssh_key keys[] = { ed, ecdsa, rsa, p384 };
+	const char *lines[] = { ed_line, ecdsa_line, rsa_line, p384_line };
+	char text[2048], why[256], *comment;
+	ssh_key got;
+
+	(void)state;
+	for (size_t o = 0; o < sizeof(opts) / sizeof(opts[0]); o++) {
+		for (size_t k = 0; k < 4; k++) {
+			snprintf(text, sizeof(text), "%s%s  who@where  with spaces \r", opts[o], lines[k]);
+			got = NULL;
+			comment = NULL;
+			if (ws_authkeys_parse_line(text, &got, &comment, why, sizeof(why)) != WS_OK)
+				fail_msg("refused '%s': %s", text, why);
+			assert_int_equal(ssh_key_cmp(got, keys[k], SSH_KEY_CMP_PUBLIC), 0);
+			assert_string_equal(comment, "who@where  with spaces");
+			assert_int_equal(ws_authkeys_check_line(text, why, sizeof(why)), WS_OK);
+			assert_int_equal(match(text, keys[k], NULL), WS_OK);
+			ssh_key_free(got);
+			free(comment);
+		}
+	}
+	assert_int_equal(ws_authkeys_parse_line(ed_line, NULL, &comment, why, sizeof(why)), WS_OK);
+	assert_string_equal(comment, "");
+	free(comment);
+	assert_int_equal(ws_authkeys_check_line("", why, sizeof(why)), WS_ERR_NOT_FOUND);
+	assert_int_equal(ws_authkeys_check_line(" \t ", why, sizeof(why)), WS_ERR_NOT_FOUND);
+	assert_int_equal(ws_authkeys_check_line("  # ssh-ed25519 AAAA", why, sizeof(why)), WS_ERR_NOT_FOUND);
+}
+
+/* A line a login would skip is refused with the reason; and a login does
+ * skip it (its key never matches). */
+static void check_says_why(void **state)
+{
+	const char *b64 = strchr(ed_line, ' ') + 1, *p384_b64 = strchr(p384_line, ' ') + 1;
+	char cut[41];
+	struct { const char *pre, *arg, *post, *why; } cases[] = {
+		{ "command=\"/bin/true\" ", ed_line, "", "option 'command' is not one wsgate honours" },
+		{ "restrict,cert-authority ", ed_line, "", "option 'cert-authority' is not one" },
+		{ "no-user-rc ", ed_line, "", "option 'no-user-rc'" },
+		{ "from=\"unterminated ", ed_line, "", "malformed options" },
+		{ "no-pty, ", ed_line, "", "malformed options" },
+		{ "no-pty=\"1\" ", ed_line, "", "option 'no-pty' takes no value" },
+		{ "from ", ed_line, "", "option 'from' needs a value" },
+		{ "from=\"*.example.com\" ", ed_line, "", "'*.example.com' is not an address" },
+		{ "from=\"192.0.2.1,!bad.host\" ", ed_line, "", "'bad.host' is not an address" },
+		{ "from=\"192.0.2.0/33\" ", ed_line, "", "'192.0.2.0/33' is not an address block" },
+		{ "from=\"192.0.2.1,,10.0.0.1\" ", ed_line, "", "has an empty entry" },
+		{ "expiry-time=\"20000101\" ", ed_line, "", "has passed" },
+		{ "expiry-time=\"2030\" ", ed_line, "", "is not YYYYMMDD" },
+		{ "ssh-dss ", b64, "", "'ssh-dss' is not a key type" },
+		{ "ssh-ed25591 ", b64, " x", "'ssh-ed25591' is not a key type" },
+		{ "restrict frob ", b64, "", "'frob' is not a key type" },
+		{ "restrict ", "", "", "no key after the options" },
+		{ "ssh-ed25519 ", "", "", "no key after 'ssh-ed25519'" },
+		{ "ssh-ed25519 ", "!!!notbase64", "", "does not parse" },
+		{ "ssh-ed25519 ", cut, "", "does not parse" },
+		{ "ecdsa-sha2-nistp256 ", p384_b64, "", "of type ecdsa-sha2-nistp384, but the line says ecdsa-sha2-nistp256" },
+		{ "ssh-rsa ", b64, "", "of type ssh-ed25519, but the line says ssh-rsa" },
+		{ "", "-----BEGIN OPENSSH PRIVATE KEY-----", "", "private key" },
+		{ "", "---- BEGIN SSH2 PUBLIC KEY ----", "", "ssh-keygen -i" },
+	};
+	char text[2048], why[256];
+	ssh_key got;
+
+	(void)state;
+	snprintf(cut, sizeof(cut), "%s", b64); /* a key cut short */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s%s", cases[i].pre, cases[i].arg, cases[i].post);
+		got = NULL;
+		why[0] = '\0';
+		if (ws_authkeys_parse_line(text, &got, NULL, why, sizeof(why)) != WS_ERR_INVALID)
+			fail_msg("accepted '%s'", text);
+		assert_null(got);
+		if (strstr(why, cases[i].why) == NULL)
+			fail_msg("'%s': reason '%s', expected '%s'", text, why, cases[i].why);
+		for (size_t k = 0; k < 2; k++)
+			if (match(text, k ? p384 : ed, NULL) != WS_ERR_DENIED)
+				fail_msg("a login took '%s'", text);
+	}
+}
+
+static void check_bounds_the_line(void **state)
+{
+	char *big = malloc(WS_AUTHKEYS_MAX_LINE + 2);
+	char why[256];
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, ' ', WS_AUTHKEYS_MAX_LINE + 1);
+	big[WS_AUTHKEYS_MAX_LINE + 1] = '\0';
+	memcpy(big, ed_line, strlen(ed_line));
+	assert_int_equal(ws_authkeys_check_line(big, why, sizeof(why)), WS_ERR_INVALID);
+	assert_non_null(strstr(why, "longer than 16384 bytes"));
+	big[WS_AUTHKEYS_MAX_LINE] = '\0';
+	assert_int_equal(ws_authkeys_check_line(big, why, sizeof(why)), WS_OK);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +322,9 @@ int main(void)
 		cmocka_unit_test(unknown_options_refuse_the_line),
 		cmocka_unit_test(junk_is_skipped),
 		cmocka_unit_test(file_errors),
+		cmocka_unit_test(check_accepts_what_a_login_uses),
+		cmocka_unit_test(check_says_why),
+		cmocka_unit_test(check_bounds_the_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

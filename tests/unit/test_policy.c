@@ -108,10 +108,10 @@ static void address_lists(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (!ws_addr_list_check(good[i], why, sizeof(why)))
+		if (ws_addr_list_check(good[i], why, sizeof(why)) != WS_OK)
 			fail_msg("'%s' refused: %s", good[i], why);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (ws_addr_list_check(bad[i], why, sizeof(why)))
+		if (ws_addr_list_check(bad[i], why, sizeof(why)) == WS_OK)
 			fail_msg("'%s' accepted", bad[i]);
 }
 

@@ -1,0 +1,59 @@
+/* cli.h — the parts of the ws command: what its commands share, its exit
+ * codes, and each command's function. cli.c reads the command line and
+ * dispatches through its command table; cli_ws.c runs the workspace
+ * commands, cli_key.c the key directory's. */
+#ifndef WSGATE_CLI_H
+#define WSGATE_CLI_H
+
+#include "config.h"
+#include "engine.h"
+#include "userca.h"
+
+/* Exit codes, for scripts (ws help lists them). */
+enum {
+	WS_EXIT_OK,          /* done */
+	WS_EXIT_FAIL,        /* the engine or anything else failed */
+	WS_EXIT_USAGE,       /* unknown command or option, bad name, key line or config */
+	WS_EXIT_MISSING,     /* no such workspace, account or key */
+	WS_EXIT_EXISTS,      /* the workspace already exists */
+	WS_EXIT_UNCONFIRMED, /* deletion not confirmed */
+};
+
+/* The command options (a command's table entry says which it takes). */
+enum {
+	WS_O_JSON = 1 << 0,
+	WS_O_NAMES = 1 << 1,
+	WS_O_YES = 1 << 2,
+	WS_O_FORCE = 1 << 3,
+	WS_O_CLONE = 1 << 4,
+	WS_O_IMAGE = 1 << 5,
+	WS_O_OWNER = 1 << 6,
+};
+
+/* What a command runs with: the settings, the engine (NULL for commands
+ * that need none) and the options given. */
+struct ws_cli {
+	struct ws_config *cfg;
+	struct ws_engine *e;
+	char ca_pub[WS_USERCA_PUB_MAX]; /* the user CA's "type base64" (loaded when needed) */
+	char ca_fp[WS_USERCA_FP_MAX];   /* and its fingerprint */
+	const char *name;               /* the workspace being brought up */
+	int json, names, yes, force;
+	const char *clone, *image, *owner;
+};
+
+/* Each command gets its operands (after its name; their count is within
+ * the table's bounds, a workspace NAME checked) and returns an exit code,
+ * having said on stderr what went wrong. */
+int ws_cmd_create(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_start(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_adopt(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_stop(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_delete(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_list(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_status(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_key_add(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_key_list(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_key_remove(struct ws_cli *w, int argc, char **argv);
+
+#endif

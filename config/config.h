@@ -89,8 +89,4 @@ ws_err ws_config_for_account(const struct ws_config *cfg, const char *account,
  * WS_ERR_CONFIG with a reason in err on failure. */
 ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen);
 
-/* Writes the settings reference (Markdown table, generated from the option
- * table) to out. */
-void ws_config_write_doc(FILE *out);
-
 #endif

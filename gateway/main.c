@@ -24,6 +24,7 @@
 #include "children.h"
 #include "clock.h"
 #include "config.h"
+#include "configdoc.h"
 #include "idle.h"
 #include "keyline.h"
 #include "keys.h"
@@ -63,6 +64,7 @@ static void ws_usage(FILE *out)
 	    "  -t             check the configuration and exit\n"
 	    "  -d             debug logging\n"
 	    "  --config-doc   print the settings reference (Markdown)\n"
+	    "  --config-man   print the manual page wsgate.conf(5) (roff)\n"
 	    "  --help         this text\n"
 	    "  --version      print the version\n");
 }
@@ -344,6 +346,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "config-doc", no_argument, NULL, 'C' },
+		{ "config-man", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ws_config *cfg = NULL;
@@ -375,6 +378,9 @@ int main(int argc, char **argv)
 			return 0;
 		case 'C':
 			ws_config_write_doc(stdout);
+			return 0;
+		case 'M':
+			ws_config_write_man(stdout, WS_VERSION);
 			return 0;
 		default:
 			ws_usage(stderr);

@@ -134,6 +134,25 @@ static void lists(void **state)
 	ws_config_free(c);
 }
 
+/* The configuration the Debian package installs as /etc/wsgate/wsgate.conf
+ * is valid, and says what the package promises (the audit log where
+ * logrotate looks; no Docker daemon inside workspaces). */
+static void packaged_config(void **state)
+{
+	struct ws_config *c = ws_config_new();
+	char err[512] = "";
+
+	(void)state;
+	assert_non_null(c);
+	if (ws_config_load(c, WS_TEST_DATA "/../../packaging/config/wsgate.conf", 0, err,
+	    sizeof(err)) != WS_OK || ws_config_check(c, err, sizeof(err)) != WS_OK)
+		fail_msg("packaging/config/wsgate.conf: %s", err);
+	assert_string_equal(c->audit_log, "/var/log/wsgate/audit.log");
+	assert_string_equal(c->docker_in_docker, "off");
+	assert_string_equal(c->listen_address, "127.0.0.1");
+	ws_config_free(c);
+}
+
 static void doc_lists_every_setting(void **state)
 {
 	char *buf = NULL;
@@ -211,6 +230,7 @@ int main(void)
 		cmocka_unit_test(errors_name_file_and_line),
 		cmocka_unit_test(relations_checked),
 		cmocka_unit_test(lists),
+		cmocka_unit_test(packaged_config),
 		cmocka_unit_test(doc_lists_every_setting),
 		cmocka_unit_test(man_lists_every_setting),
 	};

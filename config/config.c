@@ -608,30 +608,3 @@ void ws_config_write(const struct ws_config *cfg, FILE *out)
 		fprintf(out, ";\n");
 	}
 }
-
-void ws_config_write_doc(FILE *out)
-{
-	const struct ws_option *o;
-
-	fprintf(out, "| setting | type | range | default | meaning |\n");
-	fprintf(out, "| --- | --- | --- | --- | --- |\n");
-	for (o = ws_options; o->name != NULL; o++) {
-		if (o->type == WS_OPT_BOOL)
-			fprintf(out, "| `%s` | boolean | `true` or `false` | `%s` | %s%s |\n",
-			    o->name, o->def_int ? "true" : "false", o->help,
-			    o->per_account ? " *Per account too.*" : "");
-		else if (o->type == WS_OPT_INT)
-			fprintf(out, "| `%s` | integer | %ld to %ld | `%ld` | %s%s |\n",
-			    o->name, o->min, o->max, o->def_int, o->help,
-			    o->per_account ? " *Per account too.*" : "");
-		else if (o->type == WS_OPT_LIST)
-			fprintf(out, "| `%s` | list of strings | %ld to %ld entries | `%s%s%s` | %s%s |\n",
-			    o->name, o->min, o->max, o->def_str[0] ? "[\"" : "[]", o->def_str,
-			    o->def_str[0] ? "\"]" : "", o->help,
-			    o->per_account ? " *Per account too.*" : "");
-		else
-			fprintf(out, "| `%s` | string | %ld to %ld characters | `\"%s\"` | %s%s |\n",
-			    o->name, o->min, o->max, o->def_str, o->help,
-			    o->per_account ? " *Per account too.*" : "");
-	}
-}

@@ -123,8 +123,4 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen);
  * settings (every setting, in table order): wsgate -T. */
 void ws_config_write(const struct ws_config *cfg, FILE *out);
 
-/* Writes the settings reference (Markdown table, generated from the option
- * table) to out. */
-void ws_config_write_doc(FILE *out);
-
 #endif

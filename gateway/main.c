@@ -10,6 +10,7 @@
 
 #include "confcheck.h"
 #include "config.h"
+#include "configdoc.h"
 #include "keys.h"
 #include "listener.h"
 #include "log.h"
@@ -33,6 +34,7 @@ static void ws_usage(FILE *out)
 	    "  -C account=NAME  with -T: the settings account NAME gets (its accounts_dir/NAME.conf applied)\n"
 	    "  -d               debug logging\n"
 	    "  --config-doc     print the settings reference (Markdown)\n"
+	    "  --config-man     print the manual page wsgate.conf(5) (roff)\n"
 	    "  -h, --help       this text\n"
 	    "  -V, --version    print the version\n"
 	    "Signals: SIGHUP reloads the configuration and keys for new connections and reopens the logs;\n"
@@ -119,6 +121,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "config-doc", no_argument, NULL, 'D' },
+		{ "config-man", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ws_listener_opts lo = { WS_DEFAULT_CONFIG, 0, 0 };
@@ -138,6 +141,7 @@ int main(int argc, char **argv)
 		case 'h': ws_usage(stdout); return 0;
 		case 'V': printf("wsgate %s (libssh %s)\n", WS_VERSION, ssh_version(0)); return 0;
 		case 'D': ws_config_write_doc(stdout); return 0;
+		case 'M': ws_config_write_man(stdout, WS_VERSION); return 0;
 		default: ws_usage(stderr); return 2;
 		}
 	}

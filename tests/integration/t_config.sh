@@ -124,6 +124,9 @@ check "-C with anything but account= is a usage error ($rc)" eval '[ "$rc" = 2 ]
 tail -n +6 "$WSGATE_SRC/docs/config.md" > "$T/doc.md"
 check "docs/config.md is the option table's own reference (--config-doc exit $rc)" \
     eval '[ "$rc" = 0 ] && [ -s "$T/doc" ] && diff -q "$T/doc.md" "$T/doc"'
+"$WSGATE_BIN" --config-man > "$T/man"; rc=$?
+check "--config-man writes wsgate.conf(5), which groff reads without a warning (exit $rc)" \
+    eval '[ "$rc" = 0 ] && contains "$T/man" ".TH WSGATE.CONF 5" && [ -z "$(groff -man -ww -z "$T/man" 2>&1)" ]'
 
 # Keys are generated on first start, kept, and private.
 gw_start keys

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "configdoc.h"
+#include "options.h"
 
 static char path[64];
 
@@ -236,6 +238,23 @@ static void booleans_and_round_trip(void **state)
 	unlink(path);
 	ws_config_free(c);
 	ws_config_free(back);
+/* The configuration the Debian package installs as /etc/wsgate/wsgate.conf
+ * is valid, and says what the package promises (the audit log where
+ * logrotate looks; no Docker daemon inside workspaces). */
+static void packaged_config(void **state)
+{
+	struct ws_config *c = ws_config_new();
+	char err[512] = "";
+
+	(void)state;
+	assert_non_null(c);
+	if (ws_config_load(c, WS_TEST_DATA "/../../packaging/config/wsgate.conf", 0, err,
+	    sizeof(err)) != WS_OK || ws_config_check(c, err, sizeof(err)) != WS_OK)
+		fail_msg("packaging/config/wsgate.conf: %s", err);
+	assert_string_equal(c->audit_log, "/var/log/wsgate/audit.log");
+	assert_string_equal(c->docker_in_docker, "off");
+	assert_string_equal(c->listen_address, "127.0.0.1");
+	ws_config_free(c);
 }
 
 static void doc_lists_every_setting(void **state)
@@ -254,6 +273,59 @@ static void doc_lists_every_setting(void **state)
 	free(buf);
 }
 
+/* A line of the page that starts with a control character must be one of
+ * the requests the page is written with: a setting's text that began with
+ * '.' or '\'' would otherwise be read as a request and vanish. */
+static int man_request_known(const char *line)
+{
+	static const char *const known[] = { ".\\\" ", ".TH ", ".SH ", ".TP\n", ".B ", ".BR ", ".I ",
+		".IR ", ".IB ", ".PP\n", ".nh\n", ".ad l\n", ".RS\n", ".RE\n", ".nf\n", ".fi\n",
+		".br\n", NULL };
+	size_t i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if (strncmp(line, known[i], strlen(known[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void man_lists_every_setting(void **state)
+{
+	const struct ws_option *o;
+	char *buf = NULL, want[160];
+	const char *line, *end;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int n = 0;
+
+	(void)state;
+	ws_config_write_man(f, "9.8.7");
+	fclose(f);
+	assert_non_null(strstr(buf, ".TH WSGATE.CONF 5 \"\" \"wsgate 9.8.7\""));
+	for (o = ws_options; o->name != NULL; o++, n++) {
+		snprintf(want, sizeof(want), ".TP\n\\fB%s\\fR (", o->name);
+		if (strstr(buf, want) == NULL)
+			fail_msg("setting %s is not in wsgate.conf(5)", o->name);
+	}
+	assert_true(n > 40);
+	assert_non_null(strstr(buf, "\\fBlisten_port\\fR (integer, 1 to 65535; default \\fB2222\\fR)\n"));
+	assert_non_null(strstr(buf, "\\fBcreate\\fR (list of strings, 0 to 1000 entries; default \\fB[\"*\"]\\fR)\n"));
+	assert_non_null(strstr(buf, "\\fBaccess\\fR (list of strings, 0 to 1000 entries; default \\fB[]\\fR)\n"));
+	assert_non_null(strstr(buf, "\\fBimage\\fR (string, 1 to 255 characters; default \\fB\"workspace:latest\"\\fR)\n"));
+	/* A hyphen is \- (pam_service's help says keyboard-interactive). */
+	assert_non_null(strstr(buf, "keyboard\\-interactive"));
+	assert_null(strstr(buf, "keyboard-interactive"));
+	for (line = buf; *line != '\0'; line = end + 1) {
+		if ((*line == '.' || *line == '\'') && !man_request_known(line))
+			fail_msg("unexpected request in wsgate.conf(5): %.40s", line);
+		if ((end = strchr(line, '\n')) == NULL) {
+			fail_msg("wsgate.conf(5) does not end with a newline");
+			break;
+		}
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,7 +336,9 @@ int main(void)
 		cmocka_unit_test(lists),
 		cmocka_unit_test(every_error_with_its_line),
 		cmocka_unit_test(booleans_and_round_trip),
+		cmocka_unit_test(packaged_config),
 		cmocka_unit_test(doc_lists_every_setting),
+		cmocka_unit_test(man_lists_every_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

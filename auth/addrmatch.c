@@ -102,7 +102,7 @@ static int ws_addr_element_check(const char *el, char *why, size_t whylen)
 	long l;
 
 	if (*p == '\0') {
-		snprintf(why, whylen, "an empty address");
+		snprintf(why, whylen, "the list has an empty entry");
 		return 0;
 	}
 	if (slash != NULL) {

@@ -11,6 +11,7 @@
 
 #include <libssh/libssh.h>
 
+#include "keyfile.h"
 #include "names.h"
 #include "privsep.h"
 
@@ -125,8 +126,34 @@ static int ws_check_dir(const struct ws_config *cfg, struct ws_diag *d, const ch
 	return 1;
 }
 
+/* Each line of an account's key file that logins skip is named, at its
+ * line: a key wsgate refuses is otherwise only a failed login. */
+static void ws_check_key_file(const struct ws_config *cfg, struct ws_diag *d, const char *name)
+{
+	const struct ws_keyent *k;
+	struct ws_keyfile *f = NULL;
+	char path[4400], why[300], loc[4440];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/%s", cfg->keys_dir, name);
+	if (ws_keyfile_load(path, &f, why, sizeof(why)) != WS_OK) {
+		if (f == NULL && why[0] != '\0')
+			ws_diag_add(d, WS_DIAG_WARNING, path, "%s", why);
+		ws_keyfile_free(f);
+		return;
+	}
+	for (i = 0; i < ws_keyfile_count(f); i++) {
+		k = ws_keyfile_line(f, i);
+		if (k->state != WS_ERR_INVALID)
+			continue;
+		snprintf(loc, sizeof(loc), "%s:%zu", path, i + 1);
+		ws_diag_add(d, WS_DIAG_WARNING, loc, "this key line is skipped by logins: %s", k->why);
+	}
+	ws_keyfile_free(f);
+}
+
 /* Key files are named after their account; anything else is skipped by the
- * gateway, so say so here. The lines are checked by ws key add. */
+ * gateway, so say so here, and which lines of the others it skips. */
 static void ws_check_keys_dir(const struct ws_config *cfg, struct ws_diag *d)
 {
 	struct dirent *e;
@@ -146,6 +173,8 @@ static void ws_check_keys_dir(const struct ws_config *cfg, struct ws_diag *d)
 			ws_diag_add(d, WS_DIAG_WARNING, WHERE("keys_dir"),
 			    "%s/%s is ignored: key files are named after their account (e.g. alice, not alice.pub): %s",
 			    cfg->keys_dir, e->d_name, why);
+		else
+			ws_check_key_file(cfg, d, e->d_name);
 	}
 	closedir(dir);
 }

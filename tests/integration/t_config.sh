@@ -89,6 +89,7 @@ docker_in_docker = "caps";
 auth_url = "http://auth.example.com/check";
 EOF2
 touch "$T/keys/alice.pub"
+printf '# carl\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5 cut-short\n' > "$T/keys/carl"
 out=$("$WSGATE_BIN" -t -f "$T/warn.conf" 2>"$T/err"); rc=$?
 check "warnings only: exit 0 ($rc), configuration OK" eval '[ "$rc" = 0 ] && [ "$out" = "$T/warn.conf: configuration OK" ]'
 check "host accounts + creation for all + Docker-in-Docker is warned about" \
@@ -96,7 +97,8 @@ check "host accounts + creation for all + Docker-in-Docker is warned about" \
 check "auth_url over plain http to another host is warned about" \
     contains "$T/err" "$T/warn.conf:4: warning: auth_url sends passwords in clear text"
 check "a key file named alice.pub is warned about" contains "$T/err" "$T/keys/alice.pub is ignored"
-rm -f "$T/keys/alice.pub"
+check "a key line logins skip is warned about at its line" contains "$T/err" "$T/keys/carl:2: warning: this key line is skipped by logins"
+rm -f "$T/keys/alice.pub" "$T/keys/carl"
 
 # Safe defaults: no host account, no Docker-in-Docker unless an administrator says so.
 "$WSGATE_BIN" -T -f "$T/min.conf" > "$T/eff" 2>"$T/err"; rc=$?

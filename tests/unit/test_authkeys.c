@@ -259,7 +259,7 @@ static void check_says_why(void **state)
 		{ "from ", ed_line, "", "option 'from' needs a value" },
 		{ "from=\"*.example.com\" ", ed_line, "", "'*.example.com' is not an address" },
 		{ "from=\"192.0.2.1,!bad.host\" ", ed_line, "", "'bad.host' is not an address" },
-		{ "from=\"192.0.2.0/33\" ", ed_line, "", "'192.0.2.0/33' is not an address block" },
+		{ "from=\"192.0.2.0/33\" ", ed_line, "", "'192.0.2.0/33' is not an address, a CIDR block" },
 		{ "from=\"192.0.2.1,,10.0.0.1\" ", ed_line, "", "has an empty entry" },
 		{ "expiry-time=\"20000101\" ", ed_line, "", "has passed" },
 		{ "expiry-time=\"2030\" ", ed_line, "", "is not YYYYMMDD" },

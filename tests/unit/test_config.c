@@ -238,6 +238,8 @@ static void booleans_and_round_trip(void **state)
 	unlink(path);
 	ws_config_free(c);
 	ws_config_free(back);
+}
+
 /* The configuration the Debian package installs as /etc/wsgate/wsgate.conf
  * is valid, and says what the package promises (the audit log where
  * logrotate looks; no Docker daemon inside workspaces). */

@@ -20,6 +20,13 @@
 
 typedef void ws_confcheck_fn(const struct ws_config *, struct ws_diag *);
 
+/* The checks, in the order their lines are printed; those with
+ * WS_CONFCHECK_KEYS only when asked. */
+struct ws_confcheck_entry {
+	ws_confcheck_fn *fn;
+	int needs;
+};
+
 #define WHERE(name) ws_config_where(cfg, name)
 
 /* The directory of path into dir ("/" for "/x"). */
@@ -316,16 +323,17 @@ static void ws_check_combinations(const struct ws_config *cfg, struct ws_diag *d
 		    "auth_url sends passwords in clear text over plain http:// to a host that is not this one: use https://");
 }
 
-/* The checks, in the order their lines are printed. */
-static ws_confcheck_fn *const ws_confchecks[] = {
-	ws_check_keys, ws_check_addresses, ws_check_keys_dir, ws_check_files, ws_check_accounts,
-	ws_check_logs, ws_check_services, ws_check_combinations,
+static const struct ws_confcheck_entry ws_confchecks[] = {
+	{ ws_check_keys, WS_CONFCHECK_KEYS }, { ws_check_addresses, 0 }, { ws_check_keys_dir, 0 },
+	{ ws_check_files, 0 }, { ws_check_accounts, 0 }, { ws_check_logs, 0 },
+	{ ws_check_services, 0 }, { ws_check_combinations, 0 },
 };
 
-void ws_confcheck(const struct ws_config *cfg, struct ws_diag *d)
+void ws_confcheck(const struct ws_config *cfg, struct ws_diag *d, int flags)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(ws_confchecks) / sizeof(ws_confchecks[0]); i++)
-		ws_confchecks[i](cfg, d);
+		if ((ws_confchecks[i].needs & flags) == ws_confchecks[i].needs)
+			ws_confchecks[i].fn(cfg, d);
 }

@@ -8,10 +8,16 @@
 #include "config.h"
 #include "diag.h"
 
+/* Also load the private keys (wsgate -t). The listener never does: no
+ * process that accepts connections may hold a private key's bytes (its
+ * forked loaders read them). */
+#define WS_CONFCHECK_KEYS 1
+
 /* Runs every check on cfg (already loaded and checked by
  * ws_config_check_diag), each problem to d at the file:line of the setting
- * concerned. Reads files; writes nothing; never blocks on the network
- * beyond resolving listen_address and publish_address. */
-void ws_confcheck(const struct ws_config *cfg, struct ws_diag *d);
+ * concerned; flags: WS_CONFCHECK_*. Reads files; writes nothing; never
+ * blocks on the network beyond resolving listen_address and
+ * publish_address. */
+void ws_confcheck(const struct ws_config *cfg, struct ws_diag *d, int flags);
 
 #endif

@@ -250,7 +250,7 @@ static void ws_log_confcheck(const struct ws_config *cfg)
 
 	if (d == NULL)
 		return;
-	ws_confcheck(cfg, d);
+	ws_confcheck(cfg, d, 0);
 	for (i = 0; (line = ws_diag_line(d, i, &kind)) != NULL; i++)
 		ws_log(kind == WS_DIAG_ERROR ? WS_LOG_ERROR : WS_LOG_WARN, "%s", line);
 	ws_diag_free(d);

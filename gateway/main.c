@@ -72,7 +72,7 @@ static int ws_load(const char *path, int given, int deep, struct ws_config **out
 	if (rc == WS_OK || rc == WS_ERR_CONFIG)
 		ws_config_check_diag(cfg, d);
 	if (deep && (rc == WS_OK || rc == WS_ERR_CONFIG))
-		ws_confcheck(cfg, d);
+		ws_confcheck(cfg, d, WS_CONFCHECK_KEYS);
 	else if (ws_diag_count(d, WS_DIAG_ERROR) == 0 &&
 	    ws_privsep_check(cfg->privsep_user, why, sizeof(why)) != WS_OK)
 		ws_diag_add(d, WS_DIAG_ERROR, ws_config_where(cfg, "privsep_user"), "%s", why);

@@ -10,6 +10,8 @@ PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccom
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git strace
           putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit)
+# Session recordings (docs/recording.md): the tests play them back.
+PACKAGES+=(asciinema)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
 

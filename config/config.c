@@ -11,6 +11,7 @@
 #include "log.h"
 #include "options.h"
 #include "policy.h"
+#include "recording.h"
 #include "strv.h"
 #include "policy.h"
 
@@ -162,7 +163,7 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 		return WS_ERR_CONFIG;
 	}
 	if (account && !o->per_account) {
-		snprintf(err, errlen, "'%s' cannot be set per account (only env, files, cpu_millis, memory_mb, docker_in_docker, post_start)",
+		snprintf(err, errlen, "'%s' cannot be set per account (only env, files, cpu_millis, memory_mb, docker_in_docker, post_start, record)",
 		    o->name);
 		return WS_ERR_CONFIG;
 	}
@@ -399,6 +400,8 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 	if (ws_startups_parse(cfg->max_startups, &su, err, errlen) != WS_OK)
 		return WS_ERR_CONFIG;
 	if (ws_check_env_files(cfg, err, errlen) != WS_OK)
+		return WS_ERR_CONFIG;
+	if (ws_recording_check(cfg, err, errlen) != WS_OK)
 		return WS_ERR_CONFIG;
 	if (cfg->port_min > cfg->port_max) {
 		snprintf(err, errlen, "port_min (%d) is above port_max (%d)",

@@ -139,6 +139,7 @@ static int ws_mon_end(struct ws_mon *m, int status)
 	char dur[24];
 
 	ws_relay_dropped(m);
+	ws_mon_rec_end(m);
 	/* Killed by the monitor: it said why already. */
 	if (WIFSIGNALED(status) && m->killed == WS_MON_ALIVE)
 		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
@@ -287,6 +288,11 @@ static int ws_mon_run(struct ws_mon *m)
 	 * the workspace is not cut short by the client's going. Its work is
 	 * bounded by the engine's timeouts, PAM's and the jails'. */
 	ws_mon_worker_poll(m, 1);
+	/* What a logged-in child sent before its end (its recordings' last
+	 * bytes, END) is read too: bounded by the socket's queue, then EOF. */
+	while (m->state == WS_MON_SESSION &&
+	    poll(&(struct pollfd){ .fd = m->req_sock, .events = POLLIN }, 1, 0) > 0)
+		ws_mon_request(m);
 	if (!reaped)
 		while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
 			;

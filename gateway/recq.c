@@ -174,8 +174,10 @@ void ws_recq_data(struct ws_recq *q, uint32_t id, int kind, const void *data, si
 		return;
 	while (len > 0) {
 		n = len < WS_MP_REC_DATA_MAX ? len : WS_MP_REC_DATA_MAX;
-		/* What it owes goes first, or this waits with it. */
-		if (ws_recq_owed(q, s, 0) == 0) {
+		/* What it owes goes first, or this waits with it; once losing,
+		 * only when the queue is half empty again (not a marker for
+		 * every message the monitor takes). */
+		if ((s->lost == 0 || q->queued <= WS_RECQ_MAX / 2) && ws_recq_owed(q, s, 0) == 0) {
 			ws_mp_start(q->mp, WS_MP_REC_DATA);
 			ws_mp_put_u32(q->mp, id);
 			ws_mp_put_u32(q->mp, (uint32_t)kind);
@@ -247,10 +249,69 @@ int ws_recq_flush(struct ws_recq *q)
 	return 0;
 }
 
+/* Bytes lost of recording id that m, a LOST, says; -1 when it is none
+ * (another message, or another recording's). */
+static int64_t ws_recq_loss_of(struct ws_recq *q, const struct ws_recq_msg *m, uint32_t id)
+{
+	if (m == NULL || ws_mp_load(q->mp, m->data, m->len) != WS_OK ||
+	    ws_mp_type(q->mp) != WS_MP_REC_LOST || ws_mp_get_u32(q->mp) != id)
+		return -1;
+	return (int64_t)ws_mp_get_u64(q->mp);
+}
+
+/* Turns the data still queued into losses (a LOST per run of one
+ * recording's data, in its place), so that what is left is small and
+ * the monitor still learns what its files miss. Returns the bytes of data
+ * dropped. */
+static uint64_t ws_recq_to_losses(struct ws_recq *q)
+{
+	struct ws_recq_msg **pp = &q->head, *m, *prev = NULL;
+	uint64_t dropped = 0;
+	int64_t before;
+	uint32_t id;
+	size_t len = 0;
+
+	while ((m = *pp) != NULL) {
+		if (ws_mp_load(q->mp, m->data, m->len) != WS_OK || ws_mp_type(q->mp) != WS_MP_REC_DATA) {
+			prev = m;
+			pp = &m->next;
+			continue;
+		}
+		id = ws_mp_get_u32(q->mp);
+		(void)ws_mp_get_u32(q->mp);
+		(void)ws_mp_get_bytes(q->mp, WS_MP_REC_DATA_MAX, &len);
+		dropped += len;
+		/* Right after a loss of the same recording: added to it. */
+		if ((before = ws_recq_loss_of(q, prev, id)) >= 0) {
+			*pp = m->next;
+			q->queued -= m->len;
+			free(m);
+			m = prev;
+			len += (uint64_t)before;
+		} else {
+			pp = &m->next;
+		}
+		ws_mp_start(q->mp, WS_MP_REC_LOST);
+		ws_mp_put_u32(q->mp, id);
+		ws_mp_put_u64(q->mp, len);
+		/* No longer than the data it replaces. */
+		q->queued -= m->len;
+		memcpy(m->data, q->mp->buf, q->mp->len);
+		m->len = q->mp->len;
+		q->queued += m->len;
+		prev = m;
+	}
+	q->tail = pp;
+	return dropped;
+}
+
 void ws_recq_drain(struct ws_recq *q, int ms)
 {
 	double end = ws_clock_now() + ms / 1000.0, left;
 	struct pollfd pfd = { .fd = q->sock, .events = POLLOUT };
+	struct ws_recq_msg *m;
+	uint64_t dropped;
+	ssize_t n;
 	size_t i;
 
 	for (i = 0; i < WS_MP_REC_OPEN_MAX; i++)
@@ -258,9 +319,21 @@ void ws_recq_drain(struct ws_recq *q, int ms)
 			(void)ws_recq_owed(q, &q->slot[i], 1);
 	while (ws_recq_flush(q) && (left = end - ws_clock_now()) > 0)
 		(void)poll(&pfd, 1, (int)(left * 1000) + 1);
-	if (q->head != NULL) {
-		ws_warn("the monitor did not take the last %zu bytes of recordings in %d ms; "
-		    "they are dropped", q->queued, ms);
-		ws_recq_clear(q);
+	if (q->head == NULL)
+		return;
+	dropped = ws_recq_to_losses(q);
+	ws_warn("the monitor did not take the last %llu bytes of recordings in %d ms; they are "
+	    "dropped (the recordings get a marker)", (unsigned long long)dropped, ms);
+	/* What is left is a few small messages: they wait as END will. */
+	while ((m = q->head) != NULL && !q->dead) {
+		do {
+			n = send(q->sock, m->data, m->len, MSG_NOSIGNAL);
+		} while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)m->len)
+			break;
+		q->head = m->next;
+		q->queued -= m->len;
+		free(m);
 	}
+	ws_recq_clear(q);
 }

@@ -52,7 +52,9 @@ void ws_recq_close(struct ws_recq *q, uint32_t id);
  * something is still queued. */
 int ws_recq_flush(struct ws_recq *q);
 
-/* Sends everything queued, waiting at most ms for the monitor. */
+/* Sends everything queued, waiting at most ms for the monitor; data it
+ * has not taken by then is dropped, and a LOST in its place (sent
+ * waiting, as the END after it is) says how much. */
 void ws_recq_drain(struct ws_recq *q, int ms);
 
 #endif

@@ -59,7 +59,8 @@ ws_err ws_recording_check(const struct ws_config *cfg, char *err, size_t errlen)
 		}
 	}
 	if (cfg->record_dir[0] != '/' || strcmp(cfg->record_dir, "/") == 0) {
-		snprintf(err, errlen, "record_dir must be an absolute path of its own (not /)");
+		snprintf(err, errlen, "record_dir is '%s', must be an absolute directory other than / "
+		    "(like /var/lib/wsgate/recordings)", cfg->record_dir);
 		return WS_ERR_CONFIG;
 	}
 	return WS_OK;

@@ -88,7 +88,7 @@ static void settings_checked(void **state)
 	set_list(&cfg->record_workspaces, NULL, NULL);
 	set_str(&cfg->record_dir, "recordings");
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_ERR_CONFIG);
-	assert_non_null(strstr(err, "record_dir must be an absolute path"));
+	assert_non_null(strstr(err, "record_dir is 'recordings', must be an absolute directory"));
 	ws_config_free(cfg);
 }
 

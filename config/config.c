@@ -215,7 +215,7 @@ static ws_err ws_config_apply(struct ws_config *cfg, config_setting_t *s, int ac
 		return WS_ERR_CONFIG;
 	}
 	if (account && !o->per_account) {
-		snprintf(err, errlen, "'%s' cannot be set per account (only env, files, cpu_millis, memory_mb, docker_in_docker, post_start)",
+		snprintf(err, errlen, "'%s' cannot be set per account (only env, files, cpu_millis, memory_mb, docker_in_docker, post_start, record)",
 		    o->name);
 		return WS_ERR_CONFIG;
 	}

@@ -45,6 +45,10 @@ struct ws_config {
 	int client_alive_interval;
 	int client_alive_count_max;
 	char *privsep_user;
+	char *record;           /* recording.h: off, output or input */
+	char **record_workspaces; /* NULL-terminated "NAME" or "NAME:MODE" */
+	char *record_dir;
+	int record_max_mb;
 	char *audit_log;
 	char *log_level;
 	char *log_format;       /* "text" or "json" */

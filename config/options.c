@@ -8,6 +8,7 @@
 
 #include "addrmatch.h"
 #include "policy.h"
+#include "recording.h"
 
 /* Validators of single values (ws_opt_check_fn): the table names them. */
 
@@ -109,6 +110,19 @@ static int ws_check_max_startups(const char *v, char *why, size_t whylen)
 	return ws_startups_parse(v, &su, why, whylen) == WS_OK;
 }
 
+static int ws_check_record_workspace(const char *v, char *why, size_t whylen)
+{
+	return ws_recording_entry_check(v, why, whylen) == WS_OK;
+}
+
+static int ws_check_record_dir(const char *v, char *why, size_t whylen)
+{
+	if (v[0] == '/' && strcmp(v, "/") != 0)
+		return 1;
+	snprintf(why, whylen, "'%s' must be an absolute directory other than / (like /var/lib/wsgate/recordings)", v);
+	return 0;
+}
+
 static int ws_check_log_target(const char *v, char *why, size_t whylen)
 {
 	if (strcmp(v, "stderr") == 0 || strcmp(v, "syslog") == 0 || strcmp(v, "journal") == 0 ||
@@ -178,7 +192,7 @@ const struct ws_option ws_options[] = {
 	{ "idle_stop", WS_OPT_INT, OFF(idle_stop), 0, 2592000, 0, NULL,
 	  "Stop a running workspace after this many seconds without any session (0 = never).", 0, NULL, NULL },
 	{ "accounts_dir", WS_OPT_STRING, OFF(accounts_dir), 1, 4095, 0, "/etc/wsgate/accounts",
-	  "Directory of per-account settings: ACCOUNT.conf may set env, files, cpu_millis, memory_mb, docker_in_docker, post_start.", 0, NULL, ws_check_abs_path },
+	  "Directory of per-account settings: ACCOUNT.conf may set env, files, cpu_millis, memory_mb, docker_in_docker, post_start, record.", 0, NULL, ws_check_abs_path },
 	{ "docker_timeout", WS_OPT_INT, OFF(docker_timeout), 1, 600, 30, NULL,
 	  "Seconds one Docker Engine API call may take.", 0, NULL, NULL },
 	{ "sshd_wait_timeout", WS_OPT_INT, OFF(sshd_wait_timeout), 1, 600, 60, NULL,
@@ -213,6 +227,14 @@ const struct ws_option ws_options[] = {
 	  "Keepalive intervals a client may leave unacknowledged before its connection is dropped.", 0, NULL, NULL },
 	{ "privsep_user", WS_OPT_STRING, OFF(privsep_user), 0, 32, 0, "wsgate",
 	  "The unprivileged user of a session's sandbox: once a connection has logged in and reached its workspace, the process that bridges its channels runs as this user, with no groups, chrooted to an empty directory, with only its sockets open, under a seccomp filter; a root parent keeps the audit log and the rest. scripts/setup.sh makes the user. Empty = no sandbox (the bridge stays root).", 0, NULL, ws_check_user_name },
+	{ "record", WS_OPT_STRING, OFF(record), 3, 6, 0, "off",
+	  "Session recording of this account's pty sessions (docs/recording.md): \"off\", \"output\" (what the terminal shows) or \"input\" (that, and every key typed: passwords at prompts that do not echo too). Asciicast v2 files in record_dir, written by the gateway's root side.", 1, "off output input", NULL },
+	{ "record_workspaces", WS_OPT_LIST, OFF(record_workspaces), 0, 1000, 0, "",
+	  "Workspaces whose pty sessions are recorded for every account: entries \"NAME\" (output) or \"NAME:input\"; an account's own record, if stronger, wins.", 0, NULL, ws_check_record_workspace },
+	{ "record_dir", WS_OPT_STRING, OFF(record_dir), 2, 4095, 0, "/var/lib/wsgate/recordings",
+	  "Directory of the recordings, made 0700 root when absent; each file 0600 root, named TIME_ACCOUNT_WORKSPACE_PID-N.cast.", 0, NULL, ws_check_record_dir },
+	{ "record_max_mb", WS_OPT_INT, OFF(record_max_mb), 1, 65536, 64, NULL,
+	  "MiB one recording may reach; past it a marker ends the file, one line is logged and the session goes on unrecorded.", 0, NULL, NULL },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0, NULL, ws_check_abs_path_or_empty },
 	{ "log_level", WS_OPT_STRING, OFF(log_level), 4, 5, 0, "info",

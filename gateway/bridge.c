@@ -278,9 +278,10 @@ static int ws_carry_flush(struct ws_flow *f, struct ws_carry *c, int dst_stderr)
 /* Flushes the carry; once it is empty and dst takes data, reads exactly
  * what src holds now (never polling for more, which would let a fast peer
  * refill the window while we read), writing what dst takes and carrying the
- * rest (see struct ws_carry). dst_stderr: 0 stdout, 1 stderr, -1 drop (a
- * client's stderr: sshd ignores it too). Returns 1 when data still waits. */
-static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
+ * rest (see struct ws_carry); what goes on is recorded (record.c) as it
+ * is read. dst_stderr: 0 stdout, 1 stderr, -1 drop (a client's stderr:
+ * sshd ignores it too). Returns 1 when data still waits. */
+static int ws_flow_drain(struct ws_bridge *b, struct ws_flow *f, int err, int dst_stderr)
 {
 	struct ws_carry *c = &f->carry[err];
 	char buf[WS_CHUNK];
@@ -301,6 +302,7 @@ static int ws_flow_drain(struct ws_flow *f, int err, int dst_stderr)
 		avail -= r;
 		if (dst_stderr < 0)
 			continue;
+		ws_record_data(b, f, err, buf, (size_t)r);
 		n = c->len > 0 ? 0 : ws_write_some(f->dst, buf, (size_t)r, dst_stderr);
 		*f->counter += n;
 		if (n < (size_t)r && ws_carry_add(c, buf + n, (size_t)r - n) != 0) {
@@ -335,8 +337,8 @@ static int ws_flow_step(struct ws_bridge *b, struct ws_flow *f, int stderr_to)
 		ws_flow_discard(f); /* nothing may follow EOF */
 		return 0;
 	}
-	waiting = ws_flow_drain(f, 0, 0);
-	waiting |= ws_flow_drain(f, 1, stderr_to);
+	waiting = ws_flow_drain(b, f, 0, 0);
+	waiting |= ws_flow_drain(b, f, 1, stderr_to);
 	/* Reading may have taken in more packets (data, then EOF and CLOSE):
 	 * look again before EOF, or that data is lost. */
 	if (waiting || f->pending[0] || f->pending[1] || f->carry[0].len || f->carry[1].len)

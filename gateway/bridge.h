@@ -45,6 +45,15 @@ int ws_bridges_count(const struct ws_bridges *set);
  * stderr (msg, one line) and closes it. */
 void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg);
 
+/* Records set's pty sessions (docs/recording.md) through the monitor's
+ * request socket mon: output, and input when input is set. Returns 0, or
+ * -1 when memory is short. */
+int ws_bridges_record(struct ws_bridges *set, int mon, int input);
+
+/* Ends every recording and hands the monitor what is queued for it,
+ * waiting at most ms. Before the session's END. */
+void ws_bridges_record_end(struct ws_bridges *set, int ms);
+
 /* Why a peer lost the whole connection (it broke a rule that cannot be
  * answered on one channel: replies would go out of order, or memory would
  * grow), or NULL while none has. The string is static. */

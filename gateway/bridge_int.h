@@ -71,6 +71,7 @@ struct ws_flow {
 struct ws_req;
 struct ws_open;
 struct ws_global;
+struct ws_recq;
 
 /* A client channel and its twin on the workspace's sshd. */
 struct ws_bridge {
@@ -94,6 +95,7 @@ struct ws_bridge {
 	                        * exit status, then for the workspace's answer */
 	struct ws_req *reqs;   /* requests from the client, answered in order */
 	int nreqs;
+	uint32_t rec_id;       /* its recording (record.c), 0 when none */
 	struct ws_bridge *next;
 };
 
@@ -112,6 +114,7 @@ struct ws_bridges {
 	struct ws_global *globals;
 	int nglobals;
 	const char *fatal;     /* a peer broke a rule of the whole connection */
+	struct ws_recq *rec;   /* recordings for the monitor (record.c), or NULL */
 };
 
 /* bridge.c */
@@ -155,6 +158,23 @@ int ws_relay_step(struct ws_bridge *b);
 
 /* Drops b's queue; answers failure to the client if reply is set. */
 void ws_relay_drop(struct ws_bridge *b, int reply);
+
+/* record.c: the pty sessions recorded (docs/recording.md), when set->rec */
+
+/* Whether b may have a pty: one that could not be recorded is refused. */
+int ws_record_may_pty(struct ws_bridge *b);
+
+/* The workspace's answer (ok) to the client's request msg on b: a pty
+ * granted begins b's recording, a window change is recorded. */
+void ws_record_request(struct ws_bridge *b, ssh_message msg, int ok);
+
+/* len bytes read from f's source (its stream err: 0 data, 1 stderr), which
+ * go on to f's destination. */
+void ws_record_data(struct ws_bridge *b, const struct ws_flow *f, int err, const char *data,
+    size_t len);
+
+/* b's recording ends (the pair is freed, or the session ends). */
+void ws_record_end(struct ws_bridge *b);
 
 /* forward.c */
 

@@ -10,6 +10,7 @@
 #include "authkeys.h"
 #include "bridge_int.h"
 #include "log.h"
+#include "recq.h"
 
 struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_channels,
     const struct ws_authkey_restrict *restr)
@@ -31,6 +32,7 @@ struct ws_bridges *ws_bridges_new(ssh_session down, ssh_session up, int max_chan
 /* Requests hold b's channel in their messages: they go first. */
 static void ws_pair_free(struct ws_bridge *b)
 {
+	ws_record_end(b);
 	ws_relay_drop(b, 0);
 	ws_bridge_free(b);
 }
@@ -46,6 +48,7 @@ void ws_bridges_free(struct ws_bridges *set)
 		next = b->next;
 		ws_pair_free(b);
 	}
+	ws_recq_free(set->rec);
 	free(set);
 }
 
@@ -143,6 +146,9 @@ int ws_bridges_pump(struct ws_bridges *set)
 	}
 	ws_bridges_reap(set);
 	ws_bridges_rotate(set);
+	/* Recordings the monitor could not take yet: soon again. */
+	if (set->rec != NULL && ws_recq_flush(set->rec))
+		waiting = 1;
 	/* Reads above may have taken in more than they moved. */
 	for (b = set->head; b != NULL && !waiting; b = b->next)
 		waiting = b->c2w.pending[0] || b->c2w.pending[1] || b->w2c.pending[0] ||

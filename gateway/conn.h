@@ -49,6 +49,7 @@ struct ws_conn {
 	char key_fp[128];                 /* fingerprint of the accepted key */
 	char port_str[8];
 	char kex[64], cipher[64];         /* of the workspace connection, as the child saw */
+	int record;                       /* what is recorded once in (recording.h) */
 	struct ws_kbd kbd;
 };
 

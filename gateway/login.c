@@ -20,6 +20,7 @@
 #include "mon_int.h"
 #include "strv.h"
 #include "pam.h"
+#include "recording.h"
 
 /* Reports to the listener (max_startups, penalties), which knows the
  * connection by its monitor (this process, or its login worker's parent). */
@@ -167,6 +168,11 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	snprintf(c->key_fp, sizeof(c->key_fp), "%s", fp);
 	c->method = method;
 	c->authed = 1;
+	/* Decided here, from who got in where: the child is only told. */
+	c->record = ws_recording_for(c->ctx->cfg, account, c->name);
+	if (c->record != WS_RECORD_OFF)
+		ws_info("pty sessions of %s@%s are recorded (%s)", account, c->name,
+		    ws_recording_name(c->record));
 	ok = 1;
 out:
 	free(groups);

@@ -26,6 +26,8 @@ enum ws_mon_state {
 	                       the protocol and was killed) */
 };
 
+struct ws_recsink;
+
 struct ws_mon {
 	const struct ws_session_ctx *ctx;
 	struct ws_conn c;            /* the login's state (conn.h) */
@@ -45,6 +47,7 @@ struct ws_mon {
 	double since;                /* when the session began */
 	char in[24], out[24];        /* its byte counts (END) */
 	struct ws_rate relay;        /* log lines relayed per second */
+	struct ws_recsink *rec;      /* its recordings (mon_rec.c), once one began */
 	double told;                 /* when SIGTERM was passed on, 0 if not */
 	/* Why the monitor killed it, if it did (only a protocol breach is
 	 * the crash penalty's). */
@@ -73,6 +76,15 @@ ws_err ws_mon_hostkey(struct ws_mon *m);
 
 /* Reads and answers one request waiting on m->req_sock. */
 void ws_mon_request(struct ws_mon *m);
+
+/* mon_rec.c: the REC_* requests (monproto.h, recsink.h), each read from
+ * m->mp, its shape checked; and the end of every recording. */
+void ws_req_rec_open(struct ws_mon *m);
+void ws_req_rec_data(struct ws_mon *m);
+void ws_req_rec_resize(struct ws_mon *m);
+void ws_req_rec_lost(struct ws_mon *m);
+void ws_req_rec_close(struct ws_mon *m);
+void ws_mon_rec_end(struct ws_mon *m);
 
 /* Sends the child one line for the person (a TELL); dropped when the child
  * does not take it at once. */

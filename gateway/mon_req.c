@@ -15,6 +15,7 @@
 #include "log.h"
 #include "login_int.h"
 #include "mon_int.h"
+#include "recording.h"
 #include "userblob.h"
 
 struct ws_mon_req {
@@ -72,6 +73,8 @@ static void ws_mon_result(struct ws_mon *m, int outcome)
 		restr |= c->restr.no_port_forwarding ? WS_MP_NO_PORT_FORWARDING : 0;
 		restr |= c->restr.no_agent_forwarding ? WS_MP_NO_AGENT_FORWARDING : 0;
 		restr |= c->restr.no_x11_forwarding ? WS_MP_NO_X11_FORWARDING : 0;
+		restr |= c->record == WS_RECORD_INPUT ? WS_MP_RECORD_INPUT :
+		    c->record == WS_RECORD_OUTPUT ? WS_MP_RECORD_OUTPUT : 0;
 		ws_mp_put_str(r, c->account);
 		ws_mp_put_str(r, c->name);
 		ws_mp_put_u32(r, restr);
@@ -326,6 +329,11 @@ static const struct ws_mon_req ws_mon_reqs[] = {
 	{ WS_MP_KBD_START, WS_IN(WS_MON_PREAUTH), "s", ws_req_kbd_start },
 	{ WS_MP_KBD_ANSWERS, WS_IN(WS_MON_PREAUTH), "n", ws_req_kbd_answers },
 	{ WS_MP_END, WS_IN(WS_MON_SESSION), "88", ws_req_end },
+	{ WS_MP_REC_OPEN, WS_IN(WS_MON_SESSION), "444s", ws_req_rec_open },
+	{ WS_MP_REC_DATA, WS_IN(WS_MON_SESSION), "44b", ws_req_rec_data },
+	{ WS_MP_REC_RESIZE, WS_IN(WS_MON_SESSION), "444", ws_req_rec_resize },
+	{ WS_MP_REC_LOST, WS_IN(WS_MON_SESSION), "48", ws_req_rec_lost },
+	{ WS_MP_REC_CLOSE, WS_IN(WS_MON_SESSION), "4", ws_req_rec_close },
 };
 
 void ws_mon_request(struct ws_mon *m)

@@ -23,7 +23,7 @@
 
 /* What the worker tells the monitor as it ends (one pipe write). */
 struct ws_mon_outcome {
-	int authed, failures, killed;
+	int authed, failures, killed, record;
 	double grace_end, since;
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
 };
@@ -43,6 +43,7 @@ static void ws_worker_run(struct ws_mon *m, int out)
 	memset(&o, 0, sizeof(o));
 	o.authed = m->c.authed;
 	o.failures = m->c.failures;
+	o.record = m->c.record;
 	o.killed = m->killed;
 	o.grace_end = m->grace_end;
 	o.since = m->since;
@@ -138,6 +139,7 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 	m->worker_out = -1;
 	m->c.authed = o.authed;
 	m->c.failures = o.failures;
+	m->c.record = o.record;
 	m->killed = o.killed;
 	m->grace_end = o.grace_end;
 	m->since = o.since;

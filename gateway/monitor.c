@@ -139,6 +139,7 @@ static int ws_mon_end(struct ws_mon *m, int status)
 	char dur[24];
 
 	ws_relay_dropped(m);
+	ws_mon_rec_end(m);
 	/* Killed by the monitor: it said why already. */
 	if (WIFSIGNALED(status) && m->killed == WS_MON_ALIVE)
 		ws_error("process %ld died of signal %d%s", (long)m->child, WTERMSIG(status),
@@ -233,36 +234,31 @@ void ws_mon_grace(struct ws_mon *m)
 	ws_mon_set_state(m, WS_MON_CLOSED);
 }
 
-/* Has the child ended? While the worker runs, the child is not reaped (it
- * stays a zombie): the worker may still signal its pid, which must not be
- * another process's by then. */
-static int ws_mon_child_ended(struct ws_mon *m, int *status)
+/* Has the child ended? It is not reaped here (it stays a zombie until
+ * ws_mon_run has taken what it left): the worker, or a breach in its last
+ * requests, may still signal its pid, which must not be another process's
+ * by then. */
+static int ws_mon_child_ended(struct ws_mon *m)
 {
 	siginfo_t si;
-	pid_t r;
 
-	if (m->worker > 0) {
-		memset(&si, 0, sizeof(si));
-		return waitid(P_PID, (id_t)m->child, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == m->child;
-	}
-	r = waitpid(m->child, status, WNOHANG);
-	return r == m->child || (r < 0 && errno != EINTR);
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)m->child, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+		return errno != EINTR;
+	return si.si_pid == m->child;
 }
 
 static int ws_mon_run(struct ws_mon *m)
 {
 	struct pollfd pfd[2];
-	int status = 0, wait_ms, n, log_open, reading, reaped = 0;
+	int status = 0, wait_ms, n, log_open, reading;
 
 	for (;;) {
 		ws_mon_stop(m);
 		ws_mon_worker_poll(m, 0);
 		ws_mon_grace(m);
-		if (ws_mon_child_ended(m, &status)) {
-			reaped = m->worker == 0;
+		if (ws_mon_child_ended(m))
 			break;
-		}
 		/* SIGCHLD interrupts the wait; a second bounds a lost one. The
 		 * requests are the worker's while it runs. */
 		wait_ms = 1000;
@@ -287,9 +283,13 @@ static int ws_mon_run(struct ws_mon *m)
 	 * the workspace is not cut short by the client's going. Its work is
 	 * bounded by the engine's timeouts, PAM's and the jails'. */
 	ws_mon_worker_poll(m, 1);
-	if (!reaped)
-		while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
-			;
+	/* What a logged-in child sent before its end (its recordings' last
+	 * bytes, END) is read too: bounded by the socket's queue, then EOF. */
+	while (m->state == WS_MON_SESSION &&
+	    poll(&(struct pollfd){ .fd = m->req_sock, .events = POLLIN }, 1, 0) > 0)
+		ws_mon_request(m);
+	while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
+		;
 	return ws_mon_end(m, status);
 }
 

@@ -53,10 +53,19 @@ enum ws_mp_type {
 	WS_MP_RESULT,          /* 4 outcome (WS_MP_OUT_*), 4 fatal, 4 grace left (s),
 	                        * then by outcome:
 	                        *   PROMPTS  s instruction, n prompts, s echo flags
-	                        *   SUCCESS  s account, s workspace, 4 restrictions */
+	                        *   SUCCESS  s account, s workspace, 4 restrictions
+	                        *            and recording (WS_MP_NO_*, WS_MP_RECORD_*) */
 	/* the key exchange, whenever it runs (the host key is the monitor's) */
 	WS_MP_SIGN,            /* child: s signature algorithm, b exchange hash */
 	WS_MP_SIGNATURE,       /* monitor: b signature blob (empty: refused) */
+	/* session recording, child to monitor, after login, only when the
+	 * SUCCESS said so (no answer; docs/recording.md) */
+	WS_MP_REC_OPEN,        /* 4 recording id, 4 cols, 4 rows, s TERM: a pty session's */
+	WS_MP_REC_DATA,        /* 4 id, 4 WS_MP_REC_OUTPUT or _INPUT, b at most
+	                        * WS_MP_REC_DATA_MAX bytes */
+	WS_MP_REC_RESIZE,      /* 4 id, 4 cols, 4 rows */
+	WS_MP_REC_LOST,        /* 4 id, 8 bytes the child dropped (its queue was full) */
+	WS_MP_REC_CLOSE,       /* 4 id */
 	WS_MP__COUNT
 };
 
@@ -71,6 +80,17 @@ enum ws_mp_outcome { WS_MP_OUT_DENIED, WS_MP_OUT_PK_OK, WS_MP_OUT_SUCCESS, WS_MP
 #define WS_MP_NO_PORT_FORWARDING 2u
 #define WS_MP_NO_AGENT_FORWARDING 4u
 #define WS_MP_NO_X11_FORWARDING 8u
+/* And what is recorded of its pty sessions (docs/recording.md). */
+#define WS_MP_RECORD_OUTPUT 16u
+#define WS_MP_RECORD_INPUT 32u
+
+/* Recording: most bytes of data in one REC_DATA, of TERM in a REC_OPEN;
+ * recordings open at once and made in all by one connection. */
+#define WS_MP_REC_DATA_MAX 16384
+#define WS_MP_REC_TERM_MAX 64
+#define WS_MP_REC_OPEN_MAX 8
+#define WS_MP_REC_FILES_MAX 256
+enum ws_mp_rec_kind { WS_MP_REC_OUTPUT, WS_MP_REC_INPUT };
 
 /* One message being built or read. Big: keep it static or on the heap. */
 struct ws_mp {

@@ -11,6 +11,7 @@
 #include "keyline.h"
 #include "log.h"
 #include "pam.h"
+#include "recording.h"
 #include "upstream.h"
 
 /* Longest certificate the monitor sends (an ed25519 one with a key id and
@@ -277,7 +278,8 @@ static int ws_preauth_prompts(struct ws_sess *s, ssh_message msg)
 	    SSH_OK ? 0 : -1;
 }
 
-/* Logged in: whose session, and what the accepted key may not do. */
+/* Logged in: whose session, what the accepted key may not do, and what is
+ * recorded. */
 static int ws_preauth_success(struct ws_sess *s)
 {
 	uint32_t r;
@@ -291,6 +293,8 @@ static int ws_preauth_success(struct ws_sess *s)
 	s->restr.no_port_forwarding = (r & WS_MP_NO_PORT_FORWARDING) != 0;
 	s->restr.no_agent_forwarding = (r & WS_MP_NO_AGENT_FORWARDING) != 0;
 	s->restr.no_x11_forwarding = (r & WS_MP_NO_X11_FORWARDING) != 0;
+	s->record = (r & WS_MP_RECORD_INPUT) != 0 ? WS_RECORD_INPUT :
+	    (r & WS_MP_RECORD_OUTPUT) != 0 ? WS_RECORD_OUTPUT : WS_RECORD_OFF;
 	s->authed = 1;
 	return 0;
 }

@@ -33,6 +33,7 @@ struct ws_sess {
 	char *key_pub;                   /* and its public half (base64) */
 	int authed, fatal;
 	unsigned grace_left;             /* seconds, from the monitor's last answer */
+	int record;                      /* what is recorded (recording.h), as it said */
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
 	struct ws_mp *mp;                /* the message being read or written */
 };
@@ -53,7 +54,8 @@ void ws_preauth_methods(struct ws_sess *s);
 
 /* Answers one message that arrived before login, through the monitor:
  * authentication attempts by their method, anything else refused. Sets
- * s->authed (s->up logged in, s->account, s->name, s->restr) or s->fatal.
+ * s->authed (s->up logged in, s->account, s->name, s->restr, s->record) or
+ * s->fatal.
  * The caller frees msg. */
 void ws_preauth_message(struct ws_sess *s, ssh_message msg);
 

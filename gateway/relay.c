@@ -46,7 +46,7 @@ static int ws_send_pty(struct ws_bridge *b, struct ws_req *r)
 	size_t len = 0;
 	const unsigned char *modes = ssh_message_channel_request_pty_modes(r->msg, &len);
 
-	if (b->set->no_pty)
+	if (b->set->no_pty || !ws_record_may_pty(b))
 		return SSH_ERROR;
 	return ssh_channel_request_pty_size_modes(ws_up(b),
 	    ssh_message_channel_request_pty_term(r->msg),
@@ -263,6 +263,7 @@ static void ws_req_done(struct ws_bridge *b, int ok)
 	}
 	if (!ok)
 		ws_debug("channel %d: %s refused", b->id, r->kind->name);
+	ws_record_request(b, r->msg, ok);
 	b->reqs = r->next;
 	b->nreqs--;
 	ws_req_free(r);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "privsep.h"
 #include "proc.h"
+#include "recording.h"
 #include "watchdog.h"
 
 void ws_notice_make(struct ws_notice *n, pid_t pid, char kind, const char *ip)
@@ -204,6 +205,10 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 	c->bridges = ws_bridges_new(c->down, c->up, cfg->max_channels, &c->restr);
 	if (c->bridges == NULL)
 		return 1;
+	/* The monitor decided: what it records, it is sent. */
+	if (c->record != WS_RECORD_OFF &&
+	    ws_bridges_record(c->bridges, c->mon, c->record == WS_RECORD_INPUT) != 0)
+		return 1;
 	ws_session_watch(c);
 	last_alive = ws_clock_now();
 	again = 1; /* the client may have asked already */
@@ -359,6 +364,8 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 		goto out;
 	alarm(0);
 	ret = ws_session_bridge(&c, ev, &flush_down);
+	/* The recordings' last bytes reach the monitor before END. */
+	ws_bridges_record_end(c.bridges, 2000);
 	ws_bridges_bytes(c.bridges, &bin, &bout);
 	ws_preauth_end(&c, bin, bout);
 out:

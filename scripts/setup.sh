@@ -11,6 +11,8 @@ PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccom
           libclang-rt-14-dev cppcheck clang-tidy rsync git strace
           putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit
           libsystemd-dev debhelper lintian fakeroot dpkg-dev man-db groff-base)
+# Session recordings (docs/recording.md): the tests play them back.
+PACKAGES+=(asciinema)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
 

@@ -49,6 +49,7 @@ MUTANTS=(
     "host_accounts_on|it_t_pam|by default a host account's key lets no one in|host accounts are on by default (every host user may log in)"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
+    "record_output|it_t_record|asciinema cat shows what the command printed|a recorded pty session's output never reaches its file"
 )
 
 # apply NAME DIR: the mutant's edits, each an exact text that must occur.
@@ -163,6 +164,9 @@ E = {
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
+ "record_output": [("gateway/recsink.c",
+    "\tif (slot->cast != NULL && len > 0)\n",
+    "\tif (slot->cast != NULL && len > 0 && kind == WS_MP_REC_INPUT)\n")],
  "ws_progress_stdout": [("workspace/cli_ws.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }

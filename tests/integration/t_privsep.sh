@@ -192,6 +192,11 @@ check "a bridge asking for a password check after login is ended" \
     protocol pw '\003\000\000\000\001w\000\000\000\001x' 11 "request 3 out of turn"
 check "a bridge sending an unknown request is ended" protocol junk '\143' 1 "unknown request 99"
 check "a bridge sending a malformed end is ended" protocol end '\007\001' 2 "request 7 malformed"
+# Whether a session is recorded is the monitor's to say: a bridge whose
+# session is not cannot start a recording (REC_OPEN, docs/recording.md).
+check "a bridge of a session not recorded that begins a recording is ended" \
+    protocol rec '\015\000\000\000\001\000\000\000\120\000\000\000\030\000\000\000\000' 17 \
+    "recording messages for a session that is not recorded"
 # The key exchange is signed by the monitor: a logged-in bridge that asks
 # it to sign what is no exchange hash, or with an algorithm our ed25519 host
 # key has not, is ended.

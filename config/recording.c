@@ -53,31 +53,6 @@ ws_err ws_recording_entry_check(const char *entry, char *why, size_t whylen)
 	return WS_OK;
 }
 
-ws_err ws_recording_check(const struct ws_config *cfg, char *err, size_t errlen)
-{
-	char name[WS_NAME_MAX + 1];
-	size_t i;
-
-	if (ws_record_parse(cfg->record, strlen(cfg->record)) < 0) {
-		snprintf(err, errlen, "'record' is '%s', must be off, output or input", cfg->record);
-		return WS_ERR_CONFIG;
-	}
-	for (i = 0; cfg->record_workspaces != NULL && cfg->record_workspaces[i] != NULL; i++) {
-		if (ws_record_entry(cfg->record_workspaces[i], name) < 0) {
-			snprintf(err, errlen, "record_workspaces entry %zu ('%s') must be a workspace name, "
-			    "alone or followed by :output or :input (like \"myproject:input\")", i + 1,
-			    cfg->record_workspaces[i]);
-			return WS_ERR_CONFIG;
-		}
-	}
-	if (cfg->record_dir[0] != '/' || strcmp(cfg->record_dir, "/") == 0) {
-		snprintf(err, errlen, "record_dir is '%s', must be an absolute directory other than / "
-		    "(like /var/lib/wsgate/recordings)", cfg->record_dir);
-		return WS_ERR_CONFIG;
-	}
-	return WS_OK;
-}
-
 enum ws_record_mode ws_recording_mode(const struct ws_config *acfg, const char *workspace)
 {
 	char name[WS_NAME_MAX + 1];

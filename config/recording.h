@@ -16,14 +16,10 @@ enum ws_record_mode {
 	WS_RECORD_INPUT,      /* that, and what the person types */
 };
 
-/* Checks record ("off", "output" or "input"), record_workspaces (entries
- * "NAME", "NAME:output" or "NAME:input", NAME a workspace name) and
- * record_dir (absolute). Returns WS_OK, or WS_ERR_CONFIG with one line in
- * err saying what is wrong and what to write instead. */
-ws_err ws_recording_check(const struct ws_config *cfg, char *err, size_t errlen);
-
-/* Checks one record_workspaces entry (the option table's checker). Returns
- * WS_OK, or WS_ERR_CONFIG with the reason in why. */
+/* Checks one record_workspaces entry ("NAME", "NAME:output" or
+ * "NAME:input", NAME a workspace name): the option table's checker, beside
+ * record's choices and record_dir's. Returns WS_OK, or WS_ERR_CONFIG with
+ * the reason in why. */
 ws_err ws_recording_entry_check(const char *entry, char *why, size_t whylen);
 
 /* The mode for a session of workspace in acfg, a config with the account's

@@ -74,13 +74,13 @@ static void settings_checked(void **state)
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_OK);
 	set_str(&cfg->record, "always");
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_ERR_CONFIG);
-	assert_non_null(strstr(err, "'record' is 'always', must be off, output or input"));
+	assert_non_null(strstr(err, "'record' is 'always', must be one of: off output input"));
 	set_str(&cfg->record, "input");
 	set_list(&cfg->record_workspaces, "web", "api:input");
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_OK);
 	set_list(&cfg->record_workspaces, "web", "api:loud");
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_ERR_CONFIG);
-	assert_non_null(strstr(err, "record_workspaces entry 2 ('api:loud')"));
+	assert_non_null(strstr(err, "record_workspaces entry 2: 'api:loud' must be a workspace name"));
 	set_list(&cfg->record_workspaces, "../etc", NULL);
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_ERR_CONFIG);
 	set_list(&cfg->record_workspaces, "web:off", NULL);
@@ -88,7 +88,7 @@ static void settings_checked(void **state)
 	set_list(&cfg->record_workspaces, NULL, NULL);
 	set_str(&cfg->record_dir, "recordings");
 	assert_int_equal(ws_config_check(cfg, err, sizeof(err)), WS_ERR_CONFIG);
-	assert_non_null(strstr(err, "record_dir is 'recordings', must be an absolute directory"));
+	assert_non_null(strstr(err, "record_dir: 'recordings' must be an absolute directory"));
 	ws_config_free(cfg);
 }
 

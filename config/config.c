@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hostport.h"
 #include "log.h"
 #include "options.h"
 #include "policy.h"
@@ -399,6 +400,8 @@ ws_err ws_config_check(const struct ws_config *cfg, char *err, size_t errlen)
 	if (ws_startups_parse(cfg->max_startups, &su, err, errlen) != WS_OK)
 		return WS_ERR_CONFIG;
 	if (ws_check_env_files(cfg, err, errlen) != WS_OK)
+		return WS_ERR_CONFIG;
+	if (ws_config_check_metrics(cfg, err, errlen) != WS_OK)
 		return WS_ERR_CONFIG;
 	if (cfg->port_min > cfg->port_max) {
 		snprintf(err, errlen, "port_min (%d) is above port_max (%d)",

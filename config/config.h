@@ -46,6 +46,7 @@ struct ws_config {
 	char *privsep_user;
 	char *audit_log;
 	char *log_level;
+	char *metrics_listen;   /* "" = off, else ADDRESS:PORT (hostport.h) */
 };
 
 /* max_startups as OpenSSH's MaxStartups: below start every connection is

@@ -99,6 +99,8 @@ const struct ws_option ws_options[] = {
 	  "The unprivileged user of a session's sandbox: once a connection has logged in and reached its workspace, the process that bridges its channels runs as this user, with no groups, chrooted to an empty directory, with only its sockets open, under a seccomp filter; a root parent keeps the audit log and the rest. scripts/setup.sh makes the user. Empty = no sandbox (the bridge stays root).", 0 },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0 },
+	{ "metrics_listen", WS_OPT_STRING, OFF(metrics_listen), 0, 80, 0, "",
+	  "Address and port of the metrics and health endpoints (/metrics in Prometheus text, /healthz, /readyz; see docs/metrics.md): \"127.0.0.1:9810\", \"[::1]:9810\"; served by a process of its own as privsep_user. Empty = off. Anyone who can reach it sees the counts: keep it on loopback or a management network.", 0 },
 	{ "log_level", WS_OPT_STRING, OFF(log_level), 4, 5, 0, "info",
 	  "One of error, warn, info, debug.", 0 },
 	{ NULL, WS_OPT_INT, 0, 0, 0, 0, NULL, NULL, 0 },

@@ -33,6 +33,8 @@
 #include "proc.h"
 #include "rate.h"
 #include "log.h"
+#include "metrics_http.h"
+#include "metrics_srv.h"
 #include "monitor.h"
 #include "session.h"
 #include "userca.h"
@@ -193,12 +195,14 @@ static int ws_admit(const struct ws_config *cfg, const struct ws_startups *su,
 
 static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 {
-	struct pollfd pfd[2] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = lfd, .events = POLLIN }, { .fd = -1, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN } };
 	struct ws_children *kids = ws_children_new();
 	struct ws_penalty *pen = ws_penalty_new(ctx->cfg->penalty_authfail, ctx->cfg->penalty_min,
 	    ctx->cfg->penalty_max);
 	struct ws_notice note;
 	struct ws_startups su;
+	struct ws_metrics *mx = NULL;
 	pid_t sweeper = 0;
 	double last_sweep = 0;
 	char why[200];
@@ -218,6 +222,14 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 	}
 	pfd[1].fd = pipefd[0];
 	ctx->notify_fd = pipefd[1];
+	if (ws_metrics_start(ctx->cfg, &mx) != WS_OK) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		ws_children_free(kids);
+		ws_penalty_free(pen);
+		return 1;
+	}
+	pfd[2].fd = ws_metrics_fd(mx);
 	/* SIGTERM is held across fork: a new child takes it only once its own
 	 * handler is in place (ws_session_serve, the idle sweep). */
 	sigemptyset(&term);
@@ -231,6 +243,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		int fd, port;
 		pid_t pid;
 
+		ws_metrics_tick(mx, pen, now);
 		while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 			/* A crash (a sanitizer abort, the stack protector, a kill)
 			 * must not pass unnoticed: normal ends are exit 0 or 1. */
@@ -243,7 +256,9 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 				ws_error("process %ld died of signal %d", (long)pid, WTERMSIG(status));
 			else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
 				ws_error("process %ld ended with status %d", (long)pid, WEXITSTATUS(status));
-			if (pid == sweeper) {
+			if (ws_metrics_reaped(mx, pid, status)) {
+				continue;
+			} else if (pid == sweeper) {
 				sweeper = 0;
 			} else if (ws_children_remove(kids, pid, source, sizeof(source)) &&
 			    WIFSIGNALED(status) && !ws_penalty_exempt(ctx->cfg, source)) {
@@ -261,6 +276,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			if ((sweeper = fork()) == 0) {
 				close(lfd);
 				close(pipefd[0]);
+				ws_metrics_forget(mx);
 				/* A sweep is short (docker_timeout bounds it): it ends
 				 * by itself, through ws_proc_exit. */
 				signal(SIGTERM, SIG_IGN);
@@ -273,8 +289,9 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			if (sweeper < 0)
 				sweeper = 0;
 		}
-		if (poll(pfd, 2, 1000) <= 0)
+		if (poll(pfd, 3, 1000) <= 0)
 			continue;
+		ws_metrics_read(mx);
 		while (read(pipefd[0], &note, sizeof(note)) == (ssize_t)sizeof(note)) {
 			note.ip[sizeof(note.ip) - 1] = '\0';
 			if (note.kind == 'A')
@@ -298,11 +315,13 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 		if (ws_penalty_refused(pen, ip, ws_clock_now()) > 0) {
 			ws_info("refusing %s port %d: penalised for failed logins (%.0f s left)", ip, port,
 			    ws_penalty_refused(pen, ip, ws_clock_now()));
+			ws_metrics_incoming(mx, WS_MC_PENALISED);
 			close(fd);
 			continue;
 		}
 		ws_addr_source(ip, source, sizeof(source));
 		if (!ws_admit(ctx->cfg, &su, kids, source, ip, port)) {
+			ws_metrics_incoming(mx, WS_MC_DROPPED);
 			close(fd);
 			continue;
 		}
@@ -312,6 +331,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		if (pid < 0) {
 			ws_warn("fork: %s; dropping connection from %s", strerror(errno), ip);
+			ws_metrics_incoming(mx, WS_MC_DROPPED);
 			close(fd);
 			continue;
 		}
@@ -319,6 +339,7 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			char tag[96];
 			close(lfd);
 			close(pipefd[0]);
+			ws_metrics_forget(mx);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
 			snprintf(tag, sizeof(tag), "[%s:%d]", ip, port);
@@ -327,10 +348,12 @@ static int ws_serve(struct ws_session_ctx *ctx, int lfd)
 			ws_proc_exit(ws_monitor_serve(ctx, fd, ip, port));
 		}
 		close(fd);
+		ws_metrics_connection(mx, pid);
 		if (ws_children_add(kids, pid, source) != WS_OK)
 			ws_warn("connection table full; not counting pid %ld", (long)pid);
 	}
 	ws_info("stopping (sessions in progress continue)");
+	ws_metrics_free(mx);
 	close(pipefd[0]);
 	close(pipefd[1]);
 	ws_children_free(kids);
@@ -356,6 +379,8 @@ int main(int argc, char **argv)
 	int opt, test = 0, debug = 0, lfd = -1, ret = 1;
 	struct sigaction sa;
 
+	if (argc > 1 && strcmp(argv[1], WS_METRICS_HTTP_ARG) == 0)
+		return ws_metrics_http_main(argc, argv);
 	while ((opt = getopt_long(argc, argv, "f:tdhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':

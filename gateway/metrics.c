@@ -410,7 +410,7 @@ static ws_err ws_line(struct ws_dynbuf *out, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return WS_ERR_TOO_LARGE;
@@ -420,23 +420,25 @@ static ws_err ws_line(struct ws_dynbuf *out, const char *fmt, ...)
 /* Writes combination combo's labels as name="value",... (no braces). */
 static void ws_labels(const struct ws_mfamily *f, size_t combo, char *out, size_t outlen)
 {
-	size_t n1 = f->values[1] != NULL ? ws_count(f->values[1]) : 1;
+	size_t n1;
 
 	out[0] = '\0';
-	if (f->label[0] == NULL)
+	if (f->label[0] == NULL || f->values[0] == NULL)
 		return;
-	if (f->label[1] == NULL)
+	if (f->label[1] == NULL || f->values[1] == NULL) {
 		snprintf(out, outlen, "%s=\"%s\"", f->label[0], f->values[0][combo]);
-	else
-		snprintf(out, outlen, "%s=\"%s\",%s=\"%s\"", f->label[0], f->values[0][combo / n1],
-		    f->label[1], f->values[1][combo % n1]);
+		return;
+	}
+	n1 = ws_count(f->values[1]);
+	snprintf(out, outlen, "%s=\"%s\",%s=\"%s\"", f->label[0], f->values[0][combo / n1],
+	    f->label[1], f->values[1][combo % n1]);
 }
 
 static ws_err ws_render_histogram(const struct ws_mfamily *f, const uint64_t *b, const char *lab,
     struct ws_dynbuf *out)
 {
 	const char *sep = lab[0] ? "," : "";
-	uint64_t cum = 0;
+	uint64_t cum = 0, sum_us = b[WS_NBUCKETS + 1];
 	ws_err rc = WS_OK;
 	size_t i;
 
@@ -449,7 +451,7 @@ static ws_err ws_render_histogram(const struct ws_mfamily *f, const uint64_t *b,
 		rc = ws_line(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", f->name, lab, sep,
 		    (unsigned long long)b[WS_NBUCKETS]);
 	if (rc == WS_OK)
-		rc = ws_line(out, "%s_sum{%s} %.6f\n", f->name, lab, (double)b[WS_NBUCKETS + 1] / 1e6);
+		rc = ws_line(out, "%s_sum{%s} %.6f\n", f->name, lab, (double)sum_us / 1e6);
 	if (rc == WS_OK)
 		rc = ws_line(out, "%s_count{%s} %llu\n", f->name, lab, (unsigned long long)b[WS_NBUCKETS]);
 	return rc;

@@ -65,15 +65,14 @@ int ws_metrics_http_route(const struct ws_mregion *r, const char *method, const 
 		}
 	} else if (s.heartbeat_us == 0 || now_us - s.heartbeat_us > WS_HTTP_HEARTBEAT_STALE * 1000000ULL) {
 		status = ws_http_stale(body, "the listener's loop ran", s.heartbeat_us, now_us);
-	} else if (strcmp(path, "/healthz") == 0) {
-		msg = "ok\n";
-	} else if (s.probe_us == 0 || now_us - s.probe_us > WS_HTTP_PROBE_STALE * 1000000ULL) {
+	} else if (strcmp(path, "/readyz") == 0 &&
+	    (s.probe_us == 0 || now_us - s.probe_us > WS_HTTP_PROBE_STALE * 1000000ULL)) {
 		status = ws_http_stale(body, "the container engine was probed", s.probe_us, now_us);
-	} else if (ws_msnap_value(&s, WS_M_ENGINE_UP, 0) != 1) {
+	} else if (strcmp(path, "/readyz") == 0 && ws_msnap_value(&s, WS_M_ENGINE_UP, 0) != 1) {
 		msg = "the container engine does not answer\n";
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
 	} else {
-		msg = "ok\n";
+		msg = "ok\n";   /* /healthz, or /readyz with a fresh probe that said yes */
 	}
 	if (msg != NULL)
 		(void)ws_dynbuf_add(body, msg, strlen(msg));
@@ -82,6 +81,8 @@ int ws_metrics_http_route(const struct ws_mregion *r, const char *method, const 
 
 /* libmicrohttpd's messages, through the log (which escapes them: they may
  * quote a client). */
+static void ws_http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void ws_http_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

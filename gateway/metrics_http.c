@@ -11,17 +11,31 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "privsep.h"
 #include "proc.h"
+#include "rate.h"
 #include "syscall_filter.h"
 
 #define WS_HTTP_CONNECTIONS 16
 #define WS_HTTP_PER_IP 8
 #define WS_HTTP_TIMEOUT 5
 #define WS_HTTP_MEMORY (16 * 1024)
+/* libmicrohttpd's messages logged per second at most. */
+#define WS_HTTP_LOG_LINES 10
 
 static const char ws_text[] = "text/plain; charset=utf-8";
+
+static volatile sig_atomic_t ws_http_stop;
+
+/* SIGTERM (the listener stopping): end cleanly, not by the signal (which
+ * the listener would log as a crash). */
+static void ws_http_on_term(int sig)
+{
+	(void)sig;
+	ws_http_stop = 1;
+}
 
 /* A line for a 503, with how long ago (s) the fact was last seen. */
 static int ws_http_stale(struct ws_dynbuf *body, const char *what, uint64_t at_us, uint64_t now_us)
@@ -85,10 +99,18 @@ static void ws_http_log(void *cls, const char *fmt, va_list ap) __attribute__((f
 
 static void ws_http_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct ws_rate lines;
 	char line[512];
 	size_t n;
+	int skipped;
 
 	(void)cls;
+	/* Anyone who reaches the port causes these: a flood of them must
+	 * not become a flood of the log. */
+	if (!ws_rate_take(&lines, ws_clock_now(), WS_HTTP_LOG_LINES))
+		return;
+	if ((skipped = ws_rate_skipped(&lines)) > 0)
+		ws_warn("metrics HTTP: %d more messages in the last second, not logged", skipped);
 	vsnprintf(line, sizeof(line), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): libmicrohttpd's va_list
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -134,13 +156,16 @@ int ws_metrics_http_serve(const char *user, pid_t parent, int lfd, int rfd)
 	const int keep[] = { STDERR_FILENO, lfd };
 	struct ws_mregion *r = NULL;
 	struct MHD_Daemon *d = NULL;
+	struct sigaction sa;
 	sigset_t all;
 	char why[300] = "its descriptors could not be closed";
 	/* No sandbox without privsep_user or root, as for connections. */
 	int sandboxed = user[0] != '\0' && geteuid() == 0;
 
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ws_http_on_term;   /* no SA_RESTART: the wait returns */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigemptyset(&all);
@@ -179,14 +204,15 @@ int ws_metrics_http_serve(const char *user, pid_t parent, int lfd, int rfd)
 		ws_error("cannot enter the metrics process's sandbox: %s", why);
 		goto out;
 	}
-	while (MHD_run_wait(d, 1000) == MHD_YES)
+	while (!ws_http_stop && MHD_run_wait(d, 1000) == MHD_YES)
 		;
-	ws_error("the metrics HTTP server failed");
+	if (!ws_http_stop)
+		ws_error("the metrics HTTP server failed");
 out:
 	if (d != NULL)
 		MHD_stop_daemon(d);
 	ws_mregion_free(r);
-	return 1;   /* it never ends well: the listener starts another */
+	return ws_http_stop ? 0 : 1;
 }
 
 /* A descriptor or pid given on the command line: digits only, in range. */
@@ -211,5 +237,6 @@ int ws_metrics_http_main(int argc, char **argv)
 		    WS_METRICS_HTTP_ARG);
 		return 2;
 	}
-	return ws_metrics_http_serve(argv[5], (pid_t)parent, (int)lfd, (int)rfd);
+	/* Not through exit(): no leak check in the sandbox (proc.h). */
+	ws_proc_exit(ws_metrics_http_serve(argv[5], (pid_t)parent, (int)lfd, (int)rfd));
 }

@@ -44,15 +44,15 @@
 int ws_metrics_http_route(const struct ws_mregion *r, const char *method, const char *path,
     uint64_t now_us, struct ws_dynbuf *body, const char **ctype);
 
-/* In the process the listener (parent) has just forked: takes the
+/* In the process the listener (parent) has just started: takes the
  * listening socket lfd and the region's read-only descriptor rfd, enters
  * the sandbox as user ("" or not root: none, as for connections), and
- * serves until it fails. Returns the process's exit code. */
+ * serves until SIGTERM (returns 0) or a failure (returns 1). */
 int ws_metrics_http_serve(const char *user, pid_t parent, int lfd, int rfd);
 
 /* main() of "wsgate --metrics-http LFD RFD PARENT USER" (argv[1] is
- * WS_METRICS_HTTP_ARG): checks its arguments and serves. Returns the exit
- * code. */
+ * WS_METRICS_HTTP_ARG): checks its arguments and serves; ends the process
+ * (returns 2 only for arguments it does not take). */
 int ws_metrics_http_main(int argc, char **argv);
 
 #endif

@@ -9,7 +9,8 @@ PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccom
           libjson-c-dev libconfig-dev libpam0g-dev libcrypt-dev libcmocka-dev docker.io debootstrap
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git strace
-          putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit)
+          putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit
+          libmicrohttpd-dev prometheus)
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo $0)" >&2; exit 1; }
 

@@ -45,6 +45,7 @@ MUTANTS=(
     "streamlocal|it_t_forward|-L to a socket: the workspace's socket answers|unix-socket forwarding is refused"
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
+    "metrics_gone|it_t_metrics|every session has ended|a connection's gauges outlive it (its session stays open in the metrics)"
 )
 
 # apply NAME DIR: the mutant's edits, each an exact text that must occur.
@@ -147,6 +148,8 @@ E = {
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
+ "metrics_gone": [("gateway/metrics_report.c",
+    "\t\t\tws_pid_set(rv, e, (enum ws_metric)m, c, 0);", "\t\t\t(void)c;")],
  "ws_progress_stdout": [("workspace/cli.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }

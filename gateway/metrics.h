@@ -1,10 +1,8 @@
 /* metrics.h — wsgate's metrics: a fixed set of families, described once in
- * the table in metrics.c (name, type, help, labels and their values), whose
- * values live in one shared memory region that the listener alone writes.
- * The region is a sealed memfd: the listener maps it read-write and never
- * lets a fork inherit that mapping (MADV_DONTFORK); the HTTP process
- * (metrics_http.h) gets a read-only descriptor it cannot turn writable, and
- * renders what it reads as Prometheus text. docs/metrics.md lists every
+ * the table in metrics.c (name, type, help, labels and their values), where
+ * their values sit, and their Prometheus text. The values live in a shared
+ * region the listener alone writes (mregion.h); the endpoints' process
+ * (metrics_http.h) renders a copy of it. docs/metrics.md lists every
  * family. Reports from other processes come through metrics_report.h. */
 #ifndef WSGATE_METRICS_H
 #define WSGATE_METRICS_H
@@ -78,6 +76,12 @@ int ws_metrics_label(enum ws_metric m, int which, const char *value);
 size_t ws_metrics_buckets(void);
 double ws_metrics_bucket(size_t i);
 
+/* Where family m's values sit among the slots: its first slot (m ==
+ * WS_M__COUNT: how many all take), and how many one label combination
+ * takes (a histogram's: its buckets, its count, its sum in microseconds). */
+size_t ws_metrics_base(enum ws_metric m);
+size_t ws_metrics_width(enum ws_metric m);
+
 /* Slots the region holds: enough for every family (checked at creation). */
 #define WS_M_SLOTS 512
 
@@ -89,48 +93,6 @@ struct ws_msnap {
 	uint64_t v[WS_M_SLOTS];
 };
 
-struct ws_mregion;
-
-/* Makes the region, mapped read-write in this process only (the listener):
- * forks do not inherit the mapping. Returns NULL (errno set) on failure.
- * Free with ws_mregion_free(). */
-struct ws_mregion *ws_mregion_new(void);
-
-/* Returns a read-only descriptor of r's memory for a reader (close-on-exec;
- * the caller closes it), or -1 (errno set). */
-int ws_mregion_reader_fd(const struct ws_mregion *r);
-
-/* Maps a reader descriptor read-only (the descriptor stays the caller's).
- * Returns NULL when it is no region of this build. Writes through the
- * result are refused. Free with ws_mregion_free(). */
-struct ws_mregion *ws_mregion_open(int fd);
-
-/* In a process forked from the writer (which has no mapping: it was not
- * inherited): closes the descriptor; writes through r do nothing. */
-void ws_mregion_forget(struct ws_mregion *r);
-
-/* Unmaps r and closes its descriptor; accepts NULL. */
-void ws_mregion_free(struct ws_mregion *r);
-
-/* Writers (the listener; a read-only region ignores them). The slot is
- * family m's label combination combo (ws_metrics_combos): out of range,
- * nothing is written. add adds delta (wrapping: a gauge takes a negative
- * delta as (uint64_t)-n); set sets; observe counts a histogram sample of
- * us microseconds. */
-void ws_mregion_add(struct ws_mregion *r, enum ws_metric m, size_t combo, uint64_t delta);
-void ws_mregion_set(struct ws_mregion *r, enum ws_metric m, size_t combo, uint64_t value);
-void ws_mregion_observe(struct ws_mregion *r, enum ws_metric m, size_t combo, uint64_t us);
-
-/* Marks the listener alive at now_us (monotonic microseconds). */
-void ws_mregion_heartbeat(struct ws_mregion *r, uint64_t now_us);
-
-/* Records an engine probe that ended at now_us: up 1 or 0. */
-void ws_mregion_probe(struct ws_mregion *r, uint64_t now_us, int up);
-
-/* Copies r into *out, consistent (a sequence lock: the writer never waits).
- * Returns WS_OK, or WS_ERR_TIMEOUT when the writer kept it busy. */
-ws_err ws_mregion_snapshot(const struct ws_mregion *r, struct ws_msnap *out);
-
 /* Returns family m's value for combination combo in s (a histogram's
  * count), or 0 out of range. */
 uint64_t ws_msnap_value(const struct ws_msnap *s, enum ws_metric m, size_t combo);
@@ -138,8 +100,5 @@ uint64_t ws_msnap_value(const struct ws_msnap *s, enum ws_metric m, size_t combo
 /* Appends the Prometheus text exposition (version 0.0.4) of s to out.
  * Returns WS_OK, or out's error (WS_ERR_TOO_LARGE past its cap). */
 ws_err ws_metrics_render(const struct ws_msnap *s, struct ws_dynbuf *out);
-
-/* Microseconds on the monotonic clock (the region's times). */
-uint64_t ws_metrics_now_us(void);
 
 #endif

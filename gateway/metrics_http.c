@@ -137,7 +137,7 @@ static enum MHD_Result ws_http_request(void *cls, struct MHD_Connection *conn, c
 	(void)req_cls;
 	if (body == NULL)
 		return MHD_NO;   /* out of memory: the connection is closed */
-	status = ws_metrics_http_route(r, method, url, ws_metrics_now_us(), body, &ctype);
+	status = ws_metrics_http_route(r, method, url, ws_mregion_now_us(), body, &ctype);
 	resp = MHD_create_response_from_buffer(ws_dynbuf_len(body), (void *)ws_dynbuf_ptr(body),
 	    MHD_RESPMEM_MUST_COPY);
 	if (resp != NULL &&

@@ -22,7 +22,7 @@
 #include <sys/types.h>
 
 #include "dynbuf.h"
-#include "metrics.h"
+#include "mregion.h"
 
 /* A heartbeat older than this (seconds) means the listener is stuck: its
  * loop turns at least once a second. */

@@ -17,7 +17,9 @@
 #include "hostport.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "metrics_recv.h"
 #include "metrics_report.h"
+#include "mregion.h"
 #include "privsep.h"
 #include "proc.h"
 #include "workspace.h"
@@ -180,6 +182,9 @@ ws_err ws_metrics_start(const struct ws_config *cfg, struct ws_metrics **out)
 	if ((mx->http_fd = ws_metrics_bind(cfg->metrics_listen)) < 0)
 		goto fail;
 	ws_msend_init(mx->send_fd);
+	if (cfg->privsep_user[0] == '\0' || geteuid() != 0)
+		ws_warn("the metrics endpoints run without a sandbox (privsep_user is empty, or wsgate is not root): "
+		    "keep metrics_listen on loopback");
 	ws_http_start(mx, ws_clock_now());
 	ws_info("metrics and health endpoints on %s (/metrics, /healthz, /readyz)", cfg->metrics_listen);
 	*out = mx;
@@ -229,7 +234,7 @@ void ws_metrics_tick(struct ws_metrics *mx, const struct ws_penalty *pen, double
 {
 	if (mx == NULL)
 		return;
-	ws_mregion_heartbeat(mx->region, ws_metrics_now_us());
+	ws_mregion_heartbeat(mx->region, ws_mregion_now_us());
 	if (now >= mx->pen_next) {
 		mx->pen_next = now + 1;
 		ws_mregion_set(mx->region, WS_M_PENALTIES_ACTIVE, 0, (uint64_t)ws_penalty_active(pen, now));
@@ -269,7 +274,7 @@ static void ws_probe_ended(struct ws_metrics *mx, int status)
 	int up = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
 	mx->probe = 0;
-	ws_mregion_probe(mx->region, ws_metrics_now_us(), up);
+	ws_mregion_probe(mx->region, ws_mregion_now_us(), up);
 	if (up && mx->engine_up == 0)
 		ws_info("the container engine answers again at %s", mx->cfg->docker_socket);
 	else if (!up && mx->engine_up != 0)

@@ -148,7 +148,7 @@ E = {
  "pam_leak": [("auth/pam.c",
     "\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)",
     "\t{ char *leak = strdup(\"mutant\"); (void)!write(-1, leak, 1); }\n\tif (prompts > 0 && ws_send(fd, 'W', \"\", 0) != 0)")],
- "metrics_gone": [("gateway/metrics_report.c",
+ "metrics_gone": [("gateway/metrics_recv.c",
     "\t\t\tws_pid_set(rv, e, (enum ws_metric)m, c, 0);", "\t\t\t(void)c;")],
  "ws_progress_stdout": [("workspace/cli.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],

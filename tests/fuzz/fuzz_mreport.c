@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "metrics_recv.h"
 #include "metrics_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -36,7 +36,9 @@ is_now() {
     [ "$v" = "$2" ] || { echo "# $1 is '${v:-absent}', want $2"; return 1; }
 }
 
-check "/healthz answers 200 while the listener runs" is "$(status /healthz)" 200
+# (The endpoints' socket is bound just after the SSH listener's line.)
+check "/healthz answers 200 while the listener runs" wait_until 10 eval '[ "$(status /healthz)" = 200 ]'
+check "the listener said where" grep -q "metrics and health endpoints on 127.0.0.1:$MP" "$T/main.log"
 check "/readyz answers 200 once the engine has been probed" wait_until 15 eval '[ "$(status /readyz)" = 200 ]'
 check "POST is refused (405)" is "$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST -d x "$URL/metrics")" 405
 check "an unknown path is 404" is "$(status /metrics/x)" 404

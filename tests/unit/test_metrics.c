@@ -19,6 +19,7 @@
 #include "bridge.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "mregion.h"
 #include "monproto.h"
 #include "workspace.h"
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics_recv.h"
 #include "metrics_report.h"
 #include "mon_int.h"
 

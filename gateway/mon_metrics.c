@@ -15,10 +15,12 @@
  * between. (Once it has ended, what it left is bounded by the socket's
  * buffer.) */
 #define WS_RELAY_REPORTS 64
+/* The worker's sending buffer. */
+#define WS_RELAY_SNDBUF (1 << 20)
 
 int ws_mon_metrics_pair(struct ws_mon *m, int *worker_end)
 {
-	int sv[2];
+	int sv[2], size = WS_RELAY_SNDBUF;
 
 	m->mrelay = -1;
 	*worker_end = -1;
@@ -26,6 +28,10 @@ int ws_mon_metrics_pair(struct ws_mon *m, int *worker_end)
 		return 0;
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return -1;
+	/* Room for all a worker reports (its attempts are bounded by
+	 * max_auth_tries) should the monitor be slow to pass them on. */
+	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0)
+		(void)setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	m->mrelay = sv[0];
 	*worker_end = sv[1];
 	return 0;

@@ -58,7 +58,7 @@ bg_pid $held
 check "during a session: one connection bridging" wait_until 15 at_least 'wsgate_connections{state="bridging"}' 1
 check "during a session: a session open" at_least 'wsgate_sessions_open' 1
 check "during a session: its session channel, from the bridge's figures" wait_until 5 at_least 'wsgate_channels_open{type="session"}' 1
-check "during a session: /metrics passes promtool" promtool check metrics "$T/scrape"
+check "during a session: /metrics passes promtool" eval 'promtool check metrics < "$T/scrape"'
 cp "$T/scrape" "$T/during"
 check "the workspace was created once, by this login" is "$(metric 'wsgate_workspace_creates_total{result="ok"}')" 1
 check "and started once" is "$(metric 'wsgate_workspace_starts_total{result="ok"}')" 1
@@ -141,8 +141,10 @@ check "the listener said so" grep -q "metrics endpoints' process $HTTP ended" "$
 MP2=$(free_port)
 gw_start noengine "docker_socket = \"$T/no-engine.sock\";" "metrics_listen = \"127.0.0.1:$MP2\";"
 check "no engine: /healthz is 200" wait_until 10 eval '[ "$(status /healthz $MP2)" = 200 ]'
-check "no engine: /readyz is 503" wait_until 15 eval '[ "$(status /readyz $MP2)" = 503 ]'
-check "and says why" contains "$T/body" "does not answer"
+# (503 before its first probe too: wait for the probe's verdict.)
+check "no engine: /readyz is 503, saying the engine does not answer" wait_until 15 eval \
+    '[ "$(status /readyz $MP2)" = 503 ] && grep -q "does not answer" "$T/body"'
+check "the gateway logged it" grep -q "the container engine does not answer at $T/no-engine.sock" "$T/noengine.log"
 check "no engine: wsgate_engine_up is 0" wait_until 5 eval 'scrape $MP2 && [ "$(metric wsgate_engine_up)" = 0 ]'
 check "the main gateway is still ready" is "$(status /readyz)" 200
 

@@ -194,6 +194,16 @@ fail:
 	return WS_ERR_IO;
 }
 
+void ws_metrics_config(struct ws_metrics *mx, const struct ws_config *cfg)
+{
+	if (mx == NULL)
+		return;
+	if (strcmp(cfg->metrics_listen, mx->cfg->metrics_listen) != 0)
+		ws_warn("metrics_listen changed to \"%s\": it takes a restart; the endpoints stay on %s",
+		    cfg->metrics_listen, mx->cfg->metrics_listen);
+	mx->cfg = cfg;
+}
+
 void ws_metrics_free(struct ws_metrics *mx)
 {
 	if (mx == NULL)

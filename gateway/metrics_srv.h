@@ -28,6 +28,11 @@ struct ws_metrics;
  * WS_OK, or WS_ERR_IO (logged). Free with ws_metrics_free(). */
 ws_err ws_metrics_start(const struct ws_config *cfg, struct ws_metrics **out);
 
+/* The settings were read again (SIGHUP): cfg is borrowed from now on (the
+ * probe's engine, the sandbox's user). A new metrics_listen takes a
+ * restart: said in a line, the old one goes on. */
+void ws_metrics_config(struct ws_metrics *mx, const struct ws_config *cfg);
+
 /* Stops the endpoints' process and a probe, and frees mx; accepts NULL. */
 void ws_metrics_free(struct ws_metrics *mx);
 

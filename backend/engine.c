@@ -172,3 +172,8 @@ long ws_engine_last_session(struct ws_engine *e, const char *name)
 	ws_obj_name(WS_OBJ_CONTAINER, name, cname, sizeof(cname));
 	return e->ops->last_session(e->impl, cname);
 }
+
+ws_err ws_engine_ping(struct ws_engine *e, char *why, size_t whylen)
+{
+	return e->ops->ping(e->impl, why, whylen);
+}

@@ -131,6 +131,11 @@ int ws_engine_sessions_open(struct ws_engine *e, const char *name);
  * -1 when it cannot tell (the caller takes it as in use now). */
 long ws_engine_last_session(struct ws_engine *e, const char *name);
 
+/* Asks whether the engine answers at all (Docker: GET /_ping), for the
+ * metrics' probe and /readyz. WS_OK, or WS_ERR_DOCKER_DOWN, WS_ERR_TIMEOUT,
+ * WS_ERR_DOCKER with why. */
+ws_err ws_engine_ping(struct ws_engine *e, char *why, size_t whylen);
+
 /* What an engine implements. Object names come ready-made (ws_obj_name). */
 struct ws_engine_ops {
 	const char *kind;
@@ -156,6 +161,7 @@ struct ws_engine_ops {
 	    ws_exec_line_fn fn, void *arg, int *exit_code, char *why, size_t whylen);
 	int (*sessions_open)(void *impl, const char *cname);
 	long (*last_session)(void *impl, const char *cname);
+	ws_err (*ping)(void *impl, char *why, size_t whylen);
 };
 
 /* The Docker Engine API implementation (engine_docker.c). */

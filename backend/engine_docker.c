@@ -440,6 +440,25 @@ static long ws_d_last_session(void *impl, const char *cname)
 	return t;
 }
 
+/* GET /_ping: "OK" from an engine that answers (the body is not read). */
+static ws_err ws_d_ping(void *impl, char *why, size_t whylen)
+{
+	struct ws_dynbuf *out = NULL;
+	long status = 0;
+	ws_err rc = ws_docker_request_raw(impl, "GET", "/_ping", NULL, 64, &status, &out);
+
+	ws_dynbuf_free(out);
+	if (rc != WS_OK) {
+		ws_down(rc, why, whylen);
+		return rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT ? rc : WS_ERR_DOCKER;
+	}
+	if (status != 200) {
+		snprintf(why, whylen, "the Docker engine answered /_ping with status %ld", status);
+		return WS_ERR_DOCKER;
+	}
+	return WS_OK;
+}
+
 const struct ws_engine_ops ws_engine_docker = {
 	.kind = "docker",
 	.open = ws_d_open,
@@ -459,4 +478,5 @@ const struct ws_engine_ops ws_engine_docker = {
 	.exec = ws_d_exec,
 	.sessions_open = ws_d_sessions_open,
 	.last_session = ws_d_last_session,
+	.ping = ws_d_ping,
 };

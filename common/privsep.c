@@ -40,8 +40,7 @@ ws_err ws_privsep_check(const char *user, char *why, size_t whylen)
 	return user[0] == '\0' ? WS_OK : ws_privsep_user(user, &uid, &gid, why, whylen);
 }
 
-/* Closes every descriptor but those in keep. */
-static int ws_close_others(const int *keep, int nkeep)
+int ws_privsep_close_others(const int *keep, int nkeep)
 {
 	int sorted[8], i, j, n = 0, from = 0;
 
@@ -61,7 +60,7 @@ static int ws_close_others(const int *keep, int nkeep)
 	return close_range((unsigned)from, ~0U, 0);
 }
 
-ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
+ws_err ws_privsep_drop(const char *user, const int *keep, int nkeep, pid_t parent,
     char *why, size_t whylen)
 {
 	uid_t uid;
@@ -72,7 +71,7 @@ ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t pa
 	/* Looked up before the chroot hides /etc/passwd. */
 	if (ws_privsep_user(user, &uid, &gid, why, whylen) != WS_OK)
 		return WS_ERR_CONFIG;
-	if (ws_close_others(keep, nkeep) != 0) {
+	if (ws_privsep_close_others(keep, nkeep) != 0) {
 		snprintf(why, whylen, "cannot close the descriptors a sandbox must not have: %s",
 		    strerror(errno));
 		return WS_ERR_IO;
@@ -103,5 +102,17 @@ ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t pa
 		snprintf(why, whylen, "cannot set no-new-privileges: %s", strerror(errno));
 		return WS_ERR_IO;
 	}
+	return WS_OK;
+}
+
+ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
+    char *why, size_t whylen)
+{
+	ws_err rc;
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return WS_OK;
+	if ((rc = ws_privsep_drop(user, keep, nkeep, parent, why, whylen)) != WS_OK)
+		return rc;
 	return ws_syscall_filter_enter(why, whylen);
 }

@@ -30,4 +30,15 @@ ws_err ws_privsep_check(const char *user, char *why, size_t whylen);
 ws_err ws_privsep_sandbox(const char *user, const int *keep, int nkeep, pid_t parent,
     char *why, size_t whylen);
 
+/* Every step of ws_privsep_sandbox() but the seccomp filter, for a process
+ * that must start a library first (the metrics' HTTP server) and then
+ * installs a filter of its own (syscall_filter.h) before it reads a byte of
+ * anyone's: it must not go on without one. Same returns. */
+ws_err ws_privsep_drop(const char *user, const int *keep, int nkeep, pid_t parent,
+    char *why, size_t whylen);
+
+/* Closes every descriptor but the nkeep (at most 8) in keep. Returns 0, or
+ * -1 (errno set). */
+int ws_privsep_close_others(const int *keep, int nkeep);
+
 #endif

@@ -29,23 +29,42 @@ static const char *const ws_syscall_allowed[] = {
 	NULL
 };
 
-ws_err ws_syscall_filter_enter(char *why, size_t whylen)
+/* What the metrics' HTTP process needs besides (metrics_http.c): taking
+ * connections on its one listening socket and answering them. It has no
+ * socket of its own to send an address with, only TCP ones. */
+static const char *const ws_syscall_http[] = {
+	"accept", "accept4", "sendmsg", "setsockopt", "getsockname", "getpeername", NULL
+};
+
+/* Allows each call named in list. Returns libseccomp's error, 0 when all went in. */
+static int ws_filter_allow(scmp_filter_ctx f, const char *const *list)
+{
+	int nr, err = 0;
+
+	for (size_t i = 0; list != NULL && list[i] != NULL && err == 0; i++) {
+		nr = seccomp_syscall_resolve_name(list[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
+	}
+	return err;
+}
+
+/* The bridge's filter, with the calls in extra allowed too. */
+static ws_err ws_filter_enter(const char *const *extra, char *why, size_t whylen)
 {
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	ws_err rc = WS_ERR_IO;
 	size_t i;
-	int nr, err = 0;
+	int nr, err;
 
 	if (f == NULL) {
 		snprintf(why, whylen, "cannot make a seccomp filter");
 		return WS_ERR_NOMEM;
 	}
-	for (i = 0; ws_syscall_allowed[i] != NULL && err == 0; i++) {
-		nr = seccomp_syscall_resolve_name(ws_syscall_allowed[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		err = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
-	}
+	err = ws_filter_allow(f, ws_syscall_allowed);
+	if (err == 0)
+		err = ws_filter_allow(f, extra);
 	/* fcntl: flags only. F_SETOWN/F_SETSIG with O_ASYNC would have the
 	 * kernel signal any process of the same user (another session's). */
 	if (err == 0) {
@@ -113,4 +132,14 @@ ws_err ws_syscall_filter_enter(char *why, size_t whylen)
 out:
 	seccomp_release(f);
 	return rc;
+}
+
+ws_err ws_syscall_filter_enter(char *why, size_t whylen)
+{
+	return ws_filter_enter(NULL, why, whylen);
+}
+
+ws_err ws_syscall_filter_enter_http(char *why, size_t whylen)
+{
+	return ws_filter_enter(ws_syscall_http, why, whylen);
 }

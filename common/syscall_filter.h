@@ -17,4 +17,9 @@
  * unfiltered. */
 ws_err ws_syscall_filter_enter(char *why, size_t whylen);
 
+/* The same filter for the metrics' HTTP process, which also accepts
+ * connections on its listening socket and answers them (accept4, sendmsg,
+ * setsockopt, getsockname, getpeername). */
+ws_err ws_syscall_filter_enter_http(char *why, size_t whylen);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hostport.h"
 #include "options.h"
 #include "strv.h"
 
@@ -523,6 +524,24 @@ static int ws_check_option(const struct ws_config *cfg, const struct ws_option *
 	return ok;
 }
 
+/* metrics_listen apart from its form (the table checks that): not the SSH
+ * listener's own address and port. */
+static ws_err ws_check_metrics_relation(const struct ws_config *cfg, struct ws_diag *d)
+{
+	char addr[WS_HOSTPORT_ADDR_MAX], why[300];
+	int port;
+
+	if (cfg->metrics_listen[0] == '\0' ||
+	    ws_hostport_parse("metrics_listen", cfg->metrics_listen, addr, &port, why,
+	    sizeof(why)) != WS_OK)
+		return WS_OK;
+	if (ws_config_check_metrics(cfg, why, sizeof(why)) != WS_OK) {
+		ws_diag_add(d, WS_DIAG_ERROR, ws_config_where(cfg, "metrics_listen"), "%s", why);
+		return WS_ERR_CONFIG;
+	}
+	return WS_OK;
+}
+
 /* Checks the values of every option, or of the per-account ones only (an
  * account file can set nothing else: the rest was checked globally). */
 static int ws_check_options(const struct ws_config *cfg, int per_account_only,
@@ -547,6 +566,8 @@ ws_err ws_config_check_diag(const struct ws_config *cfg, struct ws_diag *d)
 		    "port_min (%d) is above port_max (%d)", cfg->port_min, cfg->port_max);
 		ok = 0;
 	}
+	if (ws_check_metrics_relation(cfg, d) != WS_OK)
+		ok = 0;
 	if (cfg->penalty_min > cfg->penalty_max) {
 		ws_diag_add(d, WS_DIAG_ERROR, ws_config_where(cfg, "penalty_min") ?
 		    ws_config_where(cfg, "penalty_min") : ws_config_where(cfg, "penalty_max"),

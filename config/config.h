@@ -51,6 +51,7 @@ struct ws_config {
 	int record_max_mb;
 	char *audit_log;
 	char *log_level;
+	char *metrics_listen;   /* "" = off, else ADDRESS:PORT (hostport.h) */
 	char *log_format;       /* "text" or "json" */
 	char *log_target;       /* "stderr", "syslog", "journal" or a file's path */
 	/* Where each option (by its index in ws_options) was last set, as

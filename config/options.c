@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addrmatch.h"
+#include "hostport.h"
 #include "policy.h"
 #include "recording.h"
 
@@ -123,6 +124,15 @@ static int ws_check_record_dir(const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+static int ws_check_metrics_listen(const char *v, char *why, size_t whylen)
+{
+	char addr[WS_HOSTPORT_ADDR_MAX];
+	int port;
+
+	return v[0] == '\0' ||
+	    ws_hostport_parse("metrics_listen", v, addr, &port, why, whylen) == WS_OK;
+}
+
 static int ws_check_log_target(const char *v, char *why, size_t whylen)
 {
 	if (strcmp(v, "stderr") == 0 || strcmp(v, "syslog") == 0 || strcmp(v, "journal") == 0 ||
@@ -237,6 +247,8 @@ const struct ws_option ws_options[] = {
 	  "MiB one recording may reach; past it a marker ends the file, one line is logged and the session goes on unrecorded.", 0, NULL, NULL },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0, NULL, ws_check_abs_path_or_empty },
+	{ "metrics_listen", WS_OPT_STRING, OFF(metrics_listen), 0, 80, 0, "",
+	  "Address and port of the metrics and health endpoints (/metrics in Prometheus text, /healthz, /readyz; see docs/metrics.md): \"127.0.0.1:9810\", \"[::1]:9810\"; served by a process of its own as privsep_user. Empty = off. Anyone who can reach it sees the counts: keep it on loopback or a management network.", 0, NULL, ws_check_metrics_listen },
 	{ "log_level", WS_OPT_STRING, OFF(log_level), 4, 5, 0, "info",
 	  "One of error, warn, info, debug.", 0, "error warn info debug", NULL },
 	{ "log_format", WS_OPT_STRING, OFF(log_format), 4, 4, 0, "text",

@@ -41,6 +41,17 @@ void ws_bridges_bytes(const struct ws_bridges *set, uint64_t *in, uint64_t *out)
 /* Returns the number of channel pairs still open. */
 int ws_bridges_count(const struct ws_bridges *set);
 
+/* Channel types, for the metrics: session, direct-tcpip,
+ * direct-streamlocal, auth-agent, x11, forwarded-tcpip,
+ * forwarded-streamlocal, in this order. */
+#define WS_BRIDGE_KINDS 7
+
+/* Returns channel type i's name as SSH says it, or NULL past the last. */
+const char *ws_bridge_kind_name(int i);
+
+/* Counts the pairs still open by type into n. */
+void ws_bridges_kinds(const struct ws_bridges *set, unsigned n[WS_BRIDGE_KINDS]);
+
 /* The workspace connection is gone: tells every client channel why on its
  * stderr (msg, one line) and closes it. */
 void ws_bridges_upstream_lost(struct ws_bridges *set, const char *msg);

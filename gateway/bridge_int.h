@@ -77,6 +77,7 @@ struct ws_recq;
 struct ws_bridge {
 	struct ws_bridges *set;
 	int id;                /* for logs */
+	int kind;              /* its type, 0 to WS_BRIDGE_KINDS - 1 (metrics) */
 	struct ws_flow c2w;    /* client -> workspace: src is down, dst is up */
 	struct ws_flow w2c;    /* workspace -> client */
 	struct ssh_channel_callbacks_struct down_cb, up_cb;

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "authkeys.h"
 #include "bridge_int.h"
@@ -165,6 +166,16 @@ void ws_bridges_bytes(const struct ws_bridges *set, uint64_t *in, uint64_t *out)
 int ws_bridges_count(const struct ws_bridges *set)
 {
 	return set->count;
+}
+
+void ws_bridges_kinds(const struct ws_bridges *set, unsigned n[WS_BRIDGE_KINDS])
+{
+	const struct ws_bridge *b;
+
+	memset(n, 0, WS_BRIDGE_KINDS * sizeof(n[0]));
+	for (b = set->head; b != NULL; b = b->next)
+		if (b->kind >= 0 && b->kind < WS_BRIDGE_KINDS)
+			n[b->kind]++;
 }
 
 const char *ws_bridges_fatal(const struct ws_bridges *set)

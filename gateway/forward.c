@@ -114,6 +114,13 @@ static const struct ws_open_kind ws_open_kinds[] = {
 	{ "forwarded-streamlocal", SSH_CHANNEL_FORWARDED_STREAMLOCAL, 1, ws_open_reverse_unix },
 };
 
+const char *ws_bridge_kind_name(int i)
+{
+	static const int n = (int)(sizeof(ws_open_kinds) / sizeof(ws_open_kinds[0]));
+
+	return i >= 0 && i < n && i < WS_BRIDGE_KINDS ? ws_open_kinds[i].name : NULL;
+}
+
 static const struct ws_open_kind *ws_open_kind_of(ssh_message msg, int from_workspace)
 {
 	int sub = ssh_message_subtype(msg);
@@ -242,6 +249,7 @@ static void ws_open_finish(struct ws_bridges *set, struct ws_open *o, int ok)
 	    (b = ws_bridge_attach(set, from_ws ? o->twin : mine, from_ws ? mine : o->twin)) != NULL) {
 		o->twin = NULL;
 		mine = NULL;
+		b->kind = (int)(o->kind - ws_open_kinds);
 		/* A session without its requests would be useless: end it. */
 		if (o->kind->subtype == SSH_CHANNEL_SESSION && ws_relay_attach(b) != 0)
 			b->abort = 1;

@@ -27,6 +27,7 @@
 #include "keyline.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics_srv.h"
 #include "monitor.h"
 #include "penalty.h"
 #include "privsep.h"
@@ -65,6 +66,7 @@ struct ws_listener {
 	struct ws_gen *gen;
 	struct ws_children *kids;
 	struct ws_penalty *pen;
+	struct ws_metrics *mx;  /* metrics_listen's side here; NULL when off */
 	int notes[2];           /* children report to the listener here */
 	pid_t sweeper;          /* the idle sweep's process, or 0 */
 	double last_sweep;
@@ -280,6 +282,12 @@ struct ws_listener *ws_listener_new(const struct ws_listener_opts *opts, struct 
 	ws_jail_user(cfg->privsep_user);
 	if ((l->gen = ws_gen_new(cfg, NULL)) == NULL)
 		goto fail;
+	if (ws_metrics_start(l->gen->cfg, &l->mx) != WS_OK) {
+		l->gen->cfg = NULL; /* the caller's again */
+		ws_gen_free(l->gen, 0);
+		l->gen = NULL;
+		goto fail;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ws_on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -302,6 +310,7 @@ void ws_listener_free(struct ws_listener *l)
 		close(l->notes[0]);
 	if (l->notes[1] >= 0)
 		close(l->notes[1]);
+	ws_metrics_free(l->mx);
 	ws_children_free(l->kids);
 	ws_penalty_free(l->pen);
 	ws_gen_free(l->gen, 0);
@@ -347,6 +356,9 @@ static void ws_reload_now(struct ws_listener *l)
 	ws_jail_user(g->cfg->privsep_user);
 	ws_penalty_limits(l->pen, g->cfg->penalty_authfail, g->cfg->penalty_min,
 	    g->cfg->penalty_max);
+	/* The metrics borrow the configuration: the new one before the old
+	 * is freed. */
+	ws_metrics_config(l->mx, g->cfg);
 	ws_gen_free(l->gen, g->lfd == l->gen->lfd);
 	l->gen = g;
 	ws_info("SIGHUP: reloaded %s; new connections get it, sessions keep theirs (listening on %s port %d)",
@@ -420,7 +432,9 @@ static void ws_reap(struct ws_listener *l)
 			ws_error("process %ld died of signal %d", (long)pid, WTERMSIG(status));
 		else if (WIFEXITED(status) && WEXITSTATUS(status) > 1)
 			ws_error("process %ld ended with status %d", (long)pid, WEXITSTATUS(status));
-		if (pid == l->sweeper) {
+		if (ws_metrics_reaped(l->mx, pid, status)) {
+			continue;
+		} else if (pid == l->sweeper) {
 			l->sweeper = 0;
 		} else if (ws_children_remove(l->kids, pid, source, sizeof(source)) &&
 		    WIFSIGNALED(status) && !ws_penalty_exempt(cfg, source)) {
@@ -448,6 +462,7 @@ static void ws_idle_maybe(struct ws_listener *l, double now)
 	if ((l->sweeper = fork()) == 0) {
 		close(l->gen->lfd);
 		close(l->notes[0]);
+		ws_metrics_forget(l->mx);
 		/* A sweep is short (docker_timeout bounds it): it ends by
 		 * itself, through ws_proc_exit. */
 		signal(SIGTERM, SIG_IGN);
@@ -500,12 +515,14 @@ static void ws_fork_connection(struct ws_listener *l, int fd, const char *ip, in
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		ws_warn("fork: %s; dropping connection from %s", strerror(errno), ip);
+		ws_metrics_incoming(l->mx, WS_MC_DROPPED);
 		close(fd);
 		return;
 	}
 	if (pid == 0) {
 		close(l->gen->lfd);
 		close(l->notes[0]);
+		ws_metrics_forget(l->mx);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		/* A reload is the listener's; a session keeps its settings. */
@@ -522,6 +539,7 @@ static void ws_fork_connection(struct ws_listener *l, int fd, const char *ip, in
 		ws_proc_exit(ws_monitor_serve(&ctx, fd, ip, port));
 	}
 	close(fd);
+	ws_metrics_connection(l->mx, pid);
 	if (ws_children_add(l->kids, pid, source) != WS_OK)
 		ws_warn("connection table full; not counting pid %ld", (long)pid);
 }
@@ -544,11 +562,13 @@ static void ws_accept_one(struct ws_listener *l)
 	if (ws_penalty_refused(l->pen, ip, ws_clock_now()) > 0) {
 		ws_info("refusing %s port %d: penalised for failed logins (%.0f s left)", ip, port,
 		    ws_penalty_refused(l->pen, ip, ws_clock_now()));
+		ws_metrics_incoming(l->mx, WS_MC_PENALISED);
 		close(fd);
 		return;
 	}
 	ws_addr_source(ip, source, sizeof(source));
 	if (!ws_admit(l, source, ip, port)) {
+		ws_metrics_incoming(l->mx, WS_MC_DROPPED);
 		close(fd);
 		return;
 	}
@@ -557,7 +577,7 @@ static void ws_accept_one(struct ws_listener *l)
 
 int ws_listener_run(struct ws_listener *l)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 
 	ws_sd_notify("READY=1");
 	while (!ws_stop) {
@@ -565,12 +585,15 @@ int ws_listener_run(struct ws_listener *l)
 			ws_reload = 0;
 			ws_reload_now(l);
 		}
+		ws_metrics_tick(l->mx, l->pen, ws_clock_now());
 		ws_reap(l);
 		ws_idle_maybe(l, ws_clock_now());
 		pfd[0] = (struct pollfd){ .fd = l->gen->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = l->notes[0], .events = POLLIN };
-		if (poll(pfd, 2, 1000) <= 0)
+		pfd[2] = (struct pollfd){ .fd = ws_metrics_fd(l->mx), .events = POLLIN };
+		if (poll(pfd, 3, 1000) <= 0)
 			continue;
+		ws_metrics_read(l->mx);
 		ws_read_notes(l);
 		if (pfd[0].revents & POLLIN)
 			ws_accept_one(l);

@@ -17,6 +17,7 @@
 #include "keyline.h"
 #include "keystore.h"
 #include "log.h"
+#include "metrics_report.h"
 #include "mon_int.h"
 #include "strv.h"
 #include "pam.h"
@@ -41,6 +42,7 @@ void ws_login_audit(struct ws_conn *c, const char *user, const char *account,
 		"method", method, "key", fp, "result", result, NULL };
 
 	ws_audit("auth", kv);
+	ws_msend_auth(method, result);   /* one count per line: they must agree */
 }
 
 /* Counts a failed attempt; past the limit the connection is ended. */

@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "privsep.h"
 #include "version.h"
 
@@ -131,6 +132,9 @@ int main(int argc, char **argv)
 	const char *spec = NULL;
 	int opt, ret = 1;
 
+	/* The metrics' HTTP process, started afresh by the listener. */
+	if (argc > 1 && strcmp(argv[1], WS_METRICS_HTTP_ARG) == 0)
+		return ws_metrics_http_main(argc, argv);
 	while ((opt = getopt_long(argc, argv, "f:tTC:dhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': lo.path = optarg; lo.path_given = 1; break;

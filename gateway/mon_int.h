@@ -49,6 +49,12 @@ struct ws_mon {
 	struct ws_rate relay;        /* log lines relayed per second */
 	struct ws_recsink *rec;      /* its recordings (mon_rec.c), once one began */
 	double told;                 /* when SIGTERM was passed on, 0 if not */
+	int mrelay;                  /* its login worker's metric reports, -1 */
+	struct ws_mon_figures {      /* the bridge's, as last passed on (STATS) */
+		uint64_t in, out;
+		uint32_t kinds[WS_MP_CHANNEL_TYPES];
+		struct ws_rate rate;
+	} fig;
 	/* Why the monitor killed it, if it did (only a protocol breach is
 	 * the crash penalty's). */
 	enum { WS_MON_ALIVE, WS_MON_KILLED_PROTOCOL, WS_MON_KILLED_GRACE, WS_MON_KILLED_SLOW } killed;
@@ -113,5 +119,26 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait);
 /* Moves the end of the login grace time by seconds: the time a workspace
  * took to answer (or not) is not the client's. */
 void ws_mon_grace_extend(struct ws_mon *m, double seconds);
+
+/* Metrics (mon_metrics.c; nothing when they are off). Makes the socket the
+ * login worker reports on: *worker_end is its end (-1 when off). Returns 0,
+ * or -1 (errno). */
+int ws_mon_metrics_pair(struct ws_mon *m, int *worker_end);
+
+/* In the login worker: its reports go to its monitor on fd. */
+void ws_mon_metrics_worker(int fd);
+
+/* Passes the worker's waiting reports on to the listener as the
+ * monitor's own (the listener knows the monitor, not the worker): a
+ * bounded number, or all once the worker has ended. */
+void ws_mon_metrics_relay(struct ws_mon *m, int all);
+
+/* The connection is logged in: bridging, a session open. */
+void ws_mon_metrics_session(void);
+
+/* The bridge's figures (STATS, or END's byte counts with kinds NULL):
+ * what changed is passed on. Returns 0, or -1 when they cannot be true
+ * (bytes that go back; more channels than max_channels). */
+int ws_mon_metrics_figures(struct ws_mon *m, uint64_t in, uint64_t out, const uint32_t *kinds);
 
 #endif

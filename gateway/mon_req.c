@@ -14,6 +14,7 @@
 #include "keyline.h"
 #include "log.h"
 #include "login_int.h"
+#include "metrics_report.h"
 #include "mon_int.h"
 #include "recording.h"
 #include "userblob.h"
@@ -29,6 +30,8 @@ struct ws_mon_req {
 
 /* Most key exchanges signed for a child not logged in. */
 #define WS_MON_PREAUTH_SIGNS 3
+/* Most STATS taken in one second: the bridge sends one a second at most. */
+#define WS_MON_STATS_PER_SECOND 4
 
 void ws_mon_grace_extend(struct ws_mon *m, double seconds)
 {
@@ -92,6 +95,7 @@ static void ws_mon_answer(struct ws_mon *m, int outcome)
 		const char *kv[] = { "src", c->peer_ip, "port", c->port_str, "account", c->account,
 			"workspace", c->name, "method", c->method, "key", c->key_fp, NULL };
 		ws_audit("session-start", kv);
+		ws_msend_add(WS_M_SESSIONS_TOTAL, 0, 1);
 		m->since = ws_clock_now();
 		ws_mon_set_state(m, WS_MON_SESSION);
 	}
@@ -318,7 +322,30 @@ static void ws_req_end(struct ws_mon *m)
 
 	snprintf(m->in, sizeof(m->in), "%llu", (unsigned long long)in);
 	snprintf(m->out, sizeof(m->out), "%llu", (unsigned long long)out);
+	/* The bytes since its last STATS (counts below those: nothing). */
+	(void)ws_mon_metrics_figures(m, in, out, NULL);
 	ws_mon_set_state(m, WS_MON_CLOSED);
+}
+
+/* STATS: the bridge's figures for the metrics, checked and passed on. */
+static void ws_req_stats(struct ws_mon *m)
+{
+	uint32_t kinds[WS_MP_CHANNEL_TYPES];
+	uint64_t in = ws_mp_get_u64(&m->mp), out = ws_mp_get_u64(&m->mp);
+	int i;
+
+	for (i = 0; i < WS_MP_CHANNEL_TYPES; i++)
+		kinds[i] = ws_mp_get_u32(&m->mp);
+	if (!ws_mp_done(&m->mp)) {
+		ws_mon_violation(m, "malformed figures");
+		return;
+	}
+	if (!ws_rate_take(&m->fig.rate, ws_clock_now(), WS_MON_STATS_PER_SECOND)) {
+		ws_mon_violation(m, "figures more often than once a second");
+		return;
+	}
+	if (ws_mon_metrics_figures(m, in, out, kinds) != 0)
+		ws_mon_violation(m, "figures that cannot be true (bytes going back, more channels than max_channels)");
 }
 
 static const struct ws_mon_req ws_mon_reqs[] = {
@@ -334,6 +361,7 @@ static const struct ws_mon_req ws_mon_reqs[] = {
 	{ WS_MP_REC_RESIZE, WS_IN(WS_MON_SESSION), "444", ws_req_rec_resize },
 	{ WS_MP_REC_LOST, WS_IN(WS_MON_SESSION), "48", ws_req_rec_lost },
 	{ WS_MP_REC_CLOSE, WS_IN(WS_MON_SESSION), "4", ws_req_rec_close },
+	{ WS_MP_STATS, WS_IN(WS_MON_SESSION), WS_MP_STATS_SHAPE, ws_req_stats },
 };
 
 void ws_mon_request(struct ws_mon *m)

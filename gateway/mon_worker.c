@@ -55,21 +55,22 @@ static void ws_worker_run(struct ws_mon *m, int out)
 int ws_mon_worker_start(struct ws_mon *m)
 {
 	struct sigaction sa;
-	int p[2];
-	pid_t pid, self = getpid();
+	int p[2] = { -1, -1 }, reports = -1;
+	pid_t pid = -1, self = getpid();
 
 	/* Read once the worker has ended: never waits (a jail or PAM helper
-	 * it forked might still hold the write end a moment). */
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) != 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
+	 * it forked might still hold the write end a moment). Its metric
+	 * reports come on a socket of their own. */
+	if (pipe2(p, O_CLOEXEC) != 0 || fcntl(p[0], F_SETFL, O_NONBLOCK) != 0 ||
+	    ws_mon_metrics_pair(m, &reports) != 0 || (pid = fork()) < 0) {
+		for (int i = 0; i < 2; i++)
+			if (p[i] >= 0)
+				close(p[i]);
+		if (reports >= 0)
+			close(reports);
+		if (m->mrelay >= 0)
+			close(m->mrelay);
+		m->mrelay = -1;
 		return -1;
 	}
 	if (pid == 0) {
@@ -85,6 +86,10 @@ int ws_mon_worker_start(struct ws_mon *m)
 		close(p[0]);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
 			ws_proc_exit(1);
+		if (m->mrelay >= 0)
+			close(m->mrelay);
+		m->mrelay = -1;
+		ws_mon_metrics_worker(reports);
 		/* The log lines are the monitor's to read. */
 		close(m->log_sock);
 		m->log_sock = -1;
@@ -99,6 +104,8 @@ int ws_mon_worker_start(struct ws_mon *m)
 		ws_proc_exit(0);
 	}
 	close(p[1]);
+	if (reports >= 0)
+		close(reports);
 	m->worker = pid;
 	m->worker_out = p[0];
 	return 0;
@@ -118,6 +125,12 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 	if (r == 0)
 		return 0;
 	m->worker = 0;
+	/* All it reported comes before what its outcome makes of the
+	 * connection (a state it set must not land after "bridging"). */
+	ws_mon_metrics_relay(m, 1);
+	if (m->mrelay >= 0)
+		close(m->mrelay);
+	m->mrelay = -1;
 	memset(&o, 0, sizeof(o));
 	if (read(m->worker_out, &o, sizeof(o)) != (ssize_t)sizeof(o)) {
 		/* It died without a word: nobody logged in. Of a signal, it
@@ -146,5 +159,7 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 	snprintf(m->c.account, sizeof(m->c.account), "%s", o.account);
 	snprintf(m->c.name, sizeof(m->c.name), "%s", o.name);
 	ws_mon_set_state(m, o.authed ? WS_MON_SESSION : WS_MON_CLOSED);
+	if (o.authed)
+		ws_mon_metrics_session();
 	return 1;
 }

@@ -250,8 +250,8 @@ static int ws_mon_child_ended(struct ws_mon *m)
 
 static int ws_mon_run(struct ws_mon *m)
 {
-	struct pollfd pfd[2];
-	int status = 0, wait_ms, n, log_open, reading;
+	struct pollfd pfd[3];
+	int status = 0, wait_ms, n, log_open, reading, relaying;
 
 	for (;;) {
 		ws_mon_stop(m);
@@ -264,15 +264,20 @@ static int ws_mon_run(struct ws_mon *m)
 		wait_ms = 1000;
 		log_open = ws_mon_log_open(m, &wait_ms);
 		reading = m->worker == 0 && m->state != WS_MON_CLOSED;
+		relaying = m->mrelay >= 0;
 		n = 0;
 		if (log_open)
 			pfd[n++] = (struct pollfd){ .fd = m->log_sock, .events = POLLIN };
+		if (relaying)
+			pfd[n++] = (struct pollfd){ .fd = m->mrelay, .events = POLLIN };
 		if (reading)
 			pfd[n++] = (struct pollfd){ .fd = m->req_sock, .events = POLLIN };
 		if (poll(pfd, (nfds_t)n, wait_ms) <= 0)
 			continue;
 		if (log_open && pfd[0].revents != 0)
 			ws_mon_drain(m);
+		if (relaying && pfd[log_open].revents != 0)
+			ws_mon_metrics_relay(m, 0);
 		if (reading && pfd[n - 1].revents != 0)
 			ws_mon_request(m);
 	}
@@ -386,6 +391,7 @@ int ws_monitor_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	int logp[2] = { -1, -1 }, reqp[2] = { -1, -1 }, rc = 1;
 
 	m.ctx = ctx;
+	m.mrelay = -1;
 	m.c.ctx = ctx;
 	m.c.mon = &m;
 	m.c.monitor = self;

@@ -66,11 +66,20 @@ enum ws_mp_type {
 	WS_MP_REC_RESIZE,      /* 4 id, 4 cols, 4 rows */
 	WS_MP_REC_LOST,        /* 4 id, 8 bytes the child dropped (its queue was full) */
 	WS_MP_REC_CLOSE,       /* 4 id */
+	/* the bridge's figures for the metrics, at most once a second */
+	WS_MP_STATS,           /* child: 8 bytes from the client, 8 bytes to it (so far),
+	                        * then 4 channels open of each type, WS_MP_CHANNEL_TYPES
+	                        * of them (bridge.h's order) */
 	WS_MP__COUNT
 };
 
 /* What the child says of a publickey request's signature. */
 enum ws_mp_sig { WS_MP_SIG_NONE, WS_MP_SIG_VALID, WS_MP_SIG_WRONG };
+
+/* Channel types a STATS counts (bridge.h's WS_BRIDGE_KINDS). */
+#define WS_MP_CHANNEL_TYPES 7
+/* Its shape: two counts and a count of each type. */
+#define WS_MP_STATS_SHAPE "884444444"
 
 /* The monitor's answer to an authentication request. */
 enum ws_mp_outcome { WS_MP_OUT_DENIED, WS_MP_OUT_PK_OK, WS_MP_OUT_SUCCESS, WS_MP_OUT_PROMPTS };

@@ -91,3 +91,13 @@ double ws_penalty_refused(const struct ws_penalty *t, const char *addr, double n
 		return 0;
 	return s->until - now;
 }
+
+int ws_penalty_active(const struct ws_penalty *t, double now)
+{
+	int n = 0;
+
+	for (size_t i = 0; t != NULL && i < WS_PENALTY_SLOTS; i++)
+		if (t->slot[i].ip[0] != '\0' && t->slot[i].until - now >= t->min)
+			n++;
+	return n;
+}

@@ -33,4 +33,7 @@ void ws_penalty_add(struct ws_penalty *t, const char *ip, double now, int second
 /* Returns the seconds ip stays refused from now, or 0 when it may connect. */
 double ws_penalty_refused(const struct ws_penalty *t, const char *ip, double now);
 
+/* Returns how many sources are refused at now (t may be NULL: 0). */
+int ws_penalty_active(const struct ws_penalty *t, double now);
+
 #endif

@@ -56,6 +56,26 @@ ws_err ws_preauth_hello(struct ws_sess *s)
 	return ws_mp_send(s->mon, s->mp, 0);
 }
 
+void ws_preauth_stats(struct ws_sess *s, uint64_t bytes_in, uint64_t bytes_out,
+    const unsigned kinds[WS_BRIDGE_KINDS])
+{
+	int i;
+
+	if (bytes_in == s->told_in && bytes_out == s->told_out &&
+	    memcmp(kinds, s->told_kinds, sizeof(s->told_kinds)) == 0)
+		return;
+	ws_mp_start(s->mp, WS_MP_STATS);
+	ws_mp_put_u64(s->mp, bytes_in);
+	ws_mp_put_u64(s->mp, bytes_out);
+	for (i = 0; i < WS_BRIDGE_KINDS; i++)
+		ws_mp_put_u32(s->mp, kinds[i]);
+	if (ws_mp_send(s->mon, s->mp, 1) != WS_OK)
+		return;
+	s->told_in = bytes_in;
+	s->told_out = bytes_out;
+	memcpy(s->told_kinds, kinds, sizeof(s->told_kinds));
+}
+
 void ws_preauth_end(struct ws_sess *s, uint64_t bytes_in, uint64_t bytes_out)
 {
 	/* The monitor reads nothing after END: a key exchange the last flush

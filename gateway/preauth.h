@@ -13,6 +13,7 @@
 #include <libssh/server.h>
 
 #include "authkeys.h"
+#include "bridge.h"
 #include "monproto.h"
 #include "names.h"
 #include "session.h"
@@ -36,6 +37,8 @@ struct ws_sess {
 	int record;                      /* what is recorded (recording.h), as it said */
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
 	struct ws_mp *mp;                /* the message being read or written */
+	uint64_t told_in, told_out;      /* the figures in the last STATS taken */
+	unsigned told_kinds[WS_BRIDGE_KINDS];
 };
 
 /* Makes the session key certificates will be signed for, and s->mp.
@@ -58,6 +61,13 @@ void ws_preauth_methods(struct ws_sess *s);
  * s->fatal.
  * The caller frees msg. */
 void ws_preauth_message(struct ws_sess *s, ssh_message msg);
+
+/* Tells the monitor the bridge's figures for the metrics (bytes so far,
+ * channels open by type) when they changed since the last it took; never
+ * waits (what the socket cannot take now goes next time). The caller calls
+ * it at most once a second. */
+void ws_preauth_stats(struct ws_sess *s, uint64_t bytes_in, uint64_t bytes_out,
+    const unsigned kinds[WS_BRIDGE_KINDS]);
 
 /* Tells the monitor the session's byte counts, at its end. */
 void ws_preauth_end(struct ws_sess *s, uint64_t bytes_in, uint64_t bytes_out);

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "config.h"
 #include "log.h"
+#include "metrics_report.h"
 #include "mon_int.h"
 #include "policy.h"
 #include "userca.h"
@@ -72,6 +73,21 @@ static ws_err ws_reach_connect(void *arg, int port, const char *hostkey, char *w
 	return ws_mon_try(c->mon, port, hostkey, key_id, why, whylen);
 }
 
+/* A bring-up phase ended: its time, and a create's or start's result. */
+static void ws_reach_phase(void *arg, enum ws_phase ph, double seconds, int ok)
+{
+	struct ws_mitem it[2] = { { WS_MR_OBSERVE, WS_M_BRINGUP_SECONDS, (uint16_t)ph, 0,
+		seconds > 0 ? (uint64_t)(seconds * 1e6) : 0 } };
+	int n = 1;
+
+	(void)arg;
+	if (ph == WS_PHASE_CREATE || ph == WS_PHASE_START)
+		it[n++] = (struct ws_mitem){ WS_MR_ADD,
+			ph == WS_PHASE_CREATE ? WS_M_WORKSPACE_CREATES : WS_M_WORKSPACE_STARTS,
+			ok ? WS_MRES_OK : WS_MRES_FAILED, 0, 1 };
+	ws_msend(it, n);
+}
+
 /* Who asks for which workspace, for ws_admit(). */
 struct ws_admission {
 	const struct ws_config *cfg;
@@ -117,7 +133,13 @@ enum ws_reach ws_reach_workspace(struct ws_conn *c, char *const *groups)
 	b.output_arg = c->name;
 	b.connect = ws_reach_connect;
 	b.connect_arg = c;
+	b.phase = ws_reach_phase;
+	ws_msend_state(WS_MS_BRINGING_UP);
 	rc = ws_workspace_bring_up(&b, c->name, &t, why, sizeof(why));
+	/* Until the monitor takes it as logged in (bridging), it is still
+	 * bringing up; otherwise back to authenticating. */
+	if (rc != WS_OK)
+		ws_msend_state(WS_MS_AUTHENTICATING);
 	if (rc == WS_ERR_DENIED)
 		return ws_denied(c);
 	if (rc != WS_OK) {

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "preauth.h"
 #include "log.h"
+#include "metrics_report.h"
 #include "privsep.h"
 #include "proc.h"
 #include "recording.h"
@@ -183,6 +184,20 @@ static int ws_session_too_big(const struct ws_sess *c)
 	    ru.ru_maxrss > (long)c->ctx->cfg->max_session_memory * 1024;
 }
 
+/* The bridge's figures to the monitor, for the metrics (when they are on:
+ * the listener gave every process its reports' socket). */
+static void ws_session_stats(struct ws_sess *c)
+{
+	unsigned kinds[WS_BRIDGE_KINDS];
+	uint64_t in = 0, out = 0;
+
+	if (ws_msend_socket() < 0)
+		return;
+	ws_bridges_bytes(c->bridges, &in, &out);
+	ws_bridges_kinds(c->bridges, kinds);
+	ws_preauth_stats(c, in, out, kinds);
+}
+
 /* The bridge: both peers' channels, until the client goes, the workspace
  * is lost, or the session must end. Runs sandboxed. Returns 0 after a
  * normal end; *flush_down says whether what is owed to the client may still
@@ -191,7 +206,7 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 {
 	const struct ws_config *cfg = c->ctx->cfg;
 	int waiting = 0, again;
-	double now, last_alive, next_mem_check = 0;
+	double now, last_alive, next_mem_check = 0, next_stats = 0;
 
 	/* Neither side may hold the loop: a peer that stops reading gets no
 	 * more data (ws_room) instead of a write that waits for it forever. */
@@ -240,6 +255,10 @@ static int ws_session_bridge(struct ws_sess *c, ssh_event ev, int *flush_down)
 				ws_info("the connection from %s port %d ended: %s", c->peer_ip,
 				    c->peer_port, why);
 			break;
+		}
+		if (now >= next_stats) {
+			next_stats = now + 1;
+			ws_session_stats(c);
 		}
 		if (now >= next_mem_check) {
 			next_mem_check = now + 0.25;

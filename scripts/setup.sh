@@ -10,7 +10,8 @@ PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccom
           openssh-client openssh-server tmux curl ca-certificates iproute2 procps python3
           libclang-rt-14-dev cppcheck clang-tidy rsync git strace
           putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit
-          libsystemd-dev debhelper lintian fakeroot dpkg-dev man-db groff-base)
+          libsystemd-dev debhelper lintian fakeroot dpkg-dev man-db groff-base
+          libmicrohttpd-dev prometheus)
 # Session recordings (docs/recording.md): the tests play them back.
 PACKAGES+=(asciinema)
 

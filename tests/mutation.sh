@@ -50,6 +50,7 @@ MUTANTS=(
     "leak|it_t_audit|no sanitizer report|a connection's process leaks memory on every login (LeakSanitizer must see it)"
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
     "record_output|it_t_record|asciinema cat shows what the command printed|a recorded pty session's output never reaches its file"
+    "metrics_gone|it_t_metrics|every session has ended|a connection's gauges outlive it (its session stays open in the metrics)"
 )
 
 # apply NAME DIR: the mutant's edits, each an exact text that must occur.
@@ -167,6 +168,8 @@ E = {
  "record_output": [("gateway/recsink.c",
     "\tif (slot->cast != NULL && len > 0)\n",
     "\tif (slot->cast != NULL && len > 0 && kind == WS_MP_REC_INPUT)\n")],
+ "metrics_gone": [("gateway/metrics_recv.c",
+    "\t\t\tws_pid_set(rv, e, (enum ws_metric)m, c, 0);", "\t\t\t(void)c;")],
  "ws_progress_stdout": [("workspace/cli_ws.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }

@@ -175,23 +175,32 @@ static int ws_shell_quote(const char *s, char *out, size_t outlen)
 	return 1;
 }
 
+/* Tells the caller a phase ended (p->phase). */
+static void ws_phase(const struct ws_bringup *p, enum ws_phase ph, double since, int ok)
+{
+	if (p->phase != NULL)
+		p->phase(p->phase_arg, ph, ws_clock_now() - since, ok);
+}
+
 /* clone: the repository into ~/repo when it is not there yet, awaited. A
- * partial clone is redone; a failure is a note, and the next start retries. */
-static void ws_clone(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
+ * partial clone is redone; a failure is a note, and the next start retries.
+ * Returns 1 when it cloned, 0 when a clone failed, -1 when none was tried. */
+static int ws_clone(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
     const char *url, struct ws_brought *t)
 {
 	struct ws_engine *x = ws_workspace_engine(acfg, acfg->clone_timeout);
 	struct ws_out o = { p, "" };
 	char q[600], cmd[1400], why[300], line[400];
-	int code = 1;
+	int code = 1, tried = -1;
 	ws_err rc;
 
 	if (x == NULL)
-		return;
+		return -1;
 	rc = ws_engine_exec(x, name, acfg->workspace_user, "test -d ~/repo", 0, ws_out_line, &o, &code,
 	    why, sizeof(why));
 	if (rc == WS_OK && code == 0)
 		goto out;
+	tried = 0;
 	if (!ws_shell_quote(url, q, sizeof(q))) {
 		snprintf(t->note, sizeof(t->note), "the repository URL of workspace '%s' is too long", name);
 		t->clone_failed = 1;
@@ -204,6 +213,7 @@ static void ws_clone(const struct ws_bringup *p, const struct ws_config *acfg, c
 	rc = ws_engine_exec(x, name, acfg->workspace_user, cmd, 0, ws_out_line, &o, &code, why, sizeof(why));
 	if (rc == WS_OK && code == 0) {
 		ws_info("workspace %s: cloned %s into ~/repo", name, url);
+		tried = 1;
 		goto out;
 	}
 	t->clone_failed = 1;
@@ -212,27 +222,32 @@ static void ws_clone(const struct ws_bringup *p, const struct ws_config *acfg, c
 	ws_warn("workspace %s: %s", name, t->note);
 out:
 	ws_engine_free(x);
+	return tried;
 }
 
-/* post-start: the owner's commands, in order; a failure is a note. */
-static void ws_post_start(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
+/* post-start: the owner's commands, in order; a failure is a note.
+ * Returns 1 when all succeeded, 0 when one failed, -1 when there are none. */
+static int ws_post_start(const struct ws_bringup *p, const struct ws_config *acfg, const char *name,
     struct ws_brought *t)
 {
 	struct ws_engine *x = NULL;
 	struct ws_out o = { p, "" };
 	char why[300];
-	int i, code = 0;
+	int i, code = 0, ok = 1;
 	ws_err rc;
 
 	if (acfg->post_start == NULL || acfg->post_start[0] == NULL)
-		return;
+		return -1;
 	ws_say(p, "running post-start commands");
 	if ((x = ws_workspace_engine(acfg, acfg->post_start_timeout)) == NULL)
-		return;
+		return 0;
 	for (i = 0; acfg->post_start[i] != NULL; i++) {
 		rc = ws_engine_exec(x, name, acfg->workspace_user, acfg->post_start[i], i + 1, ws_out_line,
 		    &o, &code, why, sizeof(why));
-		if ((rc == WS_OK && code == 0) || t->note[0] != '\0')
+		if (rc == WS_OK && code == 0)
+			continue;
+		ok = 0;
+		if (t->note[0] != '\0')
 			continue;
 		if (rc != WS_OK)
 			snprintf(t->note, sizeof(t->note), "post-start command %d could not run: %s", i + 1, why);
@@ -241,6 +256,7 @@ static void ws_post_start(const struct ws_bringup *p, const struct ws_config *ac
 		ws_warn("workspace %s: %s", name, t->note);
 	}
 	ws_engine_free(x);
+	return ok;
 }
 
 ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
@@ -250,8 +266,9 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 	struct ws_config *acfg = NULL;
 	struct ws_brought t;
 	char line[200], detail[600];
-	double start = ws_clock_now();
+	double start = ws_clock_now(), since;
 	ws_err rc;
+	int done;
 
 	memset(&t, 0, sizeof(t));
 	if ((e = ws_workspace_engine(p->cfg, p->cfg->docker_timeout)) == NULL) {
@@ -281,12 +298,18 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 	}
 	if (t.created || t.started)
 		ws_say(p, "waiting for the workspace's sshd");
-	if ((rc = ws_wait_sshd(e, p, name, &t, acfg->sshd_wait_timeout, start, why, whylen)) != WS_OK)
+	since = ws_clock_now();
+	rc = ws_wait_sshd(e, p, name, &t, acfg->sshd_wait_timeout, start, why, whylen);
+	ws_phase(p, WS_PHASE_SSHD, since, rc == WS_OK);
+	if (rc != WS_OK)
 		goto out;
 	if (t.created || t.started) {
-		if (t.clone[0] != '\0')
-			ws_clone(p, acfg, name, t.clone, &t);
-		ws_post_start(p, acfg, name, &t);
+		since = ws_clock_now();
+		if (t.clone[0] != '\0' && (done = ws_clone(p, acfg, name, t.clone, &t)) >= 0)
+			ws_phase(p, WS_PHASE_CLONE, since, done);
+		since = ws_clock_now();
+		if ((done = ws_post_start(p, acfg, name, &t)) >= 0)
+			ws_phase(p, WS_PHASE_POST_START, since, done);
 		snprintf(line, sizeof(line), "workspace '%s' ready in %.1f s", name, ws_clock_now() - start);
 		ws_say(p, line);
 	}

@@ -71,6 +71,16 @@ static void ws_progress(struct ws_run *r, const char *verb)
 	r->p->progress(r->p->progress_arg, line);
 }
 
+/* A phase ended (next: how the step went; done: it did its work): told
+ * to the caller when it failed or was done, not when someone else did the
+ * work meanwhile (next is WS_NEXT_AGAIN then, with nothing done). */
+static void ws_phase_end(struct ws_run *r, enum ws_phase ph, double since, enum ws_next next,
+    int done)
+{
+	if (r->p->phase != NULL && (next == WS_NEXT_FAIL || done))
+		r->p->phase(r->p->phase_arg, ph, ws_clock_now() - since, next != WS_NEXT_FAIL);
+}
+
 static int ws_admitted(struct ws_run *r, const char *owner)
 {
 	return r->p->admit == NULL || r->p->admit(r->p->admit_arg, owner);
@@ -281,12 +291,17 @@ static enum ws_next ws_step_find(struct ws_run *r, int *present)
  * made whole again, or (an administrator's ws adopt) wsgate 0.1's volumes;
  * never on anyone else's volumes. Admission comes first, so someone who may
  * not enter learns nothing of what is there. */
+static enum ws_next ws_make_on(struct ws_run *r, const char *owner, const char *clone,
+    struct ws_vols *v);
+
 static enum ws_next ws_step_make(struct ws_run *r)
 {
-	char owner[33], msg[512], detail[300];
+	char owner[33];
 	const char *clone = NULL;
 	struct ws_vols v;
-	int fresh = 0;
+	enum ws_next next;
+	int was = r->t.created;
+	double since;
 	ws_err rc;
 
 	if ((rc = ws_vols_read(r->e, r->name, &v, r->why, r->whylen)) != WS_OK)
@@ -325,7 +340,21 @@ static enum ws_next ws_step_make(struct ws_run *r)
 		return ws_refuse_volumes(r, v.detail);
 	}
 	ws_progress(r, "creating");
-	rc = ws_vols_make(r->e, r->name, owner, clone, &v, &fresh, detail, sizeof(detail));
+	since = ws_clock_now();
+	next = ws_make_on(r, owner, clone, &v);
+	ws_phase_end(r, WS_PHASE_CREATE, since, next, r->t.created && !was);
+	return next;
+}
+
+/* The create itself: the volumes (checked or made), then the container. */
+static enum ws_next ws_make_on(struct ws_run *r, const char *owner, const char *clone,
+    struct ws_vols *v)
+{
+	char msg[512], detail[300];
+	int fresh = 0;
+	ws_err rc;
+
+	rc = ws_vols_make(r->e, r->name, owner, clone, v, &fresh, detail, sizeof(detail));
 	if (rc == WS_ERR_FOREIGN && fresh)
 		return WS_NEXT_AGAIN;   /* someone else claimed the name first: look again */
 	if (rc == WS_ERR_FOREIGN)
@@ -334,9 +363,9 @@ static enum ws_next ws_step_make(struct ws_run *r)
 		snprintf(r->why, r->whylen, "workspace '%s' could not be created: %s", r->name, detail);
 		return ws_fail(r, rc);
 	}
-	rc = ws_create(r, WS_OBJ_CONTAINER, owner, clone, v.home, v.docker);
+	rc = ws_create(r, WS_OBJ_CONTAINER, owner, clone, v->home, v->docker);
 	if (rc == WS_OK)
-		rc = ws_verify(r, WS_OBJ_CONTAINER, owner, v.home, v.docker, v.state == WS_VOLS_LEGACY,
+		rc = ws_verify(r, WS_OBJ_CONTAINER, owner, v->home, v->docker, v->state == WS_VOLS_LEGACY,
 		    detail, sizeof(detail));
 	if (rc == WS_OK) {
 		r->t.created = 1;
@@ -357,8 +386,8 @@ static enum ws_next ws_step_make(struct ws_run *r)
 	 * orphan's volumes, or ones someone else made meanwhile, stay). */
 	if (fresh && rc != WS_ERR_CONFLICT) {
 		char why[200];
-		ws_engine_volume_remove(r->e, v.home, NULL, why, sizeof(why));
-		ws_engine_volume_remove(r->e, v.docker, NULL, why, sizeof(why));
+		ws_engine_volume_remove(r->e, v->home, NULL, why, sizeof(why));
+		ws_engine_volume_remove(r->e, v->docker, NULL, why, sizeof(why));
 	}
 	snprintf(msg, sizeof(msg), "%s", r->why);
 	snprintf(r->why, r->whylen, "workspace '%s' could not be created: %s", r->name, msg);
@@ -392,7 +421,19 @@ static int ws_remakeable(const char *msg)
  * with the owner's settings and repository and a port of its own; only
  * once it exists is the old one removed and the new one renamed. When the
  * replacement cannot be made the workspace stays as it was. */
+static enum ws_next ws_remake(struct ws_run *r, const char *msg);
+
 static enum ws_next ws_step_remake(struct ws_run *r, const char *msg)
+{
+	int was = r->t.created;
+	double since = ws_clock_now();
+	enum ws_next next = ws_remake(r, msg);
+
+	ws_phase_end(r, WS_PHASE_CREATE, since, next, r->t.created && !was);
+	return next;
+}
+
+static enum ws_next ws_remake(struct ws_run *r, const char *msg)
 {
 	char why[512];
 	ws_err rc;
@@ -449,6 +490,7 @@ static int ws_now_running(struct ws_run *r)
 static enum ws_next ws_step_start(struct ws_run *r)
 {
 	char msg[512] = "";
+	double since;
 	ws_err rc;
 
 	if (r->t.started) {
@@ -457,10 +499,12 @@ static enum ws_next ws_step_start(struct ws_run *r)
 		return ws_fail(r, WS_ERR_DOCKER);
 	}
 	ws_progress(r, "starting");
+	since = ws_clock_now();
 	rc = ws_engine_action(r->e, r->name, WS_OBJ_CONTAINER, "start", msg, sizeof(msg));
 	if (rc == WS_OK) {
 		ws_info("started workspace-%s", r->name);
 		r->t.started = 1;
+		ws_phase_end(r, WS_PHASE_START, since, WS_NEXT_AGAIN, 1);
 		return WS_NEXT_AGAIN;
 	}
 	if (rc == WS_ERR_NOT_FOUND)
@@ -468,9 +512,11 @@ static enum ws_next ws_step_start(struct ws_run *r)
 	if (rc == WS_ERR_DOCKER && ws_remakeable(msg)) {
 		if (ws_now_running(r))
 			return WS_NEXT_AGAIN;   /* started by someone else meanwhile */
+		ws_phase_end(r, WS_PHASE_START, since, WS_NEXT_FAIL, 0);
 		return ws_step_remake(r, msg);
 	}
 	snprintf(r->why, r->whylen, "workspace '%s' could not be started: %s", r->name, msg);
+	ws_phase_end(r, WS_PHASE_START, since, WS_NEXT_FAIL, 0);
 	return ws_fail(r, rc);
 }
 
@@ -480,6 +526,7 @@ static enum ws_next ws_step_start(struct ws_run *r)
 static enum ws_next ws_step_run(struct ws_run *r)
 {
 	char msg[512], detail[300];
+	double since;
 	ws_err rc;
 
 	if (!r->t.created && !ws_admitted(r, r->c.managed ? r->c.owner : ""))
@@ -520,11 +567,14 @@ static enum ws_next ws_step_run(struct ws_run *r)
 			    "it trusts another certificate authority");
 		return ws_step_start(r);
 	case WS_CSTATE_PAUSED:
+		since = ws_clock_now();
 		rc = ws_engine_action(r->e, r->name, WS_OBJ_CONTAINER, "unpause", msg, sizeof(msg));
 		if (rc != WS_OK && rc != WS_ERR_NOT_FOUND) {
 			snprintf(r->why, r->whylen, "workspace '%s' could not be unpaused: %s", r->name, msg);
+			ws_phase_end(r, WS_PHASE_START, since, WS_NEXT_FAIL, 0);
 			return ws_fail(r, rc);
 		}
+		ws_phase_end(r, WS_PHASE_START, since, WS_NEXT_AGAIN, rc == WS_OK);
 		r->t.started = 1;
 		return WS_NEXT_AGAIN;
 	case WS_CSTATE_RESTARTING:

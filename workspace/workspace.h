@@ -20,6 +20,9 @@
 
 struct ws_config;
 
+/* The phases of a bring-up, as the metrics name them (in this order). */
+enum ws_phase { WS_PHASE_CREATE, WS_PHASE_START, WS_PHASE_SSHD, WS_PHASE_CLONE, WS_PHASE_POST_START };
+
 /* What a bring-up is asked to do, and for whom. */
 struct ws_bringup {
 	const struct ws_config *cfg;   /* settings; the owner's are derived from them */
@@ -52,6 +55,11 @@ struct ws_bringup {
 	 * with a line in why. The gateway keeps the session it made. */
 	ws_err (*connect)(void *arg, int port, const char *hostkey, char *why, size_t whylen);
 	void *connect_arg;
+	/* Each phase as it ends: how long it took (seconds) and whether it
+	 * did what it was for (a create or start another gateway did for us
+	 * meanwhile is not ours: not told). NULL: none. */
+	void (*phase)(void *arg, enum ws_phase ph, double seconds, int ok);
+	void *phase_arg;
 };
 
 /* What a bring-up found and did. */

@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const shapes[] = { "s", "ss4bb", "ss", "n", "4sss", "88", "48sbs", "sb", "b",
-	"444s", "44b", "444", "48", "4" };
+	"444s", "44b", "444", "48", "4", WS_MP_STATS_SHAPE };
 
 /* Reads m by shape with getters, as the monitor's handlers do. */
 static int walk(struct ws_mp *m, const char *shape)

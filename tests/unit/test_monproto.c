@@ -211,6 +211,43 @@ static void hostile_records_are_refused(void **state)
 	close(sp[1]);
 }
 
+/* The bridge's figures: two counts and a count per channel type, exactly. */
+static void stats_have_their_shape(void **state)
+{
+	int sp[2], i;
+
+	(void)state;
+	pair(sp);
+	ws_mp_start(&m, WS_MP_STATS);
+	ws_mp_put_u64(&m, 1ULL << 40);
+	ws_mp_put_u64(&m, 7);
+	for (i = 0; i < WS_MP_CHANNEL_TYPES; i++)
+		ws_mp_put_u32(&m, (uint32_t)i);
+	assert_int_equal(ws_mp_send(sp[0], &m, 1), WS_OK);
+	assert_int_equal(ws_mp_recv(sp[1], &r), WS_OK);
+	assert_int_equal(ws_mp_type(&r), WS_MP_STATS);
+	assert_true(ws_mp_valid(&r, WS_MP_STATS_SHAPE));
+	assert_int_equal(ws_mp_get_u64(&r), 1ULL << 40);
+	assert_int_equal(ws_mp_get_u64(&r), 7);
+	for (i = 0; i < WS_MP_CHANNEL_TYPES; i++)
+		assert_int_equal(ws_mp_get_u32(&r), (uint32_t)i);
+	assert_true(ws_mp_done(&r));
+	/* A count short, or one too many: not a STATS. */
+	ws_mp_start(&m, WS_MP_STATS);
+	ws_mp_put_u64(&m, 1);
+	ws_mp_put_u64(&m, 2);
+	for (i = 0; i < WS_MP_CHANNEL_TYPES - 1; i++)
+		ws_mp_put_u32(&m, 0);
+	assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+	assert_false(ws_mp_valid(&r, WS_MP_STATS_SHAPE));
+	ws_mp_put_u32(&m, 0);
+	ws_mp_put_u32(&m, 0);
+	assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+	assert_false(ws_mp_valid(&r, WS_MP_STATS_SHAPE));
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +256,7 @@ int main(void)
 		cmocka_unit_test(lists_are_bounded),
 		cmocka_unit_test(writes_past_the_cap_are_refused),
 		cmocka_unit_test(hostile_records_are_refused),
+		cmocka_unit_test(stats_have_their_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,9 +77,28 @@ static void other_penalties_add_up(void **state)
 	ws_penalty_free(t);
 }
 
+static void counts_sources_refused_now(void **state)
+{
+	struct ws_penalty *t = ws_penalty_new(10, 15, 60);
+
+	(void)state;
+	assert_int_equal(ws_penalty_active(NULL, 0), 0);
+	assert_int_equal(ws_penalty_active(t, 100), 0);
+	ws_penalty_fail(t, "192.0.2.1", 100);                 /* 10 s: below min */
+	assert_int_equal(ws_penalty_active(t, 100), 0);
+	ws_penalty_fail(t, "192.0.2.1", 100);                 /* 20 s */
+	ws_penalty_add(t, "2001:db8::1", 100, 30);
+	ws_penalty_add(t, "2001:db8::2", 100, 30);            /* the same /64 */
+	assert_int_equal(ws_penalty_active(t, 100), 2);
+	assert_int_equal(ws_penalty_active(t, 106), 1);       /* 14 s left < min */
+	assert_int_equal(ws_penalty_active(t, 200), 0);
+	ws_penalty_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(counts_sources_refused_now),
 		cmocka_unit_test(accumulates_and_expires),
 		cmocka_unit_test(disabled_and_full_table),
 		cmocka_unit_test(sources_are_v4_addresses_and_v6_slash64),

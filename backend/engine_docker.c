@@ -449,8 +449,9 @@ static ws_err ws_d_ping(void *impl, char *why, size_t whylen)
 
 	ws_dynbuf_free(out);
 	if (rc != WS_OK) {
-		ws_down(rc, why, whylen);
-		return rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_TIMEOUT ? rc : WS_ERR_DOCKER;
+		ws_docker_why(impl, rc, why, whylen);
+		return rc == WS_ERR_DOCKER_DOWN || rc == WS_ERR_DOCKER_DENIED ||
+		    rc == WS_ERR_DOCKER_NO_SOCKET || rc == WS_ERR_TIMEOUT ? rc : WS_ERR_DOCKER;
 	}
 	if (status != 200) {
 		snprintf(why, whylen, "the Docker engine answered /_ping with status %ld", status);

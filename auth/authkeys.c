@@ -91,7 +91,7 @@ static void ws_why(char *why, size_t whylen, const char *fmt, ...)
 	if (why == NULL || whylen == 0)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
+	vsnprintf(why, whylen, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 }
 

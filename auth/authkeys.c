@@ -151,7 +151,11 @@ static int ws_apply_options(char **pp, const char *client_ip, time_t now,
 			ws_why(why, whylen, "option '%.40s' needs a value: %.40s=\"...\"", name, name);
 			return 0;
 		} else if (strcasecmp(name, "from") == 0) {
-			if (client_ip == NULL && ws_addr_list_check(value, why, whylen) != WS_OK)
+			/* A login refuses exactly the lists the check refuses (a
+			 * host name, an empty entry, a block with bits past its
+			 * prefix: OpenSSH refuses those too), so that ws key and
+			 * wsgate -t never call a line dead that still lets in. */
+			if (ws_addr_list_check(value, why, whylen) != WS_OK)
 				return 0;
 			if (client_ip != NULL && !ws_addr_list_allows(value, client_ip))
 				return 0;

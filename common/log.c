@@ -174,7 +174,8 @@ static void ws_log_now(char **p, const char *end)
 
 /* Writes one whole line for msg (already escaped) into buf and returns its
  * length, newline included. No stdio, no locks: a signal handler uses it. */
-static size_t ws_log_format(char *buf, size_t cap, enum ws_log_level level, const char *msg)
+static size_t ws_log_format(char *buf, size_t cap, enum ws_log_level level, long pid,
+    const char *msg)
 {
 	char *p = buf;
 	const char *end = buf + cap - 2;
@@ -187,14 +188,14 @@ static size_t ws_log_format(char *buf, size_t cap, enum ws_log_level level, cons
 		*p++ = '<';
 		ws_log_digits(&p, (unsigned long)3 * 8 + (unsigned long)ws_log_sev[level], 1);
 		ws_log_str(&p, ">wsgate[", end);
-		ws_log_digits(&p, (unsigned long)getpid(), 1);
+		ws_log_digits(&p, (unsigned long)pid, 1);
 		ws_log_str(&p, "]: ", end);
 	}
 	if (ws_log_json) {
 		ws_log_str(&p, "{\"time\":\"", end);
 		ws_log_now(&p, end);
 		ws_log_str(&p, "\",\"pid\":", end);
-		ws_log_digits(&p, (unsigned long)getpid(), 1);
+		ws_log_digits(&p, (unsigned long)pid, 1);
 		ws_log_str(&p, ",\"level\":\"", end);
 		ws_log_str(&p, ws_log_names[level], end);
 		ws_log_str(&p, "\",\"tag\":\"", end);
@@ -206,7 +207,7 @@ static size_t ws_log_format(char *buf, size_t cap, enum ws_log_level level, cons
 		if (ws_log_frame == WS_FRAME_STAMPED) {
 			ws_log_now(&p, end);
 			ws_log_str(&p, " wsgate[", end);
-			ws_log_digits(&p, (unsigned long)getpid(), 1);
+			ws_log_digits(&p, (unsigned long)pid, 1);
 			ws_log_str(&p, "] ", end);
 		}
 		ws_log_str(&p, ws_log_names[level], end);
@@ -225,7 +226,7 @@ void ws_log_signal(enum ws_log_level level, const char *msg)
 {
 	char line[1280];
 
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, msg));
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, (long)getpid(), msg));
 }
 
 void ws_log(enum ws_log_level level, const char *fmt, ...)
@@ -240,7 +241,26 @@ void ws_log(enum ws_log_level level, const char *fmt, ...)
 	va_end(ap);
 	ws_log_escape(esc, sizeof(esc), msg);
 	/* One write per line keeps lines of concurrent processes apart. */
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, esc));
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, (long)getpid(), esc));
+}
+
+void ws_log_relay(enum ws_log_level level, long pid, const char *msg)
+{
+	char line[1280], esc[1100];
+
+	ws_log_escape(esc, sizeof(esc), msg);
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, pid, esc));
+}
+
+int ws_log_plain(void)
+{
+	return ws_log_frame == WS_FRAME_STAMPED && !ws_log_json;
+}
+
+void ws_log_relayed(void)
+{
+	ws_log_frame = WS_FRAME_STAMPED;
+	ws_log_json = 0;
 }
 
 /* Is fd 2 the journal's stream (systemd sets JOURNAL_STREAM to its

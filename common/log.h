@@ -20,6 +20,21 @@ enum ws_log_level { WS_LOG_ERROR = 0, WS_LOG_WARN, WS_LOG_INFO, WS_LOG_DEBUG };
  * with a reason in why (fd 2 is then unchanged). */
 ws_err ws_log_open(const char *target, int json, char *why, size_t whylen);
 
+/* Writes one line for msg at level as process pid's, framed as
+ * ws_log_open() set, whatever the level filter says: the monitor relays its
+ * child's lines with it, and an audit line on stderr goes through it (an
+ * audit line is never filtered out). msg is escaped. */
+void ws_log_relay(enum ws_log_level level, long pid, const char *msg);
+
+/* Returns 1 when lines on fd 2 are plain time-stamped text (no JSON, no
+ * priority prefix), where an audit line may go as it is. */
+int ws_log_plain(void);
+
+/* For a process whose fd 2 is a socket its monitor reads: lines in the one
+ * form the monitor parses ("STAMP wsgate[PID] LEVEL TAG: msg"), whatever
+ * the configured frame; the monitor frames them as configured. */
+void ws_log_relayed(void);
+
 /* Sets the most verbose level that is printed. */
 void ws_log_set_level(enum ws_log_level level);
 

@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "log.h"
 
 #define WS_AUDIT_VALUE_MAX 200
 
@@ -15,9 +18,20 @@ ws_err ws_audit_open(const char *path)
 {
 	int fd = STDERR_FILENO;
 
-	if (path != NULL && path[0] != '\0' &&
-	    (fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return WS_ERR_IO;
+	struct stat st;
+
+	/* Root appends here: never through a link, never into a FIFO (it
+	 * would hold the listener), only a regular file. */
+	if (path != NULL && path[0] != '\0') {
+		if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    0600)) < 0)
+			return WS_ERR_IO;
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			errno = EINVAL;
+			return WS_ERR_IO;
+		}
+	}
 	/* Reopening (rotation, SIGHUP): the old file is let go once the new
 	 * one is open. */
 	if (ws_audit_fd != STDERR_FILENO && ws_audit_fd != fd)
@@ -69,6 +83,13 @@ void ws_audit(const char *event, const char *const *kv)
 	/* snprintf counts what did not fit: the newline goes in the line. */
 	if (n > sizeof(line) - 1)
 		n = sizeof(line) - 1;
+	/* On stderr framed as JSON, for the journal or syslog: as a log line
+	 * of its own frame (never filtered out by log_level). */
+	if (ws_audit_fd == STDERR_FILENO && !ws_log_plain()) {
+		line[n] = '\0';
+		ws_log_relay(WS_LOG_INFO, (long)getpid(), strstr(line, "audit event="));
+		return;
+	}
 	line[n++] = '\n';
 	while (write(ws_audit_fd, line, n) < 0 && errno == EINTR)
 		;

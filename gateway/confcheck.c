@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libssh/libssh.h>
 
 #include "keyfile.h"
@@ -219,6 +220,37 @@ static void ws_check_files(const struct ws_config *cfg, struct ws_diag *d)
 	ws_check_files_sources(cfg, d, 0);
 }
 
+/* Credentials in env or files, in a file others may read, are theirs: the
+ * file where cfg last set either (its where, "file:line"). */
+static void ws_check_secret_file(const struct ws_config *cfg, struct ws_diag *d)
+{
+	const char *where = ws_config_where(cfg, "env"), *colon;
+	char path[4400];
+	struct stat st;
+
+	if (where == NULL)
+		where = ws_config_where(cfg, "files");
+	if (where == NULL || (colon = strrchr(where, ':')) == NULL)
+		return;
+	snprintf(path, sizeof(path), "%.*s", (int)(colon - where), where);
+	if (stat(path, &st) == 0 && (st.st_mode & 004))
+		ws_diag_add(d, WS_DIAG_WARNING, where, "%s sets env or files (credentials) and anyone on this host may read it (mode %04o): chmod 640 it",
+		    path, (unsigned)(st.st_mode & 07777));
+}
+
+/* Host accounts, creation for them, and Docker-in-Docker (cfg's, the
+ * global one or an account's): root on this host for anyone with a
+ * password. */
+static void ws_check_dind(const struct ws_config *cfg, struct ws_diag *d)
+{
+	if (cfg->host_accounts && ws_count(cfg->create) > 0 &&
+	    strcmp(cfg->docker_in_docker, "off") != 0)
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE("docker_in_docker") ? WHERE("docker_in_docker") :
+		    WHERE("host_accounts"),
+		    "host_accounts is on, create lets accounts make workspaces and docker_in_docker is '%s': a host user with a password can make a root-equivalent workspace (turn one of them off, or limit create)",
+		    cfg->docker_in_docker);
+}
+
 /* Every accounts_dir/ACCOUNT.conf is read as a login would read it. */
 static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
 {
@@ -249,6 +281,9 @@ static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
 		}
 		if (ws_config_for_account_diag(cfg, name, &acfg, d) == WS_OK) {
 			ws_check_files_sources(acfg, d, ws_count(cfg->files));
+			if (strcmp(cfg->docker_in_docker, "off") == 0)
+				ws_check_dind(acfg, d);
+			ws_check_secret_file(acfg, d);
 			ws_config_free(acfg);
 			acfg = NULL;
 		}
@@ -269,14 +304,43 @@ static void ws_check_log_file(const struct ws_config *cfg, struct ws_diag *d, co
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s: its directory %s does not exist",
 		    name, path, dir);
-	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	else if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is a symbolic link: wsgate never follows one there (name the file itself)",
+		    name, path);
+	else if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		ws_diag_add(d, WS_DIAG_ERROR, WHERE(name), "%s %s is not a regular file", name, path);
+	else if (stat(dir, &st) == 0 && (st.st_mode & 002) && !(st.st_mode & S_ISVTX))
+		ws_diag_add(d, WS_DIAG_WARNING, WHERE(name), "%s %s: its directory %s may be written by anyone, who could put a file of theirs there",
+		    name, path, dir);
+}
+
+/* record_dir as the monitor will find it at the first recorded pty: root's
+ * and shut to others, never a link (recsink.c). Absent: made 0700. */
+static void ws_check_record_dir(const struct ws_config *cfg, struct ws_diag *d)
+{
+	struct stat st;
+
+	if (strcmp(cfg->record, "off") == 0 && cfg->record_workspaces[0] == NULL)
+		return;
+	if (lstat(cfg->record_dir, &st) != 0) {
+		if (errno != ENOENT)
+			ws_diag_add(d, WS_DIAG_ERROR, WHERE("record_dir"), "record_dir %s: %s",
+			    cfg->record_dir, strerror(errno));
+		return;
+	}
+	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE("record_dir"), "record_dir %s is %s: name a directory itself",
+		    cfg->record_dir, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+	else if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		ws_diag_add(d, WS_DIAG_ERROR, WHERE("record_dir"), "record_dir %s is not root's or others may write to it (mode %04o): sessions would go unrecorded; chown root and chmod 700 it",
+		    cfg->record_dir, (unsigned)(st.st_mode & 07777));
 }
 
 static void ws_check_logs(const struct ws_config *cfg, struct ws_diag *d)
 {
 	ws_check_log_file(cfg, d, "audit_log", cfg->audit_log);
 	ws_check_log_file(cfg, d, "log_target", cfg->log_target);
+	ws_check_record_dir(cfg, d);
 }
 
 static void ws_check_services(const struct ws_config *cfg, struct ws_diag *d)
@@ -300,24 +364,27 @@ static void ws_check_services(const struct ws_config *cfg, struct ws_diag *d)
 		ws_diag_add(d, WS_DIAG_ERROR, WHERE("privsep_user"), "%s", why);
 }
 
-/* Is host (from a URL, without port) a loopback name or address? */
+/* Is the host url names a loopback name or address? Parsed by libcurl, as
+ * the request will be ("http://127.0.0.1@host/" is host's). */
 static int ws_loopback_host(const char *url)
 {
-	const char *h = strstr(url, "://") + 3;
-	size_t n = strcspn(h, ":/?#");
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int yes = 0;
 
-	return (n == 9 && strncmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0 ||
-	    (n == 5 && strncmp(h, "[::1]", 5) == 0);
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		yes = strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+		    strcmp(host, "[::1]") == 0;
+	curl_free(host);
+	curl_url_cleanup(u);
+	return yes;
 }
 
 static void ws_check_combinations(const struct ws_config *cfg, struct ws_diag *d)
 {
-	if (cfg->host_accounts && ws_count(cfg->create) > 0 &&
-	    strcmp(cfg->docker_in_docker, "off") != 0)
-		ws_diag_add(d, WS_DIAG_WARNING, WHERE("docker_in_docker") ? WHERE("docker_in_docker") :
-		    WHERE("host_accounts"),
-		    "host_accounts is on, create lets accounts make workspaces and docker_in_docker is '%s': a host user with a password can make a root-equivalent workspace (turn one of them off, or limit create)",
-		    cfg->docker_in_docker);
+	ws_check_dind(cfg, d);
+	ws_check_secret_file(cfg, d);
 	if (strncmp(cfg->auth_url, "http://", 7) == 0 && !ws_loopback_host(cfg->auth_url))
 		ws_diag_add(d, WS_DIAG_WARNING, WHERE("auth_url"),
 		    "auth_url sends passwords in clear text over plain http:// to a host that is not this one: use https://");

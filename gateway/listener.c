@@ -69,6 +69,7 @@ struct ws_listener {
 	struct ws_metrics *mx;  /* metrics_listen's side here; NULL when off */
 	int notes[2];           /* children report to the listener here */
 	pid_t sweeper;          /* the idle sweep's process, or 0 */
+	int had_file;           /* the configuration file existed at start */
 	double last_sweep;
 };
 
@@ -266,6 +267,7 @@ struct ws_listener *ws_listener_new(const struct ws_listener_opts *opts, struct 
 	if (l == NULL)
 		return NULL;
 	l->opts = *opts;
+	l->had_file = access(opts->path, F_OK) == 0;
 	l->notes[0] = l->notes[1] = -1;
 	if (ws_logs_apply(cfg, opts->debug) != 0)
 		goto fail;
@@ -330,9 +332,16 @@ static void ws_reload_now(struct ws_listener *l)
 	size_t i;
 
 	ws_sd_notify("RELOADING=1");
+	/* Rotation first, and whatever the file now says: the logs reopen
+	 * where the running configuration has them (the new one, once
+	 * applied, may move them again). */
+	if (ws_logs_apply(l->gen->cfg, l->opts.debug) != 0)
+		ws_error("SIGHUP: the logs could not all be reopened");
 	if (cfg == NULL || d == NULL)
 		goto out;
-	if (ws_config_load_diag(cfg, path, !l->opts.path_given, d) == WS_OK)
+	/* The default file may be absent at start (defaults); once it was
+	 * there, its going is a mistake, not "defaults now". */
+	if (ws_config_load_diag(cfg, path, !l->opts.path_given && !l->had_file, d) == WS_OK)
 		ws_config_check_diag(cfg, d);
 	for (i = 0; (line = ws_diag_line(d, i, &kind)) != NULL; i++)
 		ws_log(kind == WS_DIAG_ERROR ? WS_LOG_ERROR : WS_LOG_WARN, "%s", line);
@@ -349,6 +358,9 @@ static void ws_reload_now(struct ws_listener *l)
 		    path);
 		goto out;
 	}
+	if (strcmp(g->cfg->metrics_listen, l->gen->cfg->metrics_listen) != 0)
+		ws_warn("SIGHUP: metrics_listen changed to '%s': it takes a restart (still '%s')",
+		    g->cfg->metrics_listen, l->gen->cfg->metrics_listen);
 	cfg = NULL; /* taken */
 	if (ws_logs_apply(g->cfg, l->opts.debug) != 0)
 		ws_error("SIGHUP: the logs could not all be reopened");

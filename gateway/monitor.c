@@ -47,10 +47,12 @@ static void ws_mon_on_chld(int sig)
 }
 
 /* Is line (len bytes) one of the child's own log lines, as ws_log writes
- * them: "STAMP wsgate[PID] LEVEL TAG: ...\n" with its pid, a level and this
- * connection's tag; one line of at most WS_RELAY_LINE_MAX bytes, nothing
- * unescaped? (Audit lines are the monitor's own.) */
-static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
+ * them for its monitor (ws_log_relayed): "STAMP wsgate[PID] LEVEL TAG:
+ * ...\n" with its pid, a level and this connection's tag; one line of at
+ * most WS_RELAY_LINE_MAX bytes, nothing unescaped? Returns its level, with
+ * *msg at the message, or -1. (Audit lines are the monitor's own.) */
+static int ws_child_line(const struct ws_mon *m, const char *line, size_t len,
+    const char **msg)
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug" };
 	const char *tag = ws_log_get_tag(), *sp = memchr(line, ' ', len), *rest;
@@ -58,20 +60,22 @@ static int ws_child_line(const struct ws_mon *m, const char *line, size_t len)
 	size_t i, n, k;
 
 	if (len > WS_RELAY_LINE_MAX || sp == NULL || line[len - 1] != '\n')
-		return 0;
+		return -1;
 	n = (size_t)snprintf(want, sizeof(want), " wsgate[%ld] ", (long)m->child);
 	if ((size_t)(line + len - sp) < n + 1 || memcmp(sp, want, n) != 0)
-		return 0;
+		return -1;
 	rest = sp + n;
 	for (i = 0; i + 1 < len; i++)
 		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
-			return 0;
+			return -1;
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
 		k = (size_t)snprintf(head, sizeof(head), "%s%s%s: ", levels[i], tag[0] ? " " : "", tag);
-		if (k < sizeof(head) && (size_t)(line + len - rest) > k && memcmp(rest, head, k) == 0)
-			return 1;
+		if (k < sizeof(head) && (size_t)(line + len - rest) > k && memcmp(rest, head, k) == 0) {
+			*msg = rest + k;
+			return (int)i;
+		}
 	}
-	return 0;
+	return -1;
 }
 
 /* Says how many of the child's lines went unrelayed, if any did. */
@@ -108,13 +112,18 @@ void ws_mon_violation(struct ws_mon *m, const char *what)
 /* One message on the log socket: a line to relay. */
 static void ws_mon_message(struct ws_mon *m, const char *msg, size_t len)
 {
-	char escaped[1200];
+	char escaped[1200], text[WS_RELAY_LINE_MAX + 1];
+	const char *body = NULL;
+	int level;
 
 	if (!ws_rate_take(&m->relay, ws_clock_now(), WS_RELAY_LINES))
 		return;
 	ws_relay_dropped(m);
-	if (ws_child_line(m, msg, len)) {
-		(void)!write(STDERR_FILENO, msg, len);
+	/* Framed here as configured (JSON, the journal's priority, syslog),
+	 * at the child's own level and as its pid. */
+	if ((level = ws_child_line(m, msg, len, &body)) >= 0) {
+		snprintf(text, sizeof(text), "%.*s", (int)(msg + len - 1 - body), body);
+		ws_log_relay((enum ws_log_level)level, (long)m->child, text);
 		return;
 	}
 	ws_log_escape(escaped, sizeof(escaped), msg);
@@ -356,6 +365,8 @@ static int ws_mon_child(const struct ws_session_ctx *ctx, int fd, const char *pe
 	close(logp[0]);
 	close(reqp[0]);
 	/* Its monitor must still be there once it is told to die with it. */
+	/* Lines go to the monitor in the one form it reads. */
+	ws_log_relayed();
 	if (dup2(logp[1], STDERR_FILENO) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ||
 	    getppid() != monitor)
 		return 1;

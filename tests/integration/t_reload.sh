@@ -48,13 +48,18 @@ check "the rotated main log kept the earlier lines" contains "$T/main.log.1" "li
 
 # A configuration with an error is refused, with the line, and the running
 # one stays: logins go on, bob still gets in.
+# Rotation does not wait for a good file: the logs are reopened anyway.
 echo "bogus_setting = 1;" >> "$T/main.conf"
+mv "$T/main.log" "$T/main.log.2"
+mv "$T/audit.log" "$T/audit.log.2"
 kill -HUP "$GW_PID"
 check "a bad file on SIGHUP: its error, with file:line" \
     wait_until 20 contains "$T/main.log" "$T/main.conf:$(wc -l < "$T/main.conf"): error: unknown setting 'bogus_setting'"
 check "and the listener keeps the configuration it had" contains "$T/main.log" "still serving with the configuration loaded before"
 check "logins go on" is "$(wssh "$W" echo in)" in
 check "with the rules it had: bob still gets in" is "$(kssh "$T/bob" "$W" echo in 2>/dev/null)" in
+check "the logs were reopened all the same: that login is in a new audit log" \
+    wait_until 10 grep -q "event=session-start .* account=bob workspace=$W " "$T/audit.log"
 
 # A new listen_port: the old one closes, the new one serves, and a session
 # opened on the old port lives on.

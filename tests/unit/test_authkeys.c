@@ -105,14 +105,37 @@ static void from_patterns(void **state)
 		{ "from=\"*,!192.0.2.7\"", WS_ERR_DENIED },
 		{ "from=\"!192.0.2.0/24,*\"", WS_ERR_DENIED },
 		{ "from=\"192.0.2.0/33\"", WS_ERR_DENIED },
+		/* What the check calls dead lets no one in either (the
+		 * matcher alone would take them: host bits masked, an empty
+		 * entry skipped, an fnmatch class). */
+		{ "from=\"192.0.2.1/24\"", WS_ERR_DENIED },
+		{ "from=\"192.0.2.7,\"", WS_ERR_DENIED },
+		{ "from=\"192.0.2.[1-9]\"", WS_ERR_DENIED },
+		{ "from=\"192.0.2.7,host.example.com\"", WS_ERR_DENIED },
 	};
+	static const char *const dead[] = { "192.0.2.1/24", "192.0.2.7,", "192.0.2.[1-9]",
+		"192.0.2.7,host.example.com", "192.0.2.0/33" };
 	struct ws_authkey_restrict r;
 
 	(void)state;
+	/* What the check calls dead lets no one in, even from an address the
+	 * list would match. */
+	for (size_t i = 0; i < sizeof(dead) / sizeof(dead[0]); i++) {
+		snprintf(text, sizeof(text), "from=\"%s\" %s", dead[i], ed_line);
+		if (ws_authkeys_check_line(text, NULL, 0) != WS_ERR_INVALID)
+			fail_msg("from=\"%s\": the check takes it", dead[i]);
+		strcat(text, "\n");
+		if (match(text, ed, NULL) != WS_ERR_DENIED)
+			fail_msg("from=\"%s\": the check calls it dead, a login takes it", dead[i]);
+	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(text, sizeof(text), "%s %s\n", cases[i].opt, ed_line);
 		if (match(text, ed, NULL) != cases[i].want)
 			fail_msg("case %s", cases[i].opt);
+		/* A line a login takes, the check calls good. */
+		text[strlen(text) - 1] = '\0';
+		if (cases[i].want == WS_OK && ws_authkeys_check_line(text, NULL, 0) != WS_OK)
+			fail_msg("case %s: a login takes it, the check does not", cases[i].opt);
 		/* The same client seen by a socket bound to "::" (IPv4-mapped). */
 		if (ws_authkeys_match_text(text, strlen(text), ed, "::ffff:192.0.2.7", 0, &r) !=
 		    cases[i].want)

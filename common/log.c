@@ -247,9 +247,17 @@ void ws_log(enum ws_log_level level, const char *fmt, ...)
 void ws_log_relay(enum ws_log_level level, long pid, const char *msg)
 {
 	char line[1280], esc[1100];
+	const char *p;
 
-	ws_log_escape(esc, sizeof(esc), msg);
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, pid, esc));
+	/* Already escaped (printable ASCII, its backslashes escapes of
+	 * ws_log_escape): passed as it is. Anything else is escaped. */
+	for (p = msg; *p >= 0x20 && *p < 0x7f; p++)
+		;
+	if (*p != '\0') {
+		ws_log_escape(esc, sizeof(esc), msg);
+		msg = esc;
+	}
+	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, pid, msg));
 }
 
 int ws_log_plain(void)

@@ -23,7 +23,8 @@ ws_err ws_log_open(const char *target, int json, char *why, size_t whylen);
 /* Writes one line for msg at level as process pid's, framed as
  * ws_log_open() set, whatever the level filter says: the monitor relays its
  * child's lines with it, and an audit line on stderr goes through it (an
- * audit line is never filtered out). msg is escaped. */
+ * audit line is never filtered out). msg is what ws_log_escape() made
+ * (printable ASCII): it is not escaped again; anything else is. */
 void ws_log_relay(enum ws_log_level level, long pid, const char *msg);
 
 /* Returns 1 when lines on fd 2 are plain time-stamped text (no JSON, no

@@ -222,7 +222,8 @@ static void ws_check_files(const struct ws_config *cfg, struct ws_diag *d)
 
 /* Credentials in env or files, in a file others may read, are theirs: the
  * file where cfg last set either (its where, "file:line"). */
-static void ws_check_secret_file(const struct ws_config *cfg, struct ws_diag *d)
+static void ws_check_secret_file(const struct ws_config *cfg, struct ws_diag *d,
+    const char *only)
 {
 	const char *where = ws_config_where(cfg, "env"), *colon;
 	char path[4400];
@@ -233,6 +234,9 @@ static void ws_check_secret_file(const struct ws_config *cfg, struct ws_diag *d)
 	if (where == NULL || (colon = strrchr(where, ':')) == NULL)
 		return;
 	snprintf(path, sizeof(path), "%.*s", (int)(colon - where), where);
+	/* An account's own file only: the global one is said once. */
+	if (only != NULL && strcmp(path, only) != 0)
+		return;
 	if (stat(path, &st) == 0 && (st.st_mode & 004))
 		ws_diag_add(d, WS_DIAG_WARNING, where, "%s sets env or files (credentials) and anyone on this host may read it (mode %04o): chmod 640 it",
 		    path, (unsigned)(st.st_mode & 07777));
@@ -256,7 +260,7 @@ static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
 {
 	struct ws_config *acfg = NULL;
 	struct dirent *e;
-	char name[256], why[200];
+	char name[256], why[200], file[4400];
 	size_t len;
 	DIR *dir;
 
@@ -283,7 +287,8 @@ static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
 			ws_check_files_sources(acfg, d, ws_count(cfg->files));
 			if (strcmp(cfg->docker_in_docker, "off") == 0)
 				ws_check_dind(acfg, d);
-			ws_check_secret_file(acfg, d);
+			snprintf(file, sizeof(file), "%s/%s", cfg->accounts_dir, e->d_name);
+			ws_check_secret_file(acfg, d, file);
 			ws_config_free(acfg);
 			acfg = NULL;
 		}
@@ -384,7 +389,7 @@ static int ws_loopback_host(const char *url)
 static void ws_check_combinations(const struct ws_config *cfg, struct ws_diag *d)
 {
 	ws_check_dind(cfg, d);
-	ws_check_secret_file(cfg, d);
+	ws_check_secret_file(cfg, d, NULL);
 	if (strncmp(cfg->auth_url, "http://", 7) == 0 && !ws_loopback_host(cfg->auth_url))
 		ws_diag_add(d, WS_DIAG_WARNING, WHERE("auth_url"),
 		    "auth_url sends passwords in clear text over plain http:// to a host that is not this one: use https://");

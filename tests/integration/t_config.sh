@@ -100,6 +100,30 @@ check "a key file named alice.pub is warned about" contains "$T/err" "$T/keys/al
 check "a key line logins skip is warned about at its line" contains "$T/err" "$T/keys/carl:2: warning: this key line is skipped by logins"
 rm -f "$T/keys/alice.pub" "$T/keys/carl"
 
+# What the hostile review found -t passing that fails later.
+mkdir -p "$T/more/accounts"
+ln -sf "$T/elsewhere.log" "$T/more/linked.log"
+printf 'docker_in_docker = "caps";\n' > "$T/more/accounts/dana.conf"
+cat > "$T/more/wsgate.conf" <<EOF2
+keys_dir = "$T/keys";
+accounts_dir = "$T/more/accounts";
+host_accounts = true;
+log_target = "$T/more/linked.log";
+auth_url = "http://127.0.0.1@auth.example.com/check";
+env = ["TOKEN=secret"];
+EOF2
+chmod 644 "$T/more/wsgate.conf"
+"$WSGATE_BIN" -t -f "$T/more/wsgate.conf" > /dev/null 2>"$T/err"; rc=$?
+M=$T/more/wsgate.conf
+check "a log_target that is a symbolic link is refused (the daemon never follows one): exit $rc" \
+    eval '[ "$rc" = 1 ] && contains "$T/err" "$M:4: error: log_target $T/more/linked.log is a symbolic link"'
+check "auth_url's host is read as curl reads it (127.0.0.1@host is host)" \
+    contains "$T/err" "$M:5: warning: auth_url sends passwords in clear text"
+check "credentials in a file anyone may read are warned about" \
+    contains "$T/err" "$M:6: warning: $M sets env or files (credentials) and anyone on this host may read it"
+check "Docker-in-Docker turned on in an account file is warned about with host accounts on" \
+    contains "$T/err" "$T/more/accounts/dana.conf:1: warning: host_accounts is on"
+
 # Safe defaults: no host account, no Docker-in-Docker unless an administrator says so.
 "$WSGATE_BIN" -T -f "$T/min.conf" > "$T/eff" 2>"$T/err"; rc=$?
 check "-T prints the effective settings (exit $rc)" eval '[ "$rc" = 0 ] && contains "$T/eff" "keys_dir = \"$T/keys\";"'

@@ -14,7 +14,16 @@ W=$RUN-logs
 #    inside one object.
 gw_start json 'log_format = "json";'
 check "a login through a JSON-logging gateway" is "$(wssh "$W" echo in)" in
-wssh $'x"y\nz' true 2>/dev/null
+# (OpenSSH's client will not send such a name: paramiko does)
+/usr/bin/python3 - "$GW_PORT" "$T/id" <<'PY' >/dev/null 2>&1
+import sys, paramiko
+c = paramiko.SSHClient(); c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+try:
+    c.connect("127.0.0.1", int(sys.argv[1]), 'x"y\nz', key_filename=sys.argv[2],
+              allow_agent=False, look_for_keys=False, timeout=20)
+except Exception:
+    pass
+PY
 check_sh "every line of its log is one JSON object with time, pid, level, tag and msg" "
     /usr/bin/python3 - '$T/json.log' <<'PY'
 import json, sys
@@ -27,9 +36,13 @@ for line in open(sys.argv[1], encoding='utf-8'):
 assert n > 5, n
 PY"
 check "the listener's line is there" grep -q '"msg":"wsgate .* listening on 127.0.0.1 port '"$GW_PORT"'"' "$T/json.log"
-check "the bridge's lines are there too (a sandboxed process)" \
-    grep -q '"tag":"\[127.0.0.1:[0-9]*\]","msg":"session' "$T/json.log"
-check "the peer's newline and quote are escaped inside the message" grep -qF 'x\\\"y\\\\x0az' "$T/json.log"
+check "the bridge's lines are there too (a sandboxed process), at their own level" \
+    grep -qE '"level":"debug","tag":"\[127.0.0.1:[0-9]+\]","msg":"channel [0-9]+ client>workspace' "$T/json.log"
+check "no line of a connection's process is wrapped in another" lacks "$T/json.log" "wrote: {"
+check "the peer's name with a newline and a quote stays inside one object (its audit line)" \
+    grep -qF '"msg":"audit event=auth src=127.0.0.1 port=' "$T/json.log"
+check "... encoded there" grep -qF 'workspace=x%22y%0Az method=- key=- result=invalid-name"}' "$T/json.log"
+check "audit lines are JSON objects too" grep -q '"msg":"audit event=session-start ' "$T/json.log"
 gw_stop "$GW_PID"
 
 # 2. syslog: a datagram receiver at a fake /dev/log, in a mount namespace.
@@ -73,8 +86,9 @@ if check "the syslog gateway listens" wait_until 30 grep -q "listening on 127.0.
     check "a login through it" is "$(wssh "$W" echo in)" in
     check "syslog got the listener's line as daemon.info, with our name and pid" \
         grep -qE "^<30>wsgate\[[0-9]+\]: info: wsgate .* listening on 127.0.0.1 port $port" "$T/syslog.out"
-    check "and the connection's lines (the sandboxed bridge's among them)" \
-        grep -qE "^<30>wsgate\[[0-9]+\]: info \[127.0.0.1:[0-9]+\]: session" "$T/syslog.out"
+    check "and the connection's lines (the sandboxed bridge's among them, debug)" \
+        grep -qE "^<31>wsgate\[[0-9]+\]: debug \[127.0.0.1:[0-9]+\]: channel [0-9]+ client>workspace" "$T/syslog.out"
+    check "and the audit lines" grep -qE "^<30>wsgate\[[0-9]+\]: info \[127.0.0.1:[0-9]+\]: audit event=session-start " "$T/syslog.out"
     check "nothing went to stderr instead" eval '! grep -q "listening on" "$T/syslog.stderr"'
 else
     sed 's/^/#   /' "$T/syslog.stderr" | tail -5

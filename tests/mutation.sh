@@ -153,12 +153,16 @@ E = {
     "\tif (ws_watchdog_arm(WS_WATCHDOG_CPU, escaped) != 0)",
     "\tif (0)")],
  "log_escape": [("common/log.c",
-    "\tws_log_escape(line + n, sizeof(line) - (size_t)n, msg);",
-    "\tsnprintf(line + n, sizeof(line) - (size_t)n, \"%s\", msg);"),
-    # the monitor checks its child's lines too: that goes as well
+    "\tws_log_escape(esc, sizeof(esc), msg);\n\t/* One write per line",
+    "\tsnprintf(esc, sizeof(esc), \"%s\", msg);\n\t/* One write per line"),
+    # the monitor checks its child's lines, and escapes what it relays
+    # that is not escaped: those go as well
     ("gateway/monitor.c",
-    "\t\tif ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)\n\t\t\treturn 0;",
-    "\t\tif (0)\n\t\t\treturn 0;")],
+    "\t\tif ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)\n\t\t\treturn -1;",
+    "\t\tif (0)\n\t\t\treturn -1;"),
+    ("common/log.c",
+    "\tif (*p != '\\0') {\n\t\tws_log_escape(esc, sizeof(esc), msg);",
+    "\tif (0) {\n\t\tws_log_escape(esc, sizeof(esc), msg);")],
  "leak": [("gateway/reach.c",
     "\t/* The decision is made on what the engine holds, before anything is\n",
     "\t{ char *leak = strdup(c->name); ws_debug(\"mutant %s\", leak); }\n\t/* The decision is made on what the engine holds, before anything is\n")],

@@ -5,7 +5,8 @@
 #
 #   packaging/deb/build.sh        leaves build/deb/wsgate_VERSION_ARCH.deb
 #
-# Needs debhelper, dpkg-dev and lintian (scripts/setup.sh installs them).
+# As root with apt, it installs what the build needs (the Build-Depends,
+# debhelper, dpkg-dev, lintian, git) when any is missing.
 # libssh with wsgate's patch comes from WSGATE_LIBSSH_PREFIX when set, else
 # from packaging/libssh/build.sh's cache in build/libssh. Prints the .deb's
 # path on its last line.
@@ -15,6 +16,21 @@ out=$top/build/deb
 say() { printf '==> deb: %s\n' "$*" >&2; }
 die() { printf 'deb: %s\n' "$*" >&2; exit 1; }
 
+# On a fresh machine the build's own needs come first: the package's
+# Build-Depends (read from its control file), the packaging tools, and git
+# or rsync for the clean copy. apt-get satisfy installs what is missing.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    deps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$top/packaging/debian/control" |
+        sed '$d' | sed 's/^Build-Depends://' | tr -d '\n' | sed 's/debhelper-compat (= \([0-9]*\))/debhelper (>= \1)/')
+    if ! dpkg-checkbuilddeps -d "$deps" /dev/null >/dev/null 2>&1 || ! command -v lintian >/dev/null ||
+        ! { command -v git || command -v rsync; } >/dev/null; then
+        say "installing what the build needs (Build-Depends, dpkg-dev, lintian, git)"
+        apt-get update -qq || die "apt-get update failed: see above"
+        DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -qq --no-install-recommends \
+            "$deps, dpkg-dev, lintian, git, fakeroot" >/dev/null ||
+            die "cannot install the build's packages (apt-get satisfy failed): see above"
+    fi
+fi
 for tool in dpkg-buildpackage dh lintian; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup.sh (or apt-get install debhelper dpkg-dev lintian)"
 done

@@ -23,11 +23,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     deps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$top/packaging/debian/control" |
         sed '$d' | sed 's/^Build-Depends://' | tr -d '\n' | sed 's/debhelper-compat (= \([0-9]*\))/debhelper (>= \1)/')
     if ! dpkg-checkbuilddeps -d "$deps" /dev/null >/dev/null 2>&1 || ! command -v lintian >/dev/null ||
-        ! { command -v git || command -v rsync; } >/dev/null; then
+        ! { command -v git || command -v rsync; } >/dev/null || ! dpkg -s build-essential >/dev/null 2>&1; then
         say "installing what the build needs (Build-Depends, dpkg-dev, lintian, git)"
         apt-get update -qq || die "apt-get update failed: see above"
         DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -qq --no-install-recommends \
-            "$deps, dpkg-dev, lintian, git, fakeroot" >/dev/null ||
+            "$deps, build-essential, dpkg-dev, lintian, git, fakeroot" >/dev/null ||
             die "cannot install the build's packages (apt-get satisfy failed): see above"
     fi
 fi

@@ -42,8 +42,8 @@ for f in /usr/sbin/wsgate /usr/bin/ws "$UNIT" /etc/wsgate/wsgate.conf /etc/pam.d
          /usr/share/man/man1/ws.1.gz /usr/share/wsgate/image/build.sh; do
     check "the package holds $f" grep -qx "$f" "$T/contents"
 done
-check "it depends on adduser and recommends docker.io" \
-    eval 'dpkg-deb -f "$deb" Depends | grep -qw adduser && [ "$(dpkg-deb -f "$deb" Recommends)" = docker.io ]'
+check "it depends on adduser and recommends docker.io and logrotate" \
+    eval 'dpkg-deb -f "$deb" Depends | grep -qw adduser && [ "$(dpkg-deb -f "$deb" Recommends)" = "docker.io, logrotate" ]'
 
 # 2. What the package touches on this host, saved, then cleared so that the
 #    installation is a first one; put back by the last cleanup hook.

@@ -1,7 +1,6 @@
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "appendfile.h"
 #include "systemd.h"
 
 static enum ws_log_level ws_log_max = WS_LOG_INFO;
@@ -325,7 +325,7 @@ ws_err ws_log_open(const char *target, int json, char *why, size_t whylen)
 			return rc;
 		ws_log_frame = WS_FRAME_SYSLOG;
 	} else {
-		fd = open(target, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		fd = ws_append_open(target, 0640);
 		if ((rc = ws_log_onto_stderr(fd, why, whylen, target)) != WS_OK)
 			return rc;
 		ws_log_frame = WS_FRAME_STAMPED;

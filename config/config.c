@@ -135,8 +135,8 @@ static ws_err ws_config_apply_list(struct ws_config *cfg, const struct ws_option
 		snprintf(err, errlen, "'%s' must have %ld to %ld entries", o->name, o->min, o->max);
 		goto out;
 	}
-	while (append && old != NULL && old[k] != NULL)
-		k++;
+	if (append)
+		k = (int)ws_strv_len(old);
 	if ((list = calloc((size_t)(n + k) + 1, sizeof(*list))) == NULL) {
 		rc = WS_ERR_NOMEM;
 		goto out;
@@ -355,8 +355,7 @@ static char **ws_list_dup(char *const *src)
 	char **dst;
 	size_t n, i;
 
-	for (n = 0; src != NULL && src[n] != NULL; n++)
-		;
+	n = ws_strv_len(src);
 	if ((dst = calloc(n + 1, sizeof(*dst))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {

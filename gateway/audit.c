@@ -2,12 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "appendfile.h"
 #include "log.h"
 
 #define WS_AUDIT_VALUE_MAX 200
@@ -18,20 +18,10 @@ ws_err ws_audit_open(const char *path)
 {
 	int fd = STDERR_FILENO;
 
-	struct stat st;
-
 	/* Root appends here: never through a link, never into a FIFO (it
 	 * would hold the listener), only a regular file. */
-	if (path != NULL && path[0] != '\0') {
-		if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		    0600)) < 0)
-			return WS_ERR_IO;
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			close(fd);
-			errno = EINVAL;
-			return WS_ERR_IO;
-		}
-	}
+	if (path != NULL && path[0] != '\0' && (fd = ws_append_open(path, 0600)) < 0)
+		return WS_ERR_IO;
 	/* Reopening (rotation, SIGHUP): the old file is let go once the new
 	 * one is open. */
 	if (ws_audit_fd != STDERR_FILENO && ws_audit_fd != fd)

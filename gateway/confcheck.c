@@ -15,6 +15,8 @@
 #include "keyfile.h"
 #include "names.h"
 #include "privsep.h"
+#include "recsink.h"
+#include "strv.h"
 
 /* Longest files source copied into a workspace (workspace.c). */
 #define WS_FILES_SOURCE_MAX (64 * 1024)
@@ -206,15 +208,6 @@ static void ws_check_files_sources(const struct ws_config *cfg, struct ws_diag *
 	}
 }
 
-static size_t ws_count(char *const *list)
-{
-	size_t n = 0;
-
-	while (list != NULL && list[n] != NULL)
-		n++;
-	return n;
-}
-
 static void ws_check_files(const struct ws_config *cfg, struct ws_diag *d)
 {
 	ws_check_files_sources(cfg, d, 0);
@@ -247,7 +240,7 @@ static void ws_check_secret_file(const struct ws_config *cfg, struct ws_diag *d,
  * password. */
 static void ws_check_dind(const struct ws_config *cfg, struct ws_diag *d)
 {
-	if (cfg->host_accounts && ws_count(cfg->create) > 0 &&
+	if (cfg->host_accounts && ws_strv_len(cfg->create) > 0 &&
 	    strcmp(cfg->docker_in_docker, "off") != 0)
 		ws_diag_add(d, WS_DIAG_WARNING, WHERE("docker_in_docker") ? WHERE("docker_in_docker") :
 		    WHERE("host_accounts"),
@@ -284,7 +277,7 @@ static void ws_check_accounts(const struct ws_config *cfg, struct ws_diag *d)
 			continue;
 		}
 		if (ws_config_for_account_diag(cfg, name, &acfg, d) == WS_OK) {
-			ws_check_files_sources(acfg, d, ws_count(cfg->files));
+			ws_check_files_sources(acfg, d, ws_strv_len(cfg->files));
 			if (strcmp(cfg->docker_in_docker, "off") == 0)
 				ws_check_dind(acfg, d);
 			snprintf(file, sizeof(file), "%s/%s", cfg->accounts_dir, e->d_name);
@@ -336,7 +329,7 @@ static void ws_check_record_dir(const struct ws_config *cfg, struct ws_diag *d)
 	if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
 		ws_diag_add(d, WS_DIAG_ERROR, WHERE("record_dir"), "record_dir %s is %s: name a directory itself",
 		    cfg->record_dir, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
-	else if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+	else if (!ws_recsink_dir_ok(&st))
 		ws_diag_add(d, WS_DIAG_ERROR, WHERE("record_dir"), "record_dir %s is not root's or others may write to it (mode %04o): sessions would go unrecorded; chown root and chmod 700 it",
 		    cfg->record_dir, (unsigned)(st.st_mode & 07777));
 }

@@ -68,6 +68,11 @@ static struct ws_rec_slot *ws_slot(struct ws_recsink *s, uint32_t id)
 	return NULL;
 }
 
+int ws_recsink_dir_ok(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & 022) == 0;
+}
+
 /* record_dir, made when absent; it must be this process's and shut to
  * others (a directory others may write to could be made to hold anything
  * under a recording's name). Returns its descriptor, or -1 (logged). */
@@ -85,7 +90,7 @@ static int ws_recsink_dir(const struct ws_recsink *s)
 		    "recorded", s->dir, strerror(errno), s->account, s->workspace);
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+	if (fstat(fd, &st) != 0 || !ws_recsink_dir_ok(&st)) {
 		ws_error("record_dir %s is not root's or others may write to it (mode %04o): "
 		    "chown root and chmod 700 it; pty sessions of %s@%s are not recorded", s->dir,
 		    (unsigned)(st.st_mode & 07777), s->account, s->workspace);

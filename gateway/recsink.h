@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "wserr.h"
 
@@ -27,6 +28,10 @@ struct ws_recsink_params {
 
 /* Returns an empty set of recordings (p copied), or NULL when memory is
  * short. Free with ws_recsink_free(). */
+/* Returns 1 when st (of record_dir) is a directory this process may keep
+ * recordings in: its own and shut to others. wsgate -t asks it too. */
+int ws_recsink_dir_ok(const struct stat *st);
+
 struct ws_recsink *ws_recsink_new(const struct ws_recsink_params *p);
 
 /* Each returns WS_OK (also when the recording is off for a reason already

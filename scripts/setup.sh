@@ -12,6 +12,8 @@ PACKAGES=(build-essential cmake pkg-config clang libssl-dev zlib1g-dev libseccom
           putty-tools dropbear-bin python3-paramiko python3-asyncssh ssh-audit
           libsystemd-dev debhelper lintian fakeroot dpkg-dev man-db groff-base
           libmicrohttpd-dev prometheus)
+# Backups (workspace/archive.c): zstd, and the CLI tool the bench compares with.
+PACKAGES+=(libzstd-dev zstd)
 # Session recordings (docs/recording.md): the tests play them back.
 PACKAGES+=(asciinema)
 

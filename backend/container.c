@@ -139,6 +139,8 @@ ws_err ws_container_parse(struct json_object *obj, struct ws_container *out)
 		snprintf(c.ca, sizeof(c.ca), "%s", s);
 	if ((s = ws_json_str(config, "Image")) != NULL)
 		snprintf(c.image, sizeof(c.image), "%.255s", s);
+	if ((s = ws_json_str(obj, "Image")) != NULL)
+		snprintf(c.image_id, sizeof(c.image_id), "%.79s", s);
 	if ((s = ws_json_str(obj, "Created")) != NULL)
 		snprintf(c.created, sizeof(c.created), "%.39s", s);
 	if ((s = ws_json_str(state, "StartedAt")) != NULL)

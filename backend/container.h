@@ -15,6 +15,7 @@
 #define WS_LABEL_CLONE "org.wsgate.clone"
 #define WS_LABEL_CA "org.wsgate.ca"          /* fingerprint of the user CA its sshd trusts */
 #define WS_LABEL_ROLE "org.wsgate.role"      /* volumes: "home" or "docker" */
+#define WS_LABEL_STAGING "org.wsgate.staging" /* a restore's volume: its workspace */
 
 /* Longest engine volume name wsgate uses or accepts. */
 #define WS_VOLUME_NAME_MAX 96
@@ -42,6 +43,7 @@ struct ws_container {
 	char clone[256];    /* repository label, "" if none */
 	char ca[64];        /* user CA label (a fingerprint), "" if none or overlong */
 	char image[256];    /* Config.Image */
+	char image_id[80];  /* Image: the id it was made from ("sha256:...") */
 	char created[40];   /* Created, RFC 3339 */
 	char started[40];   /* State.StartedAt, RFC 3339 ("0001-..." if never) */
 	char error[256];    /* State.Error, "" if none */

@@ -50,6 +50,16 @@ void ws_docker_free(struct ws_docker *d)
 	free(d);
 }
 
+const char *ws_docker_socket(const struct ws_docker *d)
+{
+	return d->socket_path;
+}
+
+int ws_docker_timeout(const struct ws_docker *d)
+{
+	return (int)d->timeout_s;
+}
+
 static ws_err ws_docker_parse(struct ws_dynbuf *buf, long status, struct json_object **out)
 {
 	struct json_tokener *tok = NULL;

@@ -19,6 +19,10 @@ struct ws_docker *ws_docker_new(const char *socket_path, int timeout_s);
 /* Frees d; accepts NULL. */
 void ws_docker_free(struct ws_docker *d);
 
+/* d's socket path (owned by d) and its calls' time limit in seconds. */
+const char *ws_docker_socket(const struct ws_docker *d);
+int ws_docker_timeout(const struct ws_docker *d);
+
 /* Sends METHOD path (e.g. "/containers/x/json", no version prefix) with an
  * optional JSON body. On WS_OK, *status holds the HTTP status and *reply the
  * parsed body (NULL when empty; the caller frees it with json_object_put).

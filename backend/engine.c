@@ -23,6 +23,8 @@ void ws_obj_name(enum ws_obj kind, const char *name, char *out, size_t outlen)
 		[WS_OBJ_HOME] = "",
 		[WS_OBJ_DOCKER] = ".docker",
 		[WS_OBJ_LEGACY_DOCKER] = "-docker",
+		[WS_OBJ_STAGE_HOME] = ".restore",
+		[WS_OBJ_STAGE_DOCKER] = ".restore.docker",
 	};
 
 	snprintf(out, outlen, "workspace-%s%s", name, suffix[kind]);
@@ -114,7 +116,8 @@ ws_err ws_engine_volume_create(struct ws_engine *e, const char *name, enum ws_ob
 
 	ws_obj_name(kind, name, vname, sizeof(vname));
 	return e->ops->volume_create(e->impl, vname, name,
-	    kind == WS_OBJ_HOME ? WS_ROLE_HOME : WS_ROLE_DOCKER, owner, clone, why, whylen);
+	    kind == WS_OBJ_HOME ? WS_ROLE_HOME : kind == WS_OBJ_DOCKER ? WS_ROLE_DOCKER : WS_ROLE_STAGING,
+	    owner, clone, why, whylen);
 }
 
 ws_err ws_engine_volume_remove(struct ws_engine *e, const char *vname, int *found,
@@ -176,4 +179,9 @@ long ws_engine_last_session(struct ws_engine *e, const char *name)
 ws_err ws_engine_ping(struct ws_engine *e, char *why, size_t whylen)
 {
 	return e->ops->ping(e->impl, why, whylen);
+}
+
+ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, size_t whylen)
+{
+	return e->ops->helper(e->impl, h, why, whylen);
 }

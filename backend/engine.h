@@ -23,6 +23,8 @@ enum ws_obj {
 	WS_OBJ_DOCKER,      /* workspace-NAME.docker: volume at /var/lib/docker */
 	WS_OBJ_LEGACY_DOCKER, /* workspace-NAME-docker: the same, as wsgate 0.1 named it
 	                         (which a workspace "NAME-docker" can also have as home) */
+	WS_OBJ_STAGE_HOME,    /* workspace-NAME.restore: a restore's home, until checked */
+	WS_OBJ_STAGE_DOCKER,  /* workspace-NAME.restore.docker: and its docker volume */
 };
 
 /* The network every workspace is on: a bridge whose members cannot reach
@@ -36,6 +38,9 @@ enum ws_obj {
 /* Volume roles, as labelled (WS_LABEL_ROLE). */
 #define WS_ROLE_HOME "home"
 #define WS_ROLE_DOCKER "docker"
+/* A restore's volumes until the archive is checked: labelled with
+ * WS_LABEL_STAGING, not as a workspace's, so nothing lists or mounts them. */
+#define WS_ROLE_STAGING "staging"
 
 /* Writes the engine's name for NAME's object kind into out. Workspace names
  * hold only [a-z0-9-], so names with a '.' can never be another workspace's
@@ -89,7 +94,8 @@ ws_err ws_engine_promote(struct ws_engine *e, const char *name, char *why, size_
 ws_err ws_engine_volume(struct ws_engine *e, const char *vname, struct ws_volume *v,
     char *why, size_t whylen);
 
-/* Creates NAME's volume of kind (WS_OBJ_HOME or WS_OBJ_DOCKER), labelled with
+/* Creates NAME's volume of kind (WS_OBJ_HOME or WS_OBJ_DOCKER; a staging
+ * kind is labelled as NAME's staging volume only), labelled with
  * the workspace, its role and owner (and clone, a repository URL or NULL, so
  * that a workspace made again on it keeps it). An existing volume of that
  * name is left as it is (check it with ws_engine_volume). */
@@ -136,6 +142,44 @@ long ws_engine_last_session(struct ws_engine *e, const char *name);
  * WS_ERR_DOCKER with why. */
 ws_err ws_engine_ping(struct ws_engine *e, char *why, size_t whylen);
 
+/* A volume a helper mounts. */
+struct ws_helper_mount {
+	const char *volume;  /* the engine's volume name */
+	const char *target;  /* where it appears in the helper */
+	int readonly;
+};
+
+/* A short-lived helper container for work on volumes (a backup's tar, a
+ * restore's): argv runs (no shell) from image as root, with only the
+ * mounts, no network, a read-only root and the few capabilities copying
+ * files needs. sys_admin adds CAP_SYS_ADMIN, without which trusted.*
+ * attributes cannot be read or written: the overlay layers of a
+ * workspace's own engine carry them. */
+struct ws_helper {
+	const char *image;
+	const char *const *argv;          /* NULL-terminated */
+	const struct ws_helper_mount *mounts;
+	size_t nmounts;
+	int sys_admin;
+	const char *purpose;              /* labels it ("backup", "restore", "copy") */
+	/* Its stdin: puts up to len bytes in buf and returns how many, 0 at
+	 * the end, -1 to stop. NULL: it gets none. May block. */
+	long (*in)(void *arg, unsigned char *buf, size_t len);
+	/* Its stdout as it comes: 0 to go on, -1 to stop. NULL: dropped. */
+	int (*out)(void *arg, const unsigned char *buf, size_t len);
+	void *arg;
+	int idle_s;                       /* give up after this long with no byte either way */
+	int exit_code;                    /* set on WS_OK */
+	char err[512];                    /* set on WS_OK: the start of its stderr ("" none) */
+};
+
+/* Runs helper h to its end and removes it. WS_OK when it ran to its end
+ * (its exit status in h->exit_code, the start of its stderr in h->err);
+ * WS_ERR_IO when h->in or h->out stopped it; WS_ERR_TIMEOUT after idle_s
+ * without progress; WS_ERR_IMAGE_MISSING; WS_ERR_CORRUPT when the engine's
+ * stream broke off; others with why. */
+ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, size_t whylen);
+
 /* What an engine implements. Object names come ready-made (ws_obj_name). */
 struct ws_engine_ops {
 	const char *kind;
@@ -162,6 +206,7 @@ struct ws_engine_ops {
 	int (*sessions_open)(void *impl, const char *cname);
 	long (*last_session)(void *impl, const char *cname);
 	ws_err (*ping)(void *impl, char *why, size_t whylen);
+	ws_err (*helper)(void *impl, struct ws_helper *h, char *why, size_t whylen);
 };
 
 /* The Docker Engine API implementation (engine_docker.c). */

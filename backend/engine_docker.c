@@ -7,6 +7,7 @@
 #include "docker.h"
 #include "dynbuf.h"
 #include "engine.h"
+#include "engine_docker_int.h"
 #include "log.h"
 #include "jail.h"
 #include "sshdlog.h"
@@ -32,11 +33,11 @@ static void ws_d_close(void *impl)
 }
 
 
-/* One API call and what its status means: ok (or ok2) is WS_OK with the
+/* (engine_docker_int.h) One API call and what its status means: ok (or ok2) is WS_OK with the
  * reply in *reply (when asked for; the caller puts it), 404 WS_ERR_NOT_FOUND,
  * 409 WS_ERR_CONFLICT, anything else WS_ERR_DOCKER; the engine's message, or
  * why it did not answer, goes to why. */
-static ws_err ws_d_call(void *impl, const char *method, const char *path, const char *body,
+ws_err ws_d_call(void *impl, const char *method, const char *path, const char *body,
     long ok, long ok2, struct json_object **reply, char *why, size_t whylen)
 {
 	struct json_object *r = NULL;
@@ -157,8 +158,11 @@ static ws_err ws_d_volume_create(void *impl, const char *vname, const char *name
 	struct json_object *body = json_object_new_object(), *labels = json_object_new_object();
 	ws_err rc = WS_ERR_NOMEM;
 
+	int staging = strcmp(role, WS_ROLE_STAGING) == 0;
+
 	if (body == NULL || labels == NULL ||
-	    json_object_object_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name)) != 0 ||
+	    json_object_object_add(labels, staging ? WS_LABEL_STAGING : WS_LABEL_WORKSPACE,
+	        json_object_new_string(name)) != 0 ||
 	    json_object_object_add(labels, WS_LABEL_ROLE, json_object_new_string(role)) != 0 ||
 	    json_object_object_add(labels, WS_LABEL_OWNER, json_object_new_string(owner)) != 0 ||
 	    (clone != NULL && clone[0] != '\0' &&
@@ -480,4 +484,5 @@ const struct ws_engine_ops ws_engine_docker = {
 	.sessions_open = ws_d_sessions_open,
 	.last_session = ws_d_last_session,
 	.ping = ws_d_ping,
+	.helper = ws_d_helper,
 };

@@ -22,6 +22,7 @@ static const char *const ws_err_text[WS_ERR__COUNT] = {
 	[WS_ERR_FOREIGN] = "not this workspace's own",
 	[WS_ERR_DOCKER_DENIED] = "permission denied on the Docker socket",
 	[WS_ERR_DOCKER_NO_SOCKET] = "no Docker socket at the configured path",
+	[WS_ERR_CORRUPT] = "damaged, incomplete or foreign data",
 };
 
 const char *ws_err_str(ws_err err)

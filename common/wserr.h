@@ -22,6 +22,7 @@ typedef enum {
 	WS_ERR_FOREIGN,         /* an object is not this workspace's or this owner's */
 	WS_ERR_DOCKER_DENIED,   /* the Docker socket refuses this user (its permissions) */
 	WS_ERR_DOCKER_NO_SOCKET, /* no Docker socket where docker_socket says */
+	WS_ERR_CORRUPT,         /* a stream or archive is damaged, cut short or not ours */
 	WS_ERR__COUNT
 } ws_err;
 

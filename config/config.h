@@ -48,6 +48,7 @@ struct ws_config {
 	char *record;           /* recording.h: off, output or input */
 	char **record_workspaces; /* NULL-terminated "NAME" or "NAME:MODE" */
 	char *record_dir;
+	char *backup_dir;
 	int record_max_mb;
 	char *audit_log;
 	char *log_level;

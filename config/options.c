@@ -124,6 +124,14 @@ static int ws_check_record_dir(const char *v, char *why, size_t whylen)
 	return 0;
 }
 
+static int ws_check_backup_dir(const char *v, char *why, size_t whylen)
+{
+	if (v[0] == '/' && strcmp(v, "/") != 0)
+		return 1;
+	snprintf(why, whylen, "'%s' must be an absolute directory other than / (like /var/lib/wsgate/backups)", v);
+	return 0;
+}
+
 static int ws_check_metrics_listen(const char *v, char *why, size_t whylen)
 {
 	char addr[WS_HOSTPORT_ADDR_MAX];
@@ -245,6 +253,8 @@ const struct ws_option ws_options[] = {
 	  "Directory of the recordings, made 0700 root when absent; each file 0600 root, named TIME_ACCOUNT_WORKSPACE_PID-N.cast.", 0, NULL, ws_check_record_dir },
 	{ "record_max_mb", WS_OPT_INT, OFF(record_max_mb), 1, 65536, 64, NULL,
 	  "MiB one recording may reach; past it a marker ends the file, one line is logged and the session goes on unrecorded.", 0, NULL, NULL },
+	{ "backup_dir", WS_OPT_STRING, OFF(backup_dir), 2, 4095, 0, "/var/lib/wsgate/backups",
+	  "Directory of the backup ws rebuild takes before it changes anything (NAME-TIME.tar.zst, 0600 root; the directory is made 0700 root when absent). ws backup writes where -o says.", 0, NULL, ws_check_backup_dir },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0, NULL, ws_check_abs_path_or_empty },
 	{ "metrics_listen", WS_OPT_STRING, OFF(metrics_listen), 0, 80, 0, "",

@@ -64,6 +64,31 @@ static const struct ws_cmd ws_cmds[] = {
 	  "Makes a container for workspace NAME's volumes from wsgate 0.1, which have\n"
 	  "none and record no owner, for ACCOUNT; the data is untouched.\n",
 	  WS_O_OWNER, 1, 1, 1, 1, ws_cmd_adopt },
+	{ "backup", "NAME [-o FILE|-]", "back a workspace up into one archive",
+	  "Writes workspace NAME's two volumes and what it is (owner, image, clone,\n"
+	  "labels) as one zstd-compressed archive to FILE (written beside it and\n"
+	  "renamed when whole, mode 0600) or stdout (not a terminal). A running\n"
+	  "workspace is paused while its volumes are read, so the copy is of one\n"
+	  "moment; its sessions wait and go on. The manifest holds each part's\n"
+	  "sha256. tar --zstd -tvf FILE lists it. Progress shows on a terminal.\n",
+	  WS_O_OUTPUT, 1, 1, 1, 1, ws_cmd_backup },
+	{ "restore", "NAME [-i FILE|-] [--owner ACCOUNT] [--force]", "make a workspace from an archive",
+	  "Makes workspace NAME (any name: it gets volumes and a port of its own)\n"
+	  "from an archive of ws backup, read from FILE or stdin, and starts it.\n"
+	  "Every sum is checked before anything becomes visible: a damaged, cut\n"
+	  "short or foreign archive is refused (exit 6) with a line saying which\n"
+	  "part failed, and leaves nothing behind. An existing NAME is refused\n"
+	  "(exit 4) unless --force, which replaces it once the archive is checked.\n"
+	  "The owner is the archive's unless --owner says.\n",
+	  WS_O_INPUT | WS_O_OWNER | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_restore },
+	{ "rebuild", "NAME [--image IMAGE] [--no-backup]", "remake a workspace on a new container",
+	  "Backs workspace NAME up into backup_dir (unless --no-backup), then makes\n"
+	  "it a new container from IMAGE (default: its owner's image setting) with\n"
+	  "the same volumes, owner, settings and port. The old container is kept,\n"
+	  "stopped, until the new one's sshd answers; if it does not, the new one\n"
+	  "goes and the old one runs again. What was installed outside the volumes\n"
+	  "(the container's own layer) does not carry over.\n",
+	  WS_O_IMAGE | WS_O_NO_BACKUP, 1, 1, 1, 1, ws_cmd_rebuild },
 	{ "key add", "ACCOUNT [FILE|-]", "add public keys for an account",
 	  "Adds public keys, in authorized_keys format, read from FILE or stdin (-),\n"
 	  "to ACCOUNT's file in the key directory (keys_dir). Every line is read as\n"
@@ -101,7 +126,10 @@ static const struct {
 	{ WS_O_FORCE, "--force", "also remove a workspace-NAME container wsgate did not make" },
 	{ WS_O_CLONE, "--clone URL", "clone URL into /home/workspace/repo" },
 	{ WS_O_IMAGE, "--image IMAGE", "make it from IMAGE (default: the image setting)" },
-	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you)" },
+	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you; restore: the archive's)" },
+	{ WS_O_OUTPUT, "-o FILE", "write the archive to FILE (- or none: stdout)" },
+	{ WS_O_INPUT, "-i FILE", "read the archive from FILE (- or none: stdin)" },
+	{ WS_O_NO_BACKUP, "--no-backup", "rebuild without taking a backup first" },
 };
 #define WS_NOPTS (sizeof(ws_opt_help) / sizeof(ws_opt_help[0]))
 
@@ -112,7 +140,8 @@ static const char ws_exit_help[] =
 	"  2  usage: unknown command or option, invalid name, key line or configuration\n"
 	"  3  no such workspace, account or key\n"
 	"  4  the workspace already exists\n"
-	"  5  deletion not confirmed\n";
+	"  5  deletion not confirmed\n"
+	"  6  the archive is damaged, cut short or not a wsgate backup\n";
 
 /* "name args" padded to a column, or on a line of its own when longer. */
 static void ws_print_synopsis(FILE *out, const struct ws_cmd *c)
@@ -374,8 +403,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' }, { "names", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' }, { "force", no_argument, NULL, 'F' },
-		{ "clone", required_argument, NULL, 'c' }, { "image", required_argument, NULL, 'i' },
-		{ "owner", required_argument, NULL, 'o' },
+		{ "clone", required_argument, NULL, 'c' }, { "image", required_argument, NULL, 'I' },
+		{ "owner", required_argument, NULL, 'O' }, { "no-backup", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct ws_cmd *c;
@@ -386,7 +415,7 @@ int main(int argc, char **argv)
 
 	memset(&w, 0, sizeof(w));
 	opterr = 0; /* our own messages, with the hint */
-	while ((opt = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:ho:i:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f': conf = optarg; conf_given = 1; break;
 		case 'h': help = 1; break;
@@ -396,8 +425,11 @@ int main(int argc, char **argv)
 		case 'y': w.yes = 1; given |= WS_O_YES; break;
 		case 'F': w.force = 1; given |= WS_O_FORCE; break;
 		case 'c': w.clone = optarg; given |= WS_O_CLONE; break;
-		case 'i': w.image = optarg; given |= WS_O_IMAGE; break;
-		case 'o': w.owner = optarg; given |= WS_O_OWNER; break;
+		case 'I': w.image = optarg; given |= WS_O_IMAGE; break;
+		case 'O': w.owner = optarg; given |= WS_O_OWNER; break;
+		case 'o': w.output = optarg; given |= WS_O_OUTPUT; break;
+		case 'i': w.input = optarg; given |= WS_O_INPUT; break;
+		case 'B': w.no_backup = 1; given |= WS_O_NO_BACKUP; break;
 		case ':':
 			return ws_usage_error("", "option '%.64s' needs a value", argv[optind - 1]);
 		default:
@@ -418,7 +450,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 0) {
 		fprintf(stderr, "usage: ws [-f CONF] COMMAND [ARGS...]\n"
-		    "commands: create, start, stop, delete, list, status, adopt, key add|list|remove, help\n");
+		    "commands: create, start, stop, delete, list, status, adopt, backup, restore, rebuild,\n"
+		    "          key add|list|remove, help\n");
 		return ws_usage_error("", "no command given");
 	}
 	if (strcmp(argv[0], "help") == 0) {

@@ -17,6 +17,7 @@ enum {
 	WS_EXIT_MISSING,     /* no such workspace, account or key */
 	WS_EXIT_EXISTS,      /* the workspace already exists */
 	WS_EXIT_UNCONFIRMED, /* deletion not confirmed */
+	WS_EXIT_ARCHIVE,     /* the archive is damaged, cut short or not a wsgate backup */
 };
 
 /* The command options (a command's table entry says which it takes). */
@@ -28,6 +29,9 @@ enum {
 	WS_O_CLONE = 1 << 4,
 	WS_O_IMAGE = 1 << 5,
 	WS_O_OWNER = 1 << 6,
+	WS_O_OUTPUT = 1 << 7,
+	WS_O_INPUT = 1 << 8,
+	WS_O_NO_BACKUP = 1 << 9,
 };
 
 /* What a command runs with: the settings, the engine (NULL for commands
@@ -40,7 +44,28 @@ struct ws_cli {
 	const char *name;               /* the workspace being brought up */
 	int json, names, yes, force;
 	const char *clone, *image, *owner;
+	const char *output, *input;     /* backup -o, restore -i ("-": stdout, stdin) */
+	int no_backup;
 };
+
+struct ws_bringup;
+
+/* Prints the line for a backend result (no such workspace: exit 3) and
+ * returns its exit code. */
+int ws_fail(ws_err rc, const char *name, const char *why);
+
+/* Loads the user CA's public half into w (ca_pub, ca_fp); -1 having said
+ * why on stderr. */
+int ws_cli_key(struct ws_cli *w);
+
+/* Fills *b for workspace NAME as ws brings workspaces up: w's settings and
+ * CA, progress on stderr, the sshd check that ws_cli_connect makes, w->image. */
+void ws_cli_bringup_init(struct ws_cli *w, const char *name, struct ws_bringup *b);
+
+/* Brings NAME up (cmd "create", "start", "adopt", "restore" or "rebuild"
+ * says what it may do and how the result line reads) and returns the exit
+ * code. */
+int ws_cli_bring_up(struct ws_cli *w, const char *name, const char *cmd);
 
 /* Each command gets its operands (after its name; their count is within
  * the table's bounds, a workspace NAME checked) and returns an exit code,
@@ -52,6 +77,9 @@ int ws_cmd_stop(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_delete(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_list(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_status(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_backup(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_restore(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_rebuild(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_add(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_list(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_remove(struct ws_cli *w, int argc, char **argv);

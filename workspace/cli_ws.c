@@ -17,7 +17,7 @@
 #include "workspace.h"
 
 /* Maps a backend result to an exit code, saying what went wrong. */
-static int ws_fail(ws_err rc, const char *name, const char *why)
+int ws_fail(ws_err rc, const char *name, const char *why)
 {
 	if (rc == WS_ERR_NOT_FOUND) {
 		fprintf(stderr, "ws: no workspace '%s'\n", name);
@@ -77,7 +77,7 @@ static ws_err ws_cli_connect(void *arg, int port, const char *hostkey, char *why
 }
 
 /* The user CA's public half: made by the gateway, never by ws. */
-static int ws_cli_key(struct ws_cli *w)
+int ws_cli_key(struct ws_cli *w)
 {
 	ws_err rc = ws_userca_public(w->cfg->user_ca_key, w->ca_pub, sizeof(w->ca_pub), w->ca_fp,
 	    sizeof(w->ca_fp));
@@ -93,8 +93,37 @@ static int ws_cli_key(struct ws_cli *w)
 	return -1;
 }
 
-/* create, start and adopt: the workspace layer's one bring-up. */
-static int ws_bring_up(struct ws_cli *w, const char *name, const char *cmd)
+void ws_cli_bringup_init(struct ws_cli *w, const char *name, struct ws_bringup *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = w->cfg;
+	b->user_ca = w->ca_pub;
+	b->ca_id = w->ca_fp;
+	w->name = name;
+	b->image = w->image;
+	b->progress = ws_progress_line;
+	b->output = ws_output_line;
+	b->output_arg = (void *)name;
+	b->connect = ws_cli_connect;
+	b->connect_arg = w;
+}
+
+/* The word for what a bring-up did, for its result line. */
+static const char *ws_did(const char *cmd, const struct ws_brought *t)
+{
+	if (strcmp(cmd, "restore") == 0)
+		return "restored";
+	if (strcmp(cmd, "rebuild") == 0)
+		return "rebuilt";
+	if (t->created)
+		return strcmp(cmd, "create") == 0 ? "created" : strcmp(cmd, "adopt") == 0 ? "adopted" :
+		    "made again";
+	return t->started ? "started" : "already running:";
+}
+
+/* create, start and adopt (and restore and rebuild, once their work is
+ * done): the workspace layer's one bring-up. */
+int ws_cli_bring_up(struct ws_cli *w, const char *name, const char *cmd)
 {
 	struct ws_bringup b;
 	struct ws_brought t;
@@ -132,31 +161,23 @@ static int ws_bring_up(struct ws_cli *w, const char *name, const char *cmd)
 		snprintf(owner_buf, sizeof(owner_buf), "%s", su && *su ? su : pw ? pw->pw_name : "root");
 		owner = owner_buf;
 	}
+	if (!create && !adopt)
+		owner = NULL;   /* start, restore, rebuild: the workspace's own */
 	if (owner != NULL && ws_account_check(owner, why, sizeof(why)) != WS_OK) {
 		fprintf(stderr, "ws: owner '%s': %s\n", owner, why);
 		return WS_EXIT_USAGE;
 	}
 	if (ws_cli_key(w) != 0)
 		return WS_EXIT_FAIL;
-	memset(&b, 0, sizeof(b));
-	b.cfg = w->cfg;
-	b.user_ca = w->ca_pub;
-	b.ca_id = w->ca_fp;
-	w->name = name;
+	ws_cli_bringup_init(w, name, &b);
 	b.entrant = owner != NULL ? owner : "";
 	b.may_create = create;
 	b.clone_url = w->clone;
-	b.image = w->image;
 	b.adopt_owner = adopt ? owner : NULL;
-	b.progress = ws_progress_line;
-	b.output = ws_output_line;
-	b.output_arg = (void *)name;
-	b.connect = ws_cli_connect;
-	b.connect_arg = w;
 	if ((rc = ws_workspace_bring_up(&b, name, &t, why, sizeof(why))) != WS_OK)
 		return ws_fail(rc, name, why);
-	printf("%s workspace %s (port %d) in %.1f s\n", t.created ? (create ? "created" : adopt ? "adopted" : "made again") :
-	    t.started ? "started" : "already running:", name, t.port, ws_clock_now() - start);
+	printf("%s workspace %s (port %d) in %.1f s\n", ws_did(cmd, &t), name, t.port,
+	    ws_clock_now() - start);
 	if (t.note[0] != '\0') {
 		fprintf(stderr, "ws: %s\n", t.note);
 		return WS_EXIT_FAIL;
@@ -336,19 +357,19 @@ int ws_cmd_delete(struct ws_cli *w, int argc, char **argv)
 int ws_cmd_create(struct ws_cli *w, int argc, char **argv)
 {
 	(void)argc;
-	return ws_bring_up(w, argv[0], "create");
+	return ws_cli_bring_up(w, argv[0], "create");
 }
 
 int ws_cmd_start(struct ws_cli *w, int argc, char **argv)
 {
 	(void)argc;
-	return ws_bring_up(w, argv[0], "start");
+	return ws_cli_bring_up(w, argv[0], "start");
 }
 
 int ws_cmd_adopt(struct ws_cli *w, int argc, char **argv)
 {
 	(void)argc;
-	return ws_bring_up(w, argv[0], "adopt");
+	return ws_cli_bring_up(w, argv[0], "adopt");
 }
 
 int ws_cmd_stop(struct ws_cli *w, int argc, char **argv)

@@ -45,6 +45,7 @@ struct ws_run {
 	struct ws_brought t;            /* the result so far */
 	int excluded[WS_MAX_EXCLUDED];  /* ports not to pick again */
 	int nexcluded, waits, remade;
+	int fixed_port;                 /* ws rebuild: the port kept, else 0 */
 	ws_err rc;
 	char *why;
 	size_t whylen;
@@ -197,7 +198,8 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 		return rc;
 	}
 	memset(&spec, 0, sizeof(spec));
-	spec.image = kind == WS_OBJ_CONTAINER && r->p->image != NULL ? r->p->image : acfg->image;
+	spec.image = r->p->image != NULL && (kind == WS_OBJ_CONTAINER || r->fixed_port > 0) ?
+	    r->p->image : acfg->image;
 	spec.publish_address = acfg->publish_address;
 	spec.user_ca = r->p->user_ca;
 	spec.ca_id = r->p->ca_id;
@@ -213,8 +215,11 @@ static ws_err ws_create(struct ws_run *r, enum ws_obj kind, const char *owner, c
 	spec.cpu_millis = acfg->cpu_millis;
 	spec.memory_mb = acfg->memory_mb;
 	spec.dind = acfg->docker_in_docker;
-	if ((rc = ws_pick_port(r, acfg, &port)) != WS_OK ||
-	    (rc = ws_engine_network(r->e, r->why, r->whylen)) != WS_OK)
+	if (r->fixed_port > 0)
+		port = r->fixed_port;
+	else if ((rc = ws_pick_port(r, acfg, &port)) != WS_OK)
+		goto out;
+	if ((rc = ws_engine_network(r->e, r->why, r->whylen)) != WS_OK)
 		goto out;
 	if ((rc = ws_make_hostkey(&priv, pub, sizeof(pub))) != WS_OK) {
 		snprintf(r->why, r->whylen, "could not make a host key for it");
@@ -623,6 +628,38 @@ ws_err ws_workspace_ensure(struct ws_engine *e, const struct ws_bringup *p, cons
 		snprintf(why, whylen, "workspace '%s' could not be started: it kept changing state", name);
 		rc = WS_ERR_CONFLICT;
 	}
+	free(r);
+	return rc;
+}
+
+ws_err ws_workspace_replacement(struct ws_engine *e, const struct ws_bringup *p, const char *name,
+    const struct ws_container *c, char *why, size_t whylen)
+{
+	struct ws_run *r = NULL;
+	char detail[400], gone[200];
+	ws_err rc;
+
+	if (c->port <= 0 || c->home_volume[0] == '\0' || c->docker_volume[0] == '\0') {
+		snprintf(why, whylen, "workspace '%s' has no port or volumes to rebuild on", name);
+		return WS_ERR_CONFLICT;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return WS_ERR_NOMEM;
+	r->e = e;
+	r->p = p;
+	r->name = name;
+	r->why = why;
+	r->whylen = whylen;
+	r->c = *c;
+	r->fixed_port = c->port;
+	/* One left by a rebuild cut short goes first. */
+	if ((rc = ws_engine_remove(e, name, WS_OBJ_REMAKE, NULL, why, whylen)) == WS_OK &&
+	    (rc = ws_create(r, WS_OBJ_REMAKE, c->owner, c->clone, c->home_volume, c->docker_volume)) == WS_OK &&
+	    (rc = ws_verify(r, WS_OBJ_REMAKE, c->owner, c->home_volume, c->docker_volume, 1, detail,
+	    sizeof(detail))) != WS_OK)
+		snprintf(why, whylen, "workspace '%s': %s", name, detail);
+	if (rc == WS_ERR_IMAGE_MISSING)
+		ws_engine_remove(e, name, WS_OBJ_REMAKE, NULL, gone, sizeof(gone));
 	free(r);
 	return rc;
 }

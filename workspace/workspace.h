@@ -90,6 +90,14 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 ws_err ws_workspace_ensure(struct ws_engine *e, const struct ws_bringup *p, const char *name,
     struct ws_brought *out, char *why, size_t whylen);
 
+/* ws rebuild's new container: makes NAME's replacement (WS_OBJ_REMAKE, not
+ * started) on the volumes of c (its container as inspected), for c's owner
+ * with the owner's settings, from p->image (NULL: the owner's image
+ * setting), with sshd on c's port, which c must not be using (stopped).
+ * A replacement left by an earlier attempt is removed first. */
+ws_err ws_workspace_replacement(struct ws_engine *e, const struct ws_bringup *p, const char *name,
+    const struct ws_container *c, char *why, size_t whylen);
+
 /* Opens the engine cfg names, with calls bounded by timeout_s. */
 struct ws_engine *ws_workspace_engine(const struct ws_config *cfg, int timeout_s);
 

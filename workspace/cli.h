@@ -52,6 +52,7 @@ int ws_cmd_stop(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_delete(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_list(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_status(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_stats(struct ws_cli *w, int argc, char **argv);   /* cli_stats.c */
 int ws_cmd_key_add(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_list(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_remove(struct ws_cli *w, int argc, char **argv);

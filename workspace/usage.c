@@ -139,6 +139,15 @@ int64_t ws_usage_disk(const struct ws_usage *u)
 	return sum;
 }
 
+int64_t ws_usage_disk_of(const struct ws_du *d, const char *name, const struct ws_admin_info *a)
+{
+	struct ws_usage u;
+
+	ws_usage_init(&u, name, a);
+	ws_usage_disk_fill(&u, d);
+	return ws_usage_disk(&u);
+}
+
 /* Adds v to *sum when v is known (each is at most WS_USAGE_MAX, so no
  * sum of a few thousand overflows). */
 static void ws_add(int64_t *sum, int64_t v)

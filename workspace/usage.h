@@ -47,6 +47,10 @@ ws_err ws_usage_collect(struct ws_engine *e, const char *name, struct ws_usage *
  * for u->name with the volumes in u->info; d NULL leaves them unknown. */
 void ws_usage_disk_fill(struct ws_usage *u, const struct ws_du *d);
 
+/* The disk workspace name (its info a) uses in all, from d: as
+ * ws_usage_disk once its figures are filled in. */
+int64_t ws_usage_disk_of(const struct ws_du *d, const char *name, const struct ws_admin_info *a);
+
 /* The disk u uses in all (volumes and layer, what is known of them); -1
  * when none is known. */
 int64_t ws_usage_disk(const struct ws_usage *u);

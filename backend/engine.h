@@ -13,7 +13,7 @@
 #include "container.h"
 #include "exec.h"
 #include "spec.h"
-#include "usage.h"
+#include "usage_json.h"
 #include "wserr.h"
 
 /* The objects of workspace NAME on the engine. */

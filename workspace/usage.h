@@ -2,8 +2,8 @@
  * CPU and memory in use (from two samples of the engine's counters), disk
  * used by each volume and by the container's own layer, last login; and
  * the totals. What is not known (a stopped workspace's CPU) is -1. */
-#ifndef WSGATE_WS_USAGE_H
-#define WSGATE_WS_USAGE_H
+#ifndef WSGATE_USAGE_H
+#define WSGATE_USAGE_H
 
 #include <stddef.h>
 #include <stdint.h>

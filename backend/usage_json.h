@@ -1,11 +1,11 @@
-/* usage.h — what wsgate reads of the engine's figures on resources in use:
+/* usage_json.h — what wsgate reads of the engine's figures on resources in use:
  * one sample of a container's cgroup counters (Docker's GET
  * /containers/{name}/stats) and the disk used by wsgate's volumes and
  * containers (GET /system/df). Pure parsing, no I/O, so it is unit-tested
  * and fuzzed on recorded replies. Every figure is bounded: one out of range,
  * negative or of the wrong type counts as unknown (-1), never as a number. */
-#ifndef WSGATE_USAGE_H
-#define WSGATE_USAGE_H
+#ifndef WSGATE_USAGE_JSON_H
+#define WSGATE_USAGE_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "usage.h"
+#include "usage_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -53,8 +53,9 @@ static const struct ws_cmd ws_cmds[] = {
 	  "Asks first on the terminal; without one, only --yes deletes.\n",
 	  WS_O_YES | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_delete },
 	{ "list", "[--json | --names]", "list the workspaces",
-	  "Lists every workspace: name, state (or orphaned), port, owner, created,\n"
-	  "last used.\n",
+	  "Lists every workspace: name, state (or orphaned), port, owner, disk used\n"
+	  "(volumes and its container's own layer), created, last used. --names asks\n"
+	  "the engine nothing about each one.\n",
 	  WS_O_JSON | WS_O_NAMES, 0, 0, 0, 1, ws_cmd_list },
 	{ "status", "NAME [--json]", "show one workspace",
 	  "Shows workspace NAME: container, state, port, image, volumes, owner,\n"

@@ -150,8 +150,9 @@ ws_err ws_du_parse(struct json_object *obj, struct ws_du **out)
 	room = (vols ? json_object_array_length(vols) : 0) + (ctrs ? json_object_array_length(ctrs) : 0);
 	if (room > 2 * WS_USAGE_MAX_OBJECTS)
 		room = 2 * WS_USAGE_MAX_OBJECTS;
+	/* One more: items is never NULL, even for no objects. */
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    (room > 0 && (d->items = calloc(room, sizeof(*d->items))) == NULL)) {
+	    (d->items = calloc(room + 1, sizeof(*d->items))) == NULL) {
 		ws_du_free(d);
 		return WS_ERR_NOMEM;
 	}

@@ -185,3 +185,17 @@ ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, siz
 {
 	return e->ops->helper(e->impl, h, why, whylen);
 }
+
+ws_err ws_engine_stats(struct ws_engine *e, const char *name, struct ws_cstats *s,
+    char *why, size_t whylen)
+{
+	char cname[WS_OBJ_NAME_MAX];
+
+	ws_obj_name(WS_OBJ_CONTAINER, name, cname, sizeof(cname));
+	return e->ops->stats(e->impl, cname, s, why, whylen);
+}
+
+ws_err ws_engine_disk(struct ws_engine *e, struct ws_du **out, char *why, size_t whylen)
+{
+	return e->ops->disk(e->impl, out, why, whylen);
+}

@@ -13,6 +13,7 @@
 #include "container.h"
 #include "exec.h"
 #include "spec.h"
+#include "usage_json.h"
 #include "wserr.h"
 
 /* The objects of workspace NAME on the engine. */
@@ -180,6 +181,17 @@ struct ws_helper {
  * stream broke off; others with why. */
 ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, size_t whylen);
 
+/* Takes one sample of the counters of NAME's container (CPU time, memory,
+ * processes) into *s: -1 in what a container that is not running lacks.
+ * WS_ERR_NOT_FOUND when absent; otherwise why. */
+ws_err ws_engine_stats(struct ws_engine *e, const char *name, struct ws_cstats *s,
+    char *why, size_t whylen);
+
+/* Reads the disk used by wsgate's volumes and containers (their own
+ * layers) into *out (free with ws_du_free); look objects up by their names
+ * (ws_obj_name) with ws_du_bytes. */
+ws_err ws_engine_disk(struct ws_engine *e, struct ws_du **out, char *why, size_t whylen);
+
 /* What an engine implements. Object names come ready-made (ws_obj_name). */
 struct ws_engine_ops {
 	const char *kind;
@@ -207,6 +219,8 @@ struct ws_engine_ops {
 	long (*last_session)(void *impl, const char *cname);
 	ws_err (*ping)(void *impl, char *why, size_t whylen);
 	ws_err (*helper)(void *impl, struct ws_helper *h, char *why, size_t whylen);
+	ws_err (*stats)(void *impl, const char *cname, struct ws_cstats *s, char *why, size_t whylen);
+	ws_err (*disk)(void *impl, struct ws_du **out, char *why, size_t whylen);
 };
 
 /* The Docker Engine API implementation (engine_docker.c). */

@@ -464,6 +464,40 @@ static ws_err ws_d_ping(void *impl, char *why, size_t whylen)
 	return WS_OK;
 }
 
+/* One sample, at once: one-shot=true (API 1.41) skips the engine's own
+ * second sample a second later; the caller takes two to have a CPU rate. */
+static ws_err ws_d_stats(void *impl, const char *cname, struct ws_cstats *st, char *why,
+    size_t whylen)
+{
+	struct json_object *reply = NULL;
+	char path[200];
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/%s/stats?stream=false&one-shot=true", cname);
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, &reply, why, whylen)) == WS_OK &&
+	    ws_cstats_parse(reply, st) != WS_OK) {
+		snprintf(why, whylen, "the Docker engine sent an unreadable reply");
+		rc = WS_ERR_DOCKER;
+	}
+	json_object_put(reply);
+	return rc;
+}
+
+/* GET /system/df: the engine measures every volume as it answers. */
+static ws_err ws_d_disk(void *impl, struct ws_du **out, char *why, size_t whylen)
+{
+	struct json_object *reply = NULL;
+	ws_err rc = ws_d_call(impl, "GET", "/system/df", NULL, 200, 200, &reply, why, whylen);
+
+	if (rc == WS_OK && (rc = ws_du_parse(reply, out)) != WS_OK)
+		snprintf(why, whylen, "%s", rc == WS_ERR_NOMEM ? "out of memory" :
+		    "the Docker engine sent an unreadable reply to /system/df");
+	if (rc == WS_ERR_INVALID)
+		rc = WS_ERR_DOCKER;
+	json_object_put(reply);
+	return rc;
+}
+
 const struct ws_engine_ops ws_engine_docker = {
 	.kind = "docker",
 	.open = ws_d_open,
@@ -485,4 +519,6 @@ const struct ws_engine_ops ws_engine_docker = {
 	.last_session = ws_d_last_session,
 	.ping = ws_d_ping,
 	.helper = ws_d_helper,
+	.stats = ws_d_stats,
+	.disk = ws_d_disk,
 };

@@ -28,7 +28,7 @@ struct ws_cmd {
 	const char *help;    /* more, for ws help NAME */
 	unsigned opts;       /* WS_O_* it takes */
 	int min_args, max_args; /* how many operands follow the name */
-	int needs_name;      /* the first operand is a workspace NAME */
+	int needs_name;      /* the first operand, when given, is a workspace NAME */
 	int engine;          /* it talks to the Docker engine */
 	int (*run)(struct ws_cli *w, int argc, char **argv);
 };
@@ -53,13 +53,23 @@ static const struct ws_cmd ws_cmds[] = {
 	  "Asks first on the terminal; without one, only --yes deletes.\n",
 	  WS_O_YES | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_delete },
 	{ "list", "[--json | --names]", "list the workspaces",
-	  "Lists every workspace: name, state (or orphaned), port, owner, created,\n"
-	  "last used.\n",
+	  "Lists every workspace: name, state (or orphaned), port, owner, disk used\n"
+	  "(volumes and its container's own layer), created, last used. --names asks\n"
+	  "the engine nothing about each one.\n",
 	  WS_O_JSON | WS_O_NAMES, 0, 0, 0, 1, ws_cmd_list },
 	{ "status", "NAME [--json]", "show one workspace",
 	  "Shows workspace NAME: container, state, port, image, volumes, owner,\n"
 	  "repository, when it was made and last used.\n",
 	  WS_O_JSON, 1, 1, 1, 1, ws_cmd_status },
+	{ "stats", "[NAME] [--json]", "show the resources workspaces use",
+	  "Shows, for workspace NAME or every workspace, its state, CPU use (measured\n"
+	  "over half a second; 100% is one CPU busy), memory in use and its limit,\n"
+	  "processes, the disk its home and Docker volumes and its container's own\n"
+	  "layer take, and its last login; then the totals. Sizes are as du -h shows\n"
+	  "them, '-' is not known (a stopped workspace uses no CPU or memory). --json\n"
+	  "gives exact byte counts: one object for NAME, else the workspaces and the\n"
+	  "totals.\n",
+	  WS_O_JSON, 0, 1, 1, 1, ws_cmd_stats },
 	{ "adopt", "NAME --owner ACCOUNT", "give wsgate 0.1 volumes an owner and a container",
 	  "Makes a container for workspace NAME's volumes from wsgate 0.1, which have\n"
 	  "none and record no owner, for ACCOUNT; the data is untouched.\n",
@@ -345,7 +355,7 @@ static int ws_check_operands(const struct ws_cmd *c, int argc, char **argv)
 		    c->min_args == 1 ? "an argument" : "more arguments", c->name, c->args);
 	if (argc > c->max_args)
 		return ws_usage_error(c->name, "%s: unexpected argument '%.64s'", c->name, argv[c->max_args]);
-	if (c->needs_name && ws_name_check(argv[0], why, sizeof(why)) != WS_OK) {
+	if (c->needs_name && argc > 0 && ws_name_check(argv[0], why, sizeof(why)) != WS_OK) {
 		fprintf(stderr, "ws: '%.64s': %s\n", argv[0], why);
 		return WS_EXIT_USAGE;
 	}
@@ -450,8 +460,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 0) {
 		fprintf(stderr, "usage: ws [-f CONF] COMMAND [ARGS...]\n"
-		    "commands: create, start, stop, delete, list, status, adopt, backup, restore, rebuild,\n"
-		    "          key add|list|remove, help\n");
+		    "commands: create, start, stop, delete, list, status, stats, adopt, backup, restore,\n"
+		    "          rebuild, key add|list|remove, help\n");
 		return ws_usage_error("", "no command given");
 	}
 	if (strcmp(argv[0], "help") == 0) {

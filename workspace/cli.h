@@ -80,6 +80,7 @@ int ws_cmd_status(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_backup(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_restore(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_rebuild(struct ws_cli *w, int argc, char **argv);
+int ws_cmd_stats(struct ws_cli *w, int argc, char **argv);   /* cli_stats.c */
 int ws_cmd_key_add(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_list(struct ws_cli *w, int argc, char **argv);
 int ws_cmd_key_remove(struct ws_cli *w, int argc, char **argv);

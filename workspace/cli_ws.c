@@ -14,6 +14,7 @@
 #include "sshdlog.h"
 #include "strv.h"
 #include "upstream.h"
+#include "usage.h"
 #include "workspace.h"
 
 /* Maps a backend result to an exit code, saying what went wrong. */
@@ -286,11 +287,27 @@ int ws_cmd_status(struct ws_cli *w, int argc, char **argv)
 	return WS_EXIT_OK;
 }
 
+/* The disk each workspace uses, for list: one engine call for them all;
+ * without it the column says "-" and a warning why. */
+static struct ws_du *ws_list_disk(struct ws_cli *w)
+{
+	struct ws_du *d = NULL;
+	char why[600] = "";
+
+	if (ws_engine_disk(w->e, &d, why, sizeof(why)) != WS_OK) {
+		fprintf(stderr, "ws: warning: disk use unknown: %s\n", why[0] ? why : "the engine failed");
+		return NULL;
+	}
+	return d;
+}
+
 int ws_cmd_list(struct ws_cli *w, int argc, char **argv)
 {
-	struct json_object *arr = w->json ? json_object_new_array() : NULL;
+	struct json_object *arr = w->json ? json_object_new_array() : NULL, *o;
 	struct ws_admin_info a;
-	char **names = NULL, why[600] = "", created[32], used[32], port[8];
+	struct ws_du *du = NULL;
+	char **names = NULL, why[600] = "", created[32], used[32], port[8], disk[16];
+	int64_t bytes;
 	size_t i;
 	ws_err rc;
 
@@ -307,25 +324,32 @@ int ws_cmd_list(struct ws_cli *w, int argc, char **argv)
 		ws_strv_free(names);
 		return WS_EXIT_OK;
 	}
+	if (names[0] != NULL)
+		du = ws_list_disk(w);
 	if (!w->json)
-		printf("%-24s %-10s %-5s %-12s %-20s %s\n", "NAME", "STATE", "PORT", "OWNER", "CREATED",
-		    "LAST USED");
+		printf("%-24s %-10s %-5s %-12s %-6s %-20s %s\n", "NAME", "STATE", "PORT", "OWNER", "DISK",
+		    "CREATED", "LAST USED");
 	for (i = 0; names[i] != NULL; i++) {
 		if (ws_admin_info(w->e, names[i], &a, why, sizeof(why)) != WS_OK)
 			continue; /* removed meanwhile */
+		bytes = du != NULL ? ws_usage_disk_of(du, names[i], &a) : -1;
 		if (arr != NULL) {
-			json_object_array_add(arr, ws_info_json(names[i], &a));
+			if ((o = ws_info_json(names[i], &a)) != NULL)
+				json_object_object_add(o, "disk_bytes", bytes < 0 ? NULL : json_object_new_int64(bytes));
+			json_object_array_add(arr, o);
 			continue;
 		}
 		ws_time_str(ws_sshdlog_time(a.c.created), created, sizeof(created));
 		ws_time_str(a.last_used, used, sizeof(used));
 		snprintf(port, sizeof(port), a.orphan ? "-" : "%d", a.c.port);
-		printf("%-24s %-10s %-5s %-12s %-20s %s\n", names[i], ws_state_str(&a), port,
-		    a.owner[0] ? a.owner : "-", created, a.active ? "now" : used);
+		ws_usage_human(bytes, disk, sizeof(disk));
+		printf("%-24s %-10s %-5s %-12s %-6s %-20s %s\n", names[i], ws_state_str(&a), port,
+		    a.owner[0] ? a.owner : "-", disk, created, a.active ? "now" : used);
 	}
 	if (arr != NULL)
 		ws_json_print(arr);
 	json_object_put(arr);
+	ws_du_free(du);
 	ws_strv_free(names);
 	return WS_EXIT_OK;
 }

@@ -46,7 +46,7 @@ for h in --help -h help; do
     cp "$T/out" "$T/help$h"
 done
 check "ws --help, -h and help say the same" eval 'cmp -s "$T/help--help" "$T/help-h" && cmp -s "$T/help-h" "$T/helphelp"'
-for c in "create NAME" "start NAME" "stop NAME" "delete NAME" "list \[" "status NAME" "adopt NAME" \
+for c in "create NAME" "start NAME" "stop NAME" "delete NAME" "list \[" "status NAME" "stats \[NAME\]" "adopt NAME" \
          "key add ACCOUNT" "key list \[ACCOUNT\]" "key remove ACCOUNT" "help \[COMMAND\]"; do
     check "ws help lists '$c'" grep -qE "^  $c" "$T/help--help"
 done
@@ -95,6 +95,12 @@ check "an option the command does not take, exit 2 ($rc)" eval '[ "$rc" = 2 ] &&
     line "$T/err" "ws: start does not take --json (see '\''ws help start'\'')"'
 run start
 check "a missing NAME, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: start needs an argument: ws start NAME (see '\''ws help start'\'')"'
+run stats a b
+check "stats takes one NAME at most, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: stats: unexpected argument '\''b'\'' (see '\''ws help stats'\'')"'
+run stats Bad/Name
+check "stats: an invalid NAME, exit 2 ($rc)" eval '[ "$rc" = 2 ] && contains "$T/err" "ws: '\''Bad/Name'\'': the workspace name may hold only"'
+run help stats
+check "ws help stats: its usage, --json (exit $rc)" eval '[ "$rc" = 0 ] && grep -qx "usage: ws \[-f CONF\] stats \[NAME\] \[--json\]" "$T/out" && grep -q "^  --json" "$T/out"'
 run stop a b
 check "an extra argument, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: stop: unexpected argument '\''b'\'' (see '\''ws help stop'\'')"'
 run list --json --names
@@ -229,12 +235,15 @@ complete_words() {
     PATH="$dir:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _ws; printf "%s\n" "${COMPREPLY[@]}" | sort' \
         _ "$WSGATE_SRC/packaging/bash-completion/ws" "$@" 2>"$T/comp.err"
 }
-check "completion: commands" is "$(complete_words "$T/bin" ws s | tr '\n' ' ')" "start status stop "
+check "completion: commands" is "$(complete_words "$T/bin" ws s | tr '\n' ' ')" "start stats status stop "
 check "completion: key subcommands" is "$(complete_words "$T/bin" ws key '' | tr '\n' ' ')" "add list remove "
 check "completion: list's options" is "$(complete_words "$T/bin" ws list --n | tr '\n' ' ')" "--names "
 check "completion: delete's options" is "$(complete_words "$T/bin" ws delete x --f | tr '\n' ' ')" "--force "
 check "completion: workspace names for stop (ws list --names)" \
     is "$(complete_words "$T/stub" ws -f "$T/k.conf" stop '' | tr '\n' ' ')" "alpha beta gamma "
+check "completion: stats' option" is "$(complete_words "$T/bin" ws stats --j | tr '\n' ' ')" "--json "
+check "completion: workspace names for stats" \
+    is "$(complete_words "$T/stub" ws -f "$T/k.conf" stats '' | tr '\n' ' ')" "alpha beta gamma "
 check "completion: workspace names, by prefix" is "$(complete_words "$T/stub" ws -f "$T/k.conf" status g)" gamma
 check "completion: no name for create" is "$(complete_words "$T/stub" ws -f "$T/k.conf" create '')" ""
 check "completion: accounts for ws key list (the key directory)" \

@@ -42,6 +42,7 @@ struct ws_bk {
 	const char *name;
 	struct ws_admin_info a;
 	struct ws_arch_w *w;
+	struct ws_du *du;        /* the volumes' sizes, for progress (NULL: unknown) */
 	const char *part;
 	uint64_t part_bytes, total;
 	double paused_at, last_tick;
@@ -78,7 +79,8 @@ static int ws_bk_out(void *arg, const unsigned char *buf, size_t len)
 	now = ws_clock_now();
 	if (b->io->progress != NULL && now - b->last_tick >= 0.25) {
 		b->last_tick = now;
-		b->io->progress(b->io->arg, b->part, b->part_bytes, 0);
+		b->io->progress(b->io->arg, b->part, b->part_bytes, b->total > b->part_bytes ? b->total :
+		    b->part_bytes + 1);
 	}
 	return 0;
 }
@@ -153,6 +155,14 @@ static void ws_bk_resume(struct ws_bk *b, struct ws_backup_done *d)
 }
 
 /* One volume through a helper's tar into part. */
+/* About how many bytes volume holds, for progress (0: unknown). */
+static uint64_t ws_bk_estimate(struct ws_bk *b, const char *volume)
+{
+	int64_t n = ws_du_bytes(b->du, 1, volume);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
 static ws_err ws_bk_part(struct ws_bk *b, const char *part, const char *volume, int sys_admin,
     struct ws_backup_done *d)
 {
@@ -172,6 +182,7 @@ static ws_err ws_bk_part(struct ws_bk *b, const char *part, const char *volume, 
 	h.idle_s = WS_HELPER_IDLE_S;
 	b->part = part;
 	b->part_bytes = 0;
+	b->total = ws_bk_estimate(b, volume);
 	if ((rc = ws_arch_w_part(b->w, part)) != WS_OK)
 		return rc;
 	rc = ws_engine_helper(b->e, &h, b->why, b->whylen);
@@ -239,6 +250,8 @@ ws_err ws_backup_run(struct ws_engine *e, const struct ws_backup_io *io, const c
 		snprintf(why, whylen, "workspace '%s' has no home volume to back up", name);
 		return WS_ERR_NOT_FOUND;
 	}
+	if (io->estimate && ws_engine_disk(e, &b.du, why, whylen) != WS_OK)
+		why[0] = '\0';   /* progress without a total */
 	if ((b.w = ws_arch_w_new(sink, sink_arg, WS_BACKUP_LEVEL, WS_BACKUP_WORKERS)) == NULL ||
 	    (hdr = ws_bk_header(&b)) == NULL) {
 		rc = WS_ERR_NOMEM;
@@ -272,5 +285,6 @@ out:
 		snprintf(why, whylen, "out of memory");
 	json_object_put(hdr);
 	ws_arch_w_free(b.w);
+	ws_du_free(b.du);
 	return rc;
 }

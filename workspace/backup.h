@@ -23,8 +23,11 @@ struct ws_backup_io {
 	const struct ws_config *cfg;   /* the helper's image is cfg's image setting */
 	/* A line for the person ("pausing workspace 'x'..."); NULL: none. */
 	void (*say)(void *arg, const char *line);
-	/* Bytes moved so far of the part named, of about total (0: unknown). */
+	/* Bytes moved so far of the part named, of about total (0: unknown);
+	 * done == total once the part is done. */
 	void (*progress)(void *arg, const char *part, uint64_t done, uint64_t total);
+	int estimate;                  /* backup: ask the engine each volume's size first,
+	                                  for progress's total (it measures every volume) */
 	void *arg;
 	volatile sig_atomic_t *stop;   /* set (by a signal): end cleanly; may be NULL */
 };

@@ -74,15 +74,21 @@ static void ws_prog_tick(void *arg, const char *part, uint64_t done, uint64_t to
 	now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	if (p->start == 0)
 		p->start = now;
-	/* The tar's size is known only at the end: the bar runs as bytes come. */
-	fill = total > 0 ? 20 : (int)(mib / 64) % 21;
+	/* total is the engine's measure of the volume: the tar's is near it */
+	fill = total > 0 ? (int)(20.0 * (double)done / (double)total) : 0;
+	if (fill > 20)
+		fill = 20;
 	for (i = 0; i < 20; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[20] = '\0';
-	fprintf(stderr, "\r%-6s [%s] %9.1f MiB %7.1f MiB/s%s", part, bar, mib,
-	    now > p->start ? mib / (now - p->start) : 0.0, total > 0 ? "  done\n" : "");
-	p->shown = total == 0;
-	if (total > 0)
+	if (total > 0 && done != total)
+		fprintf(stderr, "\r%-6s [%s] %3d%% %9.1f MiB %7.1f MiB/s", part, bar,
+		    (int)(100.0 * (double)done / (double)total), mib, now > p->start ? mib / (now - p->start) : 0.0);
+	else   /* the size is not known (restore), or the part is done */
+		fprintf(stderr, "\r%-6s %9.1f MiB %7.1f MiB/s%s\033[K", part, mib,
+		    now > p->start ? mib / (now - p->start) : 0.0, done == total ? "\n" : "");
+	p->shown = done != total;
+	if (done == total)
 		p->start = 0;
 }
 
@@ -127,6 +133,7 @@ static void ws_io_init(struct ws_cli *w, struct ws_backup_io *io, struct ws_prog
 	io->progress = ws_prog_tick;
 	io->arg = p;
 	io->stop = &ws_stop;
+	io->estimate = p->tty;   /* a total only for the bar on a terminal */
 }
 
 /* Backs NAME up into path (NULL: stdout), written whole or not at all. */

@@ -240,6 +240,8 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 		return rc;
 	if (ws_rs_drain(s) != 0)
 		goto damaged;
+	if (s->io->progress != NULL)
+		s->io->progress(s->io->arg, part, s->part_bytes, s->part_bytes);
 	if (h.exit_code != 0 && !*tar_failed) {
 		*tar_failed = 1;
 		h.err[strcspn(h.err, "\n")] = '\0';

@@ -179,7 +179,7 @@ static ws_err ws_w_member(struct ws_arch_w *w, const char *name, const void *dat
 	snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)w->mtime);
 	h[156] = '0';
 	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
+	h[263] = h[264] = '0';
 	memcpy(h + 265, "root", 5);
 	memcpy(h + 297, "root", 5);
 	snprintf((char *)h + 148, 8, "%06o", ws_arch_tar_sum(h));

@@ -60,7 +60,7 @@ static void ws_bk_say(struct ws_bk *b, const char *fmt, ...)
 	if (b->io->say == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	b->io->say(b->io->arg, line);
 }

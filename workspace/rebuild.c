@@ -36,7 +36,7 @@ static void ws_rb_say(struct ws_rb *b, const char *fmt, ...)
 	if (b->p->progress == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	b->p->progress(b->p->progress_arg, line);
 }

@@ -59,7 +59,7 @@ static void ws_rs_say(struct ws_rs *s, const char *fmt, ...)
 	if (s->io->say == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
 	s->io->say(s->io->arg, line);
 }
@@ -268,8 +268,7 @@ static ws_err ws_rs_parts(struct ws_rs *s)
 		if ((rc = ws_rs_part(s, part, &tar_failed, tar_why, sizeof(tar_why))) != WS_OK)
 			return rc;
 	}
-	if (rc != WS_ERR_NOT_FOUND ||
-	    (rc = ws_arch_r_finish(s->r, &man, s->rwhy, sizeof(s->rwhy))) != WS_OK) {
+	if (rc != WS_ERR_NOT_FOUND || ws_arch_r_finish(s->r, &man, s->rwhy, sizeof(s->rwhy)) != WS_OK) {
 		snprintf(s->why, s->whylen, "the archive cannot be restored: %s", s->rwhy);
 		return WS_ERR_CORRUPT;
 	}

@@ -192,7 +192,7 @@ static ws_err ws_bk_part(struct ws_bk *b, const char *part, const char *volume, 
 		snprintf(b->why, b->whylen, "the archive could not be written");
 	if (rc == WS_OK && h.exit_code != 0) {
 		h.err[strcspn(h.err, "\n")] = '\0';
-		snprintf(b->why, b->whylen, "reading volume %s failed (tar exit %d: %s)", volume,
+		snprintf(b->why, b->whylen, "reading volume %s failed (tar exit %d: %.200s)", volume,
 		    h.exit_code, h.err[0] ? h.err : "no message");
 		rc = WS_ERR_DOCKER;
 	}

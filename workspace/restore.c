@@ -245,7 +245,7 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 	if (h.exit_code != 0 && !*tar_failed) {
 		*tar_failed = 1;
 		h.err[strcspn(h.err, "\n")] = '\0';
-		snprintf(tar_why, tar_whylen, "part '%s' could not be unpacked (tar exit %d: %s)", part,
+		snprintf(tar_why, tar_whylen, "part '%s' could not be unpacked (tar exit %d: %.200s)", part,
 		    h.exit_code, h.err[0] ? h.err : "no message");
 	}
 	s->d.bytes_in += s->part_bytes;
@@ -301,7 +301,7 @@ static ws_err ws_rs_copy(struct ws_rs *s, const char *from, const char *to, int 
 	h.idle_s = 3600; /* a copy says nothing until it is done */
 	if ((rc = ws_engine_helper(s->e, &h, s->why, s->whylen)) == WS_OK && h.exit_code != 0) {
 		h.err[strcspn(h.err, "\n")] = '\0';
-		snprintf(s->why, s->whylen, "copying into %s failed (cp exit %d: %s)", to, h.exit_code,
+		snprintf(s->why, s->whylen, "copying into %s failed (cp exit %d: %.200s)", to, h.exit_code,
 		    h.err[0] ? h.err : "no message");
 		rc = WS_ERR_DOCKER;
 	}

@@ -167,8 +167,8 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	for (i = 0; i < ne; i++)
 		groups[nh + i] = extra_groups[i];
 	snprintf(c->account, sizeof(c->account), "%s", account);
-	ws_info("%s login of account %s for %s from %s port %d", method, account, c->name,
-	    c->peer_ip, c->peer_port);
+	ws_info("%s login of account %s for %s from %s port %d", method, account,
+	    c->name[0] ? c->name : "its owner's commands", c->peer_ip, c->peer_port);
 	/* The key's restrictions go into the workspace's certificate too. */
 	memset(&c->restr, 0, sizeof(c->restr));
 	if (restr != NULL)

@@ -125,6 +125,7 @@ timeout 60 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/alice" -p "$GW_PORT" -l
     -o ExitOnForwardFailure=yes -R 0:127.0.0.1:22 127.0.0.1 help >"$T/out" 2>"$T/err" </dev/null; rc=$?
 check "-R is refused ($rc)" eval '[ "$rc" = 255 ] && contains "$T/err" "remote port forwarding failed"'
 lport=$(free_port)
+before=$(pgrep -P "$GW_PID" | tr '\n' ' ')
 timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/alice" -p "$GW_PORT" -l alice+ \
     -o ControlMaster=yes -o ControlPath="$T/mux" -E "$T/mux.log" -f -N \
     -L "$lport:127.0.0.1:$GW_PORT" 127.0.0.1 </dev/null
@@ -133,6 +134,16 @@ on_exit "ssh -o ControlPath='$T/mux' -O exit x 2>/dev/null; true"
 reply=$(timeout 10 python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(8); print(len(s.recv(100)))' "$lport" 2>&1)
 check "a connection through -L gets nothing ($reply)" is "$reply" 0
 check "ssh says the gateway refused the channel" wait_until 10 contains "$T/mux.log" "administratively prohibited"
+# The alice+ connection is served by the sandboxed process, as any: not
+# root, under seccomp, holding only its client, its log and its monitor.
+mon=$(new_child $before)
+conn=$(pgrep -P "${mon:-0}" | head -1)
+st() { awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status"; }
+check "its process runs as privsep_user ($(st "${conn:-0}" Uid 2>/dev/null))" \
+    eval '[ -n "$conn" ] && [ "$(st "$conn" Uid | cut -d" " -f1)" = "$(id -u wsgate)" ]'
+check "under seccomp, no new privileges" is "$(st "${conn:-0}" Seccomp)|$(st "${conn:-0}" NoNewPrivs)" "2|1"
+check "with three descriptors: the client, its log, its monitor ($(ls "/proc/${conn:-0}/fd" 2>/dev/null | tr '\n' ' '))" \
+    is "$(ls "/proc/${conn:-0}/fd" 2>/dev/null | wc -l)" 3
 check "a normal login works meanwhile" is "$(kssh "$T/alice" "$A" echo in 2>/dev/null)" in
 # Four commands at once on the one connection.
 for i in 1 2 3 4; do

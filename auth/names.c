@@ -87,7 +87,8 @@ ws_err ws_login_parse(const char *login, char *account, char *workspace,
 		snprintf(why, whylen, "the login name holds more than one '+': log in as ACCOUNT+NAME@gateway");
 		return WS_ERR_INVALID;
 	}
-	if (ws_name_check(plus + 1, why, whylen) != WS_OK)
+	/* ACCOUNT+ alone: the owner's commands (no workspace name is empty). */
+	if (plus[1] != '\0' && ws_name_check(plus + 1, why, whylen) != WS_OK)
 		return WS_ERR_INVALID;
 	memcpy(account, acc, alen + 1);
 	memcpy(workspace, plus + 1, strlen(plus + 1) + 1);

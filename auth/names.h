@@ -20,10 +20,12 @@ ws_err ws_name_check(const char *name, char *why, size_t whylen);
  * Debian's adduser allows). Otherwise WS_ERR_INVALID with a reason in why. */
 ws_err ws_account_check(const char *name, char *why, size_t whylen);
 
-/* Splits a login name "ACCOUNT+WORKSPACE" or "WORKSPACE" and checks both
- * parts. On WS_OK account (size WS_ACCOUNT_MAX + 1, "" when not named) and
- * workspace (size WS_NAME_MAX + 1) are set; otherwise WS_ERR_INVALID with a
- * one-line reason for the user in why. */
+/* Splits a login name "ACCOUNT+WORKSPACE", "WORKSPACE" or "ACCOUNT+" and
+ * checks the parts. On WS_OK account (size WS_ACCOUNT_MAX + 1, "" when not
+ * named) and workspace (size WS_NAME_MAX + 1) are set: workspace is "" for
+ * "ACCOUNT+", the login that runs the owner's commands (docs/workspaces.md;
+ * '+' is never in a workspace name, so it names none). Otherwise
+ * WS_ERR_INVALID with a one-line reason for the user in why. */
 ws_err ws_login_parse(const char *login, char *account, char *workspace,
     char *why, size_t whylen);
 

@@ -17,8 +17,16 @@
 
 static enum ws_log_level ws_log_max = WS_LOG_INFO;
 static char ws_log_tag[64];
+/* Where lines go: fd 2, but for a process whose fd 2 is a person's
+ * (an owner's command run by the monitor: ws_log_set_fd). */
+static int ws_log_fd = STDERR_FILENO;
 
 static const char *const ws_log_names[] = { "error", "warn", "info", "debug" };
+
+void ws_log_set_fd(int fd)
+{
+	ws_log_fd = fd;
+}
 
 void ws_log_set_level(enum ws_log_level level)
 {
@@ -226,7 +234,7 @@ void ws_log_signal(enum ws_log_level level, const char *msg)
 {
 	char line[1280];
 
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, (long)getpid(), msg));
+	(void)!write(ws_log_fd, line, ws_log_format(line, sizeof(line), level, (long)getpid(), msg));
 }
 
 void ws_log(enum ws_log_level level, const char *fmt, ...)
@@ -241,7 +249,7 @@ void ws_log(enum ws_log_level level, const char *fmt, ...)
 	va_end(ap);
 	ws_log_escape(esc, sizeof(esc), msg);
 	/* One write per line keeps lines of concurrent processes apart. */
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, (long)getpid(), esc));
+	(void)!write(ws_log_fd, line, ws_log_format(line, sizeof(line), level, (long)getpid(), esc));
 }
 
 void ws_log_relay(enum ws_log_level level, long pid, const char *msg)
@@ -257,7 +265,7 @@ void ws_log_relay(enum ws_log_level level, long pid, const char *msg)
 		ws_log_escape(esc, sizeof(esc), msg);
 		msg = esc;
 	}
-	(void)!write(STDERR_FILENO, line, ws_log_format(line, sizeof(line), level, pid, msg));
+	(void)!write(ws_log_fd, line, ws_log_format(line, sizeof(line), level, pid, msg));
 }
 
 int ws_log_plain(void)

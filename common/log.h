@@ -36,6 +36,11 @@ int ws_log_plain(void);
  * the configured frame; the monitor frames them as configured. */
 void ws_log_relayed(void);
 
+/* Writes lines to fd instead of fd 2 from now on (a process whose fd 2 is
+ * to be a person's stderr keeps the log on a copy of the old fd 2); fd stays
+ * the caller's. ws_log_open() still points fd 2 only. */
+void ws_log_set_fd(int fd);
+
 /* Sets the most verbose level that is printed. */
 void ws_log_set_level(enum ws_log_level level);
 

@@ -20,6 +20,9 @@ struct ws_mon;
 
 #define WS_KBD_MAX_PROMPTS WS_MP_MAX_LIST
 #define WS_KBD_MAX_INSTRUCTION 1024
+/* Room for an owner login's groups (NUL-separated): more are dropped, with
+ * a warning (fewer groups never let anyone further). */
+#define WS_CONN_GROUPS_MAX 4096
 
 /* A keyboard-interactive exchange in progress, and the prompts of the
  * answer being made. */
@@ -44,7 +47,9 @@ struct ws_conn {
 	char login[WS_ACCOUNT_MAX + WS_NAME_MAX + 2]; /* login name, as first given */
 	char named[WS_ACCOUNT_MAX + 1];   /* account from ACCOUNT+NAME, "" if none */
 	char account[WS_ACCOUNT_MAX + 1]; /* who logged in */
-	char name[WS_NAME_MAX + 1];       /* workspace */
+	char name[WS_NAME_MAX + 1];       /* workspace; "" for an ACCOUNT+ login (owner.h) */
+	char groups[WS_CONN_GROUPS_MAX];  /* an ACCOUNT+ login's groups, each with its NUL, */
+	size_t groups_len;                /* for its commands' access decisions */
 	const char *method;
 	char key_fp[128];                 /* fingerprint of the accepted key */
 	char port_str[8];

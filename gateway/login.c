@@ -113,8 +113,29 @@ static int ws_account_stage(struct ws_conn *c, const char *account)
 	return -1;
 }
 
+/* An ACCOUNT+ login's groups, kept for its commands' access decisions
+ * (mon_cmd.c): packed into c->groups. */
+static void ws_keep_groups(struct ws_conn *c, char *const *groups)
+{
+	size_t i, n;
+
+	c->groups_len = 0;
+	for (i = 0; groups[i] != NULL; i++) {
+		n = strlen(groups[i]) + 1;
+		if (c->groups_len + n > sizeof(c->groups)) {
+			ws_warn("account %s is in more groups than an owner's commands keep; "
+			    "the rest do not count", c->account);
+			return;
+		}
+		memcpy(c->groups + c->groups_len, groups[i], n);
+		c->groups_len += n;
+	}
+}
+
 /* Lets account in: account stage (unless PAM already ran it), groups, the
- * access decision and the workspace. extra_groups come from auth_url.
+ * access decision and the workspace; an ACCOUNT+ login (c->name "") reaches
+ * no workspace: its commands decide each (owner.h). extra_groups come from
+ * auth_url.
  * Returns 1 when the connection is authenticated. */
 int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_groups,
     const char *method, const char *fp, const struct ws_authkey_restrict *restr, int pam_done)
@@ -146,14 +167,16 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	for (i = 0; i < ne; i++)
 		groups[nh + i] = extra_groups[i];
 	snprintf(c->account, sizeof(c->account), "%s", account);
-	ws_info("%s login of account %s for %s from %s port %d", method, account, c->name,
-	    c->peer_ip, c->peer_port);
+	ws_info("%s login of account %s for %s from %s port %d", method, account,
+	    c->name[0] ? c->name : "its owner's commands", c->peer_ip, c->peer_port);
 	/* The key's restrictions go into the workspace's certificate too. */
 	memset(&c->restr, 0, sizeof(c->restr));
 	if (restr != NULL)
 		c->restr = *restr;
 	started = ws_clock_now();
-	r = ws_reach_workspace(c, groups);
+	if (c->name[0] == '\0')
+		ws_keep_groups(c, groups);
+	r = c->name[0] == '\0' ? WS_REACH_OK : ws_reach_workspace(c, groups);
 	if (r != WS_REACH_OK) {
 		ws_login_audit(c, c->login, account, method, fp,
 		    r == WS_REACH_DENIED ? "denied" : "workspace-unavailable");
@@ -171,7 +194,8 @@ int ws_login_accept(struct ws_conn *c, const char *account, char *const *extra_g
 	c->method = method;
 	c->authed = 1;
 	/* Decided here, from who got in where: the child is only told. */
-	c->record = ws_recording_for(c->ctx->cfg, account, c->name);
+	c->record = c->name[0] == '\0' ? WS_RECORD_OFF :
+	    ws_recording_for(c->ctx->cfg, account, c->name);
 	if (c->record != WS_RECORD_OFF)
 		ws_info("pty sessions of %s@%s are recorded (%s)", account, c->name,
 		    ws_recording_name(c->record));

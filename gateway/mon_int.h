@@ -55,6 +55,12 @@ struct ws_mon {
 		uint32_t kinds[WS_MP_CHANNEL_TYPES];
 		struct ws_rate rate;
 	} fig;
+	struct ws_mon_cmd {          /* an owner's commands running (mon_cmd.c) */
+		pid_t pid;               /* 0: a free place */
+		uint32_t id;             /* the child's */
+		char word[16];           /* its command word, for the audit log */
+		char name[WS_NAME_MAX + 1]; /* the workspace it names, or "-" */
+	} cmds[WS_MP_CMD_MAX];
 	/* Why the monitor killed it, if it did (only a protocol breach is
 	 * the crash penalty's). */
 	enum { WS_MON_ALIVE, WS_MON_KILLED_PROTOCOL, WS_MON_KILLED_GRACE, WS_MON_KILLED_SLOW } killed;
@@ -91,6 +97,15 @@ void ws_req_rec_resize(struct ws_mon *m);
 void ws_req_rec_lost(struct ws_mon *m);
 void ws_req_rec_close(struct ws_mon *m);
 void ws_mon_rec_end(struct ws_mon *m);
+
+/* mon_cmd.c: CMD (an ACCOUNT+ login's command, read from m->mp, its
+ * shape checked): runs it in a process of its own and hands the child its
+ * sockets. */
+void ws_req_cmd(struct ws_mon *m);
+
+/* Reaps the commands that ended (wait: waits for every one), with an
+ * audit line each, and tells the child their exit status. */
+void ws_mon_cmd_reap(struct ws_mon *m, int wait);
 
 /* Sends the child one line for the person (a TELL); dropped when the child
  * does not take it at once. */

@@ -362,6 +362,7 @@ static const struct ws_mon_req ws_mon_reqs[] = {
 	{ WS_MP_REC_LOST, WS_IN(WS_MON_SESSION), "48", ws_req_rec_lost },
 	{ WS_MP_REC_CLOSE, WS_IN(WS_MON_SESSION), "4", ws_req_rec_close },
 	{ WS_MP_STATS, WS_IN(WS_MON_SESSION), WS_MP_STATS_SHAPE, ws_req_stats },
+	{ WS_MP_CMD, WS_IN(WS_MON_SESSION), WS_MP_CMD_SHAPE, ws_req_cmd },
 };
 
 void ws_mon_request(struct ws_mon *m)

@@ -26,6 +26,8 @@ struct ws_mon_outcome {
 	int authed, failures, killed, record;
 	double grace_end, since;
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
+	char groups[WS_CONN_GROUPS_MAX];  /* an ACCOUNT+ login's (conn.h) */
+	size_t groups_len;
 };
 
 /* The worker: answers requests until the child is logged in or gone. */
@@ -49,6 +51,8 @@ static void ws_worker_run(struct ws_mon *m, int out)
 	o.since = m->since;
 	snprintf(o.account, sizeof(o.account), "%s", m->c.account);
 	snprintf(o.name, sizeof(o.name), "%s", m->c.name);
+	memcpy(o.groups, m->c.groups, m->c.groups_len);
+	o.groups_len = m->c.groups_len;
 	(void)!write(out, &o, sizeof(o));
 }
 
@@ -158,6 +162,10 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 	m->since = o.since;
 	snprintf(m->c.account, sizeof(m->c.account), "%s", o.account);
 	snprintf(m->c.name, sizeof(m->c.name), "%s", o.name);
+	if (o.groups_len <= sizeof(m->c.groups)) {
+		memcpy(m->c.groups, o.groups, o.groups_len);
+		m->c.groups_len = o.groups_len;
+	}
 	ws_mon_set_state(m, o.authed ? WS_MON_SESSION : WS_MON_CLOSED);
 	if (o.authed)
 		ws_mon_metrics_session();

@@ -265,6 +265,7 @@ static int ws_mon_run(struct ws_mon *m)
 	for (;;) {
 		ws_mon_stop(m);
 		ws_mon_worker_poll(m, 0);
+		ws_mon_cmd_reap(m, 0);
 		ws_mon_grace(m);
 		if (ws_mon_child_ended(m))
 			break;
@@ -302,6 +303,9 @@ static int ws_mon_run(struct ws_mon *m)
 	while (m->state == WS_MON_SESSION &&
 	    poll(&(struct pollfd){ .fd = m->req_sock, .events = POLLIN }, 1, 0) > 0)
 		ws_mon_request(m);
+	/* An owner's commands finish (their streams ended with the child:
+	 * each is bounded by the engine's timeouts) and are audited. */
+	ws_mon_cmd_reap(m, 1);
 	while (waitpid(m->child, &status, 0) < 0 && errno == EINTR)
 		;
 	return ws_mon_end(m, status);

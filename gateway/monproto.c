@@ -280,6 +280,39 @@ int ws_mp_valid(struct ws_mp *m, const char *shape)
 	return ok;
 }
 
+ws_err ws_mp_get_cmd(struct ws_mp *m, uint32_t *id, struct ws_cli_words *out)
+{
+	struct ws_cli_words w;
+	uint32_t n, i, k = ws_mp_get_u32(m);
+	size_t used = 0;
+
+	memset(&w, 0, sizeof(w));
+	n = ws_mp_get_u32(m);
+	if (n == 0 || n > WS_CLI_WORDS_MAX)
+		m->bad = 1;
+	for (i = 0; i < n && !m->bad; i++) {
+		/* Each word with its NUL into buf: what does not fit is bad. */
+		if (used >= sizeof(w.buf)) {
+			m->bad = 1;
+			break;
+		}
+		ws_mp_get_str(m, w.buf + used, sizeof(w.buf) - used);
+		w.argv[i] = w.buf + used;
+		used += strlen(w.buf + used) + 1;
+	}
+	if (m->bad || !ws_mp_done(m) || !ws_cli_words_ok(w.argv, n)) {
+		m->bad = 1;
+		return WS_ERR_INVALID;
+	}
+	w.argc = (int)n;
+	*out = w;
+	/* Into out's own buffer. */
+	for (i = 0; i < n; i++)
+		out->argv[i] = out->buf + (w.argv[i] - w.buf);
+	*id = k;
+	return WS_OK;
+}
+
 void ws_mp_close_fd(struct ws_mp *m)
 {
 	if (m->fd >= 0)

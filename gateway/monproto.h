@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cliargs.h"
 #include "wserr.h"
 
 /* Longest message: 16 keyboard-interactive prompts of PAM's 1024 bytes
@@ -70,8 +71,21 @@ enum ws_mp_type {
 	WS_MP_STATS,           /* child: 8 bytes from the client, 8 bytes to it (so far),
 	                        * then 4 channels open of each type, WS_MP_CHANNEL_TYPES
 	                        * of them (bridge.h's order) */
+	/* an owner's commands (ACCOUNT+ logins only, after login; docs/privsep.md):
+	 * the child asks, the monitor runs the command in a process of its own
+	 * and hands the child its two sockets, then its exit status */
+	WS_MP_CMD,             /* child: 4 command id, n its words (cliargs.h) */
+	WS_MP_CMD_FD,          /* monitor: 4 id, 4 WS_MP_CMD_IO or _ERR; with the socket */
+	WS_MP_CMD_EXIT,        /* monitor: 4 id, 4 exit status (0-255) */
 	WS_MP__COUNT
 };
+
+/* A command's sockets: stdin and stdout (one stream socket, both ways:
+ * shutdown for the end of stdin), and stderr. */
+enum ws_mp_cmd_fd { WS_MP_CMD_IO, WS_MP_CMD_ERR };
+/* Commands one connection may run at once. */
+#define WS_MP_CMD_MAX 4
+#define WS_MP_CMD_SHAPE "4n"
 
 /* What the child says of a publickey request's signature. */
 enum ws_mp_sig { WS_MP_SIG_NONE, WS_MP_SIG_VALID, WS_MP_SIG_WRONG };
@@ -153,6 +167,12 @@ int ws_mp_done(const struct ws_mp *m);
  * (see above) and no string holds a NUL; reads from the start, and leaves
  * m's read position (and bad flag) as they were. */
 int ws_mp_valid(struct ws_mp *m, const char *shape);
+
+/* Reads a CMD's fields (after its type byte) into *id and *out: 1 to
+ * WS_CLI_WORDS_MAX words that ws_cli_words_ok() takes. Returns WS_OK, or
+ * WS_ERR_INVALID for anything else (m is then bad); *id and *out are set
+ * on WS_OK only. */
+ws_err ws_mp_get_cmd(struct ws_mp *m, uint32_t *id, struct ws_cli_words *out);
 
 /* Closes a received descriptor, if any. */
 void ws_mp_close_fd(struct ws_mp *m);

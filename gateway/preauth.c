@@ -10,6 +10,7 @@
 #include "config.h"
 #include "keyline.h"
 #include "log.h"
+#include "owner.h"
 #include "pam.h"
 #include "recording.h"
 #include "upstream.h"
@@ -186,7 +187,8 @@ static void ws_preauth_tell(struct ws_sess *s)
 
 /* libssh's host key signing callback (our patch): the monitor signs the
  * exchange hash with the host key this process never holds. Any TELL that
- * came before the answer is passed on. */
+ * came before the answer is passed on, and an owner's command messages are
+ * taken (owner.h). */
 static int ws_preauth_sign(ssh_session session, ssh_key hostkey, const char *algorithm,
     const unsigned char *data, size_t len, ssh_string *signature, void *userdata)
 {
@@ -205,6 +207,9 @@ static int ws_preauth_sign(ssh_session session, ssh_key hostkey, const char *alg
 	for (;;) {
 		if (ws_mp_recv(s->mon, m) != WS_OK)
 			return SSH_ERROR;
+		/* An owner's command may end, or start, meanwhile. */
+		if (ws_owner_mon_message(s))
+			continue;
 		ws_mp_close_fd(m);
 		if (ws_mp_type(m) == WS_MP_TELL) {
 			ws_preauth_tell(s);
@@ -307,7 +312,9 @@ static int ws_preauth_success(struct ws_sess *s)
 	ws_mp_get_str(s->mp, s->account, sizeof(s->account));
 	ws_mp_get_str(s->mp, s->name, sizeof(s->name));
 	r = ws_mp_get_u32(s->mp);
-	if (!ws_mp_done(s->mp) || s->up == NULL)
+	/* A workspace's login comes with its connection; an ACCOUNT+ login
+	 * (no workspace: owner.h) with none. */
+	if (!ws_mp_done(s->mp) || (s->up == NULL) != (s->name[0] == '\0'))
 		return -1;
 	s->restr.no_pty = (r & WS_MP_NO_PTY) != 0;
 	s->restr.no_port_forwarding = (r & WS_MP_NO_PORT_FORWARDING) != 0;

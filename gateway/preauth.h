@@ -20,12 +20,14 @@
 #include "wserr.h"
 
 struct ws_bridges;
+struct ws_owner;
 
 /* One connection, as its serving process holds it. */
 struct ws_sess {
 	const struct ws_session_ctx *ctx;
 	ssh_session down, up;            /* the client's, the workspace's */
 	struct ws_bridges *bridges;
+	struct ws_owner *owner;          /* an ACCOUNT+ login's commands (owner.h) */
 	struct ws_authkey_restrict restr; /* the accepted key's, from the monitor */
 	const char *peer_ip;
 	int peer_port;

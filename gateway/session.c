@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "preauth.h"
 #include "log.h"
+#include "owner.h"
 #include "metrics_report.h"
 #include "privsep.h"
 #include "proc.h"
@@ -347,7 +348,7 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	struct ws_sess c;
 	ssh_event ev = NULL;
 	uint64_t bin = 0, bout = 0;
-	int one = 1, ret = 1, flush_down = 1;
+	int one = 1, ret = 1, flush_down = 1, served = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
@@ -382,17 +383,29 @@ int ws_session_serve(const struct ws_session_ctx *ctx, int fd, const char *peer_
 	if (!c.authed)
 		goto out;
 	alarm(0);
-	ret = ws_session_bridge(&c, ev, &flush_down);
-	/* The recordings' last bytes reach the monitor before END. */
-	ws_bridges_record_end(c.bridges, 2000);
-	ws_bridges_bytes(c.bridges, &bin, &bout);
+	if (c.name[0] == '\0') {
+		/* ACCOUNT+: the owner's commands, no workspace (owner.h). */
+		ws_session_watch(&c);
+		ret = ws_owner_serve(&c, ev, &ws_terminating, &bin, &bout);
+		served = 1;
+		if (ws_terminating)
+			ws_session_end(&c, WS_LOG_INFO, "the gateway is stopping");
+	} else {
+		ret = ws_session_bridge(&c, ev, &flush_down);
+		/* The recordings' last bytes reach the monitor before END. */
+		ws_bridges_record_end(c.bridges, 2000);
+		if (c.bridges != NULL)
+			ws_bridges_bytes(c.bridges, &bin, &bout);
+		served = c.bridges != NULL;
+	}
 	ws_preauth_end(&c, bin, bout);
 out:
 	alarm(0);
 	ws_watchdog_disarm();
 	if (c.fatal && c.down != NULL)
 		ssh_blocking_flush(c.down, 2000);
-	flush_down = flush_down && c.bridges != NULL;
+	/* Only a session that was served has anything owed to the client. */
+	flush_down = flush_down && served;
 	ws_bridges_free(c.bridges);
 	c.bridges = NULL;
 	if (ev != NULL) {

@@ -30,8 +30,14 @@ struct ws_cmd {
 	int min_args, max_args; /* how many operands follow the name */
 	int needs_name;      /* the first operand, when given, is a workspace NAME */
 	int engine;          /* it talks to the Docker engine */
+	int owner;           /* in the owner's set: an account may run it over SSH
+	                        (ssh ACCOUNT+@gateway COMMAND), checked by ws_cli_may */
 	int (*run)(struct ws_cli *w, int argc, char **argv);
 };
+
+/* The table's owner flag. */
+#define WS_OWNER 1
+#define WS_ADMIN 0
 
 static const struct ws_cmd ws_cmds[] = {
 	{ "create", "NAME [--clone URL] [--image IMAGE] [--owner ACCOUNT]",
@@ -39,28 +45,28 @@ static const struct ws_cmd ws_cmds[] = {
 	  "Makes workspace NAME (a container and two volumes, labelled as its owner's)\n"
 	  "and brings it up as a login would: sshd answers, the repository is cloned,\n"
 	  "post-start commands run. Progress goes to stderr, the result to stdout.\n",
-	  WS_O_CLONE | WS_O_IMAGE | WS_O_OWNER, 1, 1, 1, 1, ws_cmd_create },
+	  WS_O_CLONE | WS_O_IMAGE | WS_O_OWNER, 1, 1, 1, 1, WS_ADMIN, ws_cmd_create },
 	{ "start", "NAME", "start a workspace (an orphan is made whole again)",
 	  "Starts workspace NAME. Its container is made again on its volumes when it\n"
 	  "is gone (an orphan) or its port was taken meanwhile.\n",
-	  0, 1, 1, 1, 1, ws_cmd_start },
+	  0, 1, 1, 1, 1, WS_OWNER, ws_cmd_start },
 	{ "stop", "NAME", "stop a workspace",
 	  "Stops workspace NAME (sshd gets 10 s to end its sessions). The volumes keep\n"
 	  "the data; the next login or ws start starts it again.\n",
-	  0, 1, 1, 1, 1, ws_cmd_stop },
+	  0, 1, 1, 1, 1, WS_OWNER, ws_cmd_stop },
 	{ "delete", "NAME [--yes] [--force]", "delete a workspace, its container and volumes",
 	  "Deletes workspace NAME: its container and the volumes labelled as NAME's.\n"
 	  "Asks first on the terminal; without one, only --yes deletes.\n",
-	  WS_O_YES | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_delete },
+	  WS_O_YES | WS_O_FORCE, 1, 1, 1, 1, WS_ADMIN, ws_cmd_delete },
 	{ "list", "[--json | --names]", "list the workspaces",
 	  "Lists every workspace: name, state (or orphaned), port, owner, disk used\n"
 	  "(volumes and its container's own layer), created, last used. --names asks\n"
 	  "the engine nothing about each one.\n",
-	  WS_O_JSON | WS_O_NAMES, 0, 0, 0, 1, ws_cmd_list },
+	  WS_O_JSON | WS_O_NAMES, 0, 0, 0, 1, WS_OWNER, ws_cmd_list },
 	{ "status", "NAME [--json]", "show one workspace",
 	  "Shows workspace NAME: container, state, port, image, volumes, owner,\n"
 	  "repository, when it was made and last used.\n",
-	  WS_O_JSON, 1, 1, 1, 1, ws_cmd_status },
+	  WS_O_JSON, 1, 1, 1, 1, WS_ADMIN, ws_cmd_status },
 	{ "stats", "[NAME] [--json]", "show the resources workspaces use",
 	  "Shows, for workspace NAME or every workspace, its state, CPU use (measured\n"
 	  "over half a second; 100% is one CPU busy), memory in use and its limit,\n"
@@ -69,11 +75,11 @@ static const struct ws_cmd ws_cmds[] = {
 	  "them, '-' is not known (a stopped workspace uses no CPU or memory). --json\n"
 	  "gives exact byte counts: one object for NAME, else the workspaces and the\n"
 	  "totals.\n",
-	  WS_O_JSON, 0, 1, 1, 1, ws_cmd_stats },
+	  WS_O_JSON, 0, 1, 1, 1, WS_OWNER, ws_cmd_stats },
 	{ "adopt", "NAME --owner ACCOUNT", "give wsgate 0.1 volumes an owner and a container",
 	  "Makes a container for workspace NAME's volumes from wsgate 0.1, which have\n"
 	  "none and record no owner, for ACCOUNT; the data is untouched.\n",
-	  WS_O_OWNER, 1, 1, 1, 1, ws_cmd_adopt },
+	  WS_O_OWNER, 1, 1, 1, 1, WS_ADMIN, ws_cmd_adopt },
 	{ "backup", "NAME [-o FILE|-]", "back a workspace up into one archive",
 	  "Writes workspace NAME's two volumes and what it is (owner, image, clone,\n"
 	  "labels) as one zstd-compressed archive to FILE (written beside it and\n"
@@ -81,7 +87,7 @@ static const struct ws_cmd ws_cmds[] = {
 	  "workspace is paused while its volumes are read, so the copy is of one\n"
 	  "moment; its sessions wait and go on. The manifest holds each part's\n"
 	  "sha256. tar --zstd -tvf FILE lists it. Progress shows on a terminal.\n",
-	  WS_O_OUTPUT, 1, 1, 1, 1, ws_cmd_backup },
+	  WS_O_OUTPUT, 1, 1, 1, 1, WS_OWNER, ws_cmd_backup },
 	{ "restore", "NAME [-i FILE|-] [--owner ACCOUNT] [--force]", "make a workspace from an archive",
 	  "Makes workspace NAME (any name: it gets volumes and a port of its own)\n"
 	  "from an archive of ws backup, read from FILE or stdin, and starts it.\n"
@@ -90,7 +96,7 @@ static const struct ws_cmd ws_cmds[] = {
 	  "part failed, and leaves nothing behind. An existing NAME is refused\n"
 	  "(exit 4) unless --force, which replaces it once the archive is checked.\n"
 	  "The owner is the archive's unless --owner says.\n",
-	  WS_O_INPUT | WS_O_OWNER | WS_O_FORCE, 1, 1, 1, 1, ws_cmd_restore },
+	  WS_O_INPUT | WS_O_OWNER | WS_O_FORCE, 1, 1, 1, 1, WS_OWNER, ws_cmd_restore },
 	{ "rebuild", "NAME [--image IMAGE] [--no-backup]", "remake a workspace on a new container",
 	  "Backs workspace NAME up into backup_dir (unless --no-backup), then makes\n"
 	  "it a new container from IMAGE (default: its owner's image setting) with\n"
@@ -98,7 +104,7 @@ static const struct ws_cmd ws_cmds[] = {
 	  "stopped, until the new one's sshd answers; if it does not, the new one\n"
 	  "goes and the old one runs again. What was installed outside the volumes\n"
 	  "(the container's own layer) does not carry over.\n",
-	  WS_O_IMAGE | WS_O_NO_BACKUP, 1, 1, 1, 1, ws_cmd_rebuild },
+	  WS_O_IMAGE | WS_O_NO_BACKUP, 1, 1, 1, 1, WS_OWNER, ws_cmd_rebuild },
 	{ "key add", "ACCOUNT [FILE|-]", "add public keys for an account",
 	  "Adds public keys, in authorized_keys format, read from FILE or stdin (-),\n"
 	  "to ACCOUNT's file in the key directory (keys_dir). Every line is read as\n"
@@ -106,24 +112,34 @@ static const struct ws_cmd ws_cmds[] = {
 	  "named as FILE:LINE: reason. Keys ACCOUNT has already are skipped with a\n"
 	  "note. The file is replaced whole (mode 0644); the directory is made when\n"
 	  "missing. Needs no engine.\n",
-	  0, 1, 2, 0, 0, ws_cmd_key_add },
+	  0, 1, 2, 0, 0, WS_ADMIN, ws_cmd_key_add },
 	{ "key list", "[ACCOUNT] [--names]", "list an account's keys, or the accounts",
 	  "With ACCOUNT: a line per key, its type, SHA256 fingerprint (as ssh-keygen -l\n"
 	  "prints it) and comment; lines the gateway skips are named on stderr.\n"
 	  "Without: every account of the key directory with its number of keys, and a\n"
 	  "warning for each file whose name is no account name (the gateway ignores\n"
 	  "it). Needs no engine.\n",
-	  WS_O_NAMES, 0, 1, 0, 0, ws_cmd_key_list },
+	  WS_O_NAMES, 0, 1, 0, 0, WS_ADMIN, ws_cmd_key_list },
 	{ "key remove", "ACCOUNT FINGERPRINT|COMMENT", "remove an account's keys",
 	  "Removes ACCOUNT's keys whose fingerprint (SHA256:..., as ws key list shows\n"
 	  "it) or comment is the one given; other lines stay as they are. Exit 3 when\n"
 	  "no key matches. Needs no engine.\n",
-	  0, 2, 2, 0, 0, ws_cmd_key_remove },
+	  0, 2, 2, 0, 0, WS_ADMIN, ws_cmd_key_remove },
 	{ "help", "[COMMAND]", "show this help, or one command's",
 	  "Shows the commands, options and exit codes, or one command's help.\n",
-	  0, 0, 2, 0, 0, NULL },
+	  0, 0, 2, 0, 0, WS_OWNER, NULL },
 };
 #define WS_NCMDS (sizeof(ws_cmds) / sizeof(ws_cmds[0]))
+
+/* Who runs this process's command line (ws_cli_run): NULL for the
+ * administrator. Help, the search for a command and its suggestions see
+ * only what this one may run. */
+static const struct ws_cli_as *ws_as;
+
+static int ws_visible(const struct ws_cmd *c)
+{
+	return ws_as == NULL || c->owner;
+}
 
 /* The command options, as help shows them. */
 static const struct {
@@ -165,10 +181,32 @@ static void ws_print_synopsis(FILE *out, const struct ws_cmd *c)
 		fprintf(out, "  %s\n  %-30s %s\n", line, "", c->summary);
 }
 
+/* The owner's help (ssh ACCOUNT+@gateway help). */
+static void ws_help_owner(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: ssh -p PORT %s+@GATEWAY COMMAND [ARGS...]\n\n"
+	    "Manages the workspaces you own or may enter, as the administrator's ws\n"
+	    "does, with the same checks and exit codes.\n\ncommands:\n", ws_as->who.account);
+	for (i = 0; i < WS_NCMDS; i++)
+		if (ws_visible(&ws_cmds[i]))
+			ws_print_synopsis(out, &ws_cmds[i]);
+	fprintf(out, "\ncommand options (help COMMAND says which command takes which):\n");
+	for (i = 0; i < WS_NOPTS; i++)
+		if (ws_opt_help[i].flag & WS_O_OWNER_SET)
+			fprintf(out, "      %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
+	fprintf(out, "\n%s\nhelp COMMAND shows one command's help (e.g. help list).\n", ws_exit_help);
+}
+
 static void ws_help_all(FILE *out)
 {
 	size_t i;
 
+	if (ws_as != NULL) {
+		ws_help_owner(out);
+		return;
+	}
 	fprintf(out, "usage: ws [-f CONF] COMMAND [ARGS...]\n\n"
 	    "Manages wsgate's workspaces and key directory with the gateway's own\n"
 	    "settings and code.\n\ncommands:\n");
@@ -190,11 +228,12 @@ static void ws_help_cmd(FILE *out, const struct ws_cmd *c)
 {
 	size_t i;
 
-	fprintf(out, "usage: ws [-f CONF] %s %s\n\n%s", c->name, c->args, c->help);
-	if (c->opts != 0)
+	fprintf(out, "usage: %s %s %s\n\n%s", ws_as != NULL ? "ssh ACCOUNT+@GATEWAY" : "ws [-f CONF]",
+	    c->name, c->args, c->help);
+	if ((c->opts & (ws_as != NULL ? WS_O_OWNER_SET : ~0u)) != 0)
 		fprintf(out, "\noptions:\n");
 	for (i = 0; i < WS_NOPTS; i++)
-		if (c->opts & ws_opt_help[i].flag)
+		if (c->opts & ws_opt_help[i].flag & (ws_as != NULL ? WS_O_OWNER_SET : ~0u))
 			fprintf(out, "  %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
 }
 
@@ -224,7 +263,7 @@ static int ws_usage_error(const char *hint, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized): va_start is above
 	va_end(ap);
-	fprintf(stderr, " (see 'ws help%s%s')\n", hint[0] ? " " : "", hint);
+	fprintf(stderr, " (see '%shelp%s%s')\n", ws_as != NULL ? "" : "ws ", hint[0] ? " " : "", hint);
 	return WS_EXIT_USAGE;
 }
 
@@ -265,6 +304,8 @@ static const char *ws_nearest(const char *group, const char *word)
 
 	for (i = 0; i < WS_NCMDS; i++) {
 		w = ws_cmds[i].name;
+		if (!ws_visible(&ws_cmds[i]))
+			continue;
 		if (glen > 0 && (strncmp(w, group, glen) != 0 || w[glen] != ' '))
 			continue;
 		if (glen > 0)
@@ -288,7 +329,7 @@ static int ws_unknown(const char *group, const char *word)
 	char cmd[100], hint[40], mean[60] = "";
 
 	snprintf(cmd, sizeof(cmd), "%s%s%.64s", group, sep, word);
-	snprintf(hint, sizeof(hint), "ws help%s%s", sep, group);
+	snprintf(hint, sizeof(hint), "%shelp%s%s", ws_as != NULL ? "" : "ws ", sep, group);
 	if (near != NULL)
 		snprintf(mean, sizeof(mean), ": did you mean '%s%s%s'?", group, sep, near);
 	fprintf(stderr, "ws: unknown command '%s' (see '%s')%s\n", cmd, hint, mean);
@@ -304,7 +345,7 @@ static const struct ws_cmd *ws_find(int n, char **words, int *used, int *ret, in
 	size_t i;
 
 	*ret = -1;
-	if (strcmp(words[0], "key") == 0) {
+	if (strcmp(words[0], "key") == 0 && ws_as == NULL) {
 		if (n < 2) {
 			if (!want_group)
 				*ret = ws_usage_error("key", "key needs a command: add, list or remove");
@@ -317,7 +358,7 @@ static const struct ws_cmd *ws_find(int n, char **words, int *used, int *ret, in
 		*used = 1;
 	}
 	for (i = 0; i < WS_NCMDS; i++)
-		if (strcmp(ws_cmds[i].name, full) == 0)
+		if (strcmp(ws_cmds[i].name, full) == 0 && ws_visible(&ws_cmds[i]))
 			return &ws_cmds[i];
 	*ret = *used == 2 ? ws_unknown("key", words[1]) : ws_unknown("", words[0]);
 	return NULL;
@@ -362,24 +403,29 @@ static int ws_check_operands(const struct ws_cmd *c, int argc, char **argv)
 	return WS_EXIT_OK;
 }
 
-/* Loads the settings, the engine when c needs it, and runs c. */
+/* Loads the settings (the administrator's: from conf; an account's are
+ * the gateway's, w->cfg already), the engine when c needs it, and runs c. */
 static int ws_run(const struct ws_cmd *c, struct ws_cli *w, const char *conf, int conf_given,
     int argc, char **argv)
 {
+	struct ws_config *own = NULL;
 	char err[600];
 	int ret = WS_EXIT_FAIL;
 
-	if ((w->cfg = ws_config_new()) == NULL)
-		return WS_EXIT_FAIL;
-	/* Only the default file may be absent: a file named with -f is meant. */
-	if (ws_config_load(w->cfg, conf, !conf_given, err, sizeof(err)) != WS_OK ||
-	    ws_config_check(w->cfg, err, sizeof(err)) != WS_OK) {
-		fprintf(stderr, "ws: %s\n", err);
-		ret = WS_EXIT_USAGE;
-		goto out;
+	if (w->as == NULL) {
+		if ((own = ws_config_new()) == NULL)
+			return WS_EXIT_FAIL;
+		w->cfg = own;
+		/* Only the default file may be absent: a file named with -f is meant. */
+		if (ws_config_load(own, conf, !conf_given, err, sizeof(err)) != WS_OK ||
+		    ws_config_check(own, err, sizeof(err)) != WS_OK) {
+			fprintf(stderr, "ws: %s\n", err);
+			ret = WS_EXIT_USAGE;
+			goto out;
+		}
+		/* The command speaks for itself; the log only adds warnings. */
+		ws_log_set_level(WS_LOG_WARN);
 	}
-	/* The command speaks for itself; the log only adds warnings. */
-	ws_log_set_level(WS_LOG_WARN);
 	if (c->engine) {
 		/* What workspaces write is parsed in jails (jail.h), as the
 		 * gateway's sandbox user when it exists (setup.sh makes it). */
@@ -391,7 +437,8 @@ static int ws_run(const struct ws_cmd *c, struct ws_cli *w, const char *conf, in
 	ret = c->run(w, argc, argv);
 out:
 	ws_engine_free(w->e);
-	ws_config_free(w->cfg);
+	w->e = NULL;
+	ws_config_free(own);
 	return ret;
 }
 
@@ -406,7 +453,29 @@ static const char *ws_opt_name(unsigned flag)
 	return "?";
 }
 
-int main(int argc, char **argv)
+/* Runs the command c found in argv (used words named it) with the options
+ * given: help, the options it takes, its operands, then ws_run. */
+static int ws_dispatch(const struct ws_cmd *c, struct ws_cli *w, unsigned given, int help,
+    const char *conf, int conf_given, int argc, char **argv)
+{
+	unsigned allowed = c->opts & (w->as != NULL ? WS_O_OWNER_SET : ~0u), bad;
+	int ret;
+
+	if (help) {
+		ws_help_cmd(stdout, c);
+		return WS_EXIT_OK;
+	}
+	if ((bad = given & ~allowed) != 0)
+		return ws_usage_error(c->name, "%s does not take %.*s", c->name,
+		    (int)strcspn(ws_opt_name(bad & -bad), " "), ws_opt_name(bad & -bad));
+	if (w->json && w->names)
+		return ws_usage_error(c->name, "%s takes --json or --names, not both", c->name);
+	if ((ret = ws_check_operands(c, argc, argv)) != WS_EXIT_OK)
+		return ret;
+	return ws_run(c, w, conf, conf_given, argc, argv);
+}
+
+int ws_cli_run(int argc, char **argv, const struct ws_cli_as *as)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
@@ -420,14 +489,24 @@ int main(int argc, char **argv)
 	const struct ws_cmd *c;
 	struct ws_cli w;
 	const char *conf = WS_DEFAULT_CONF;
-	unsigned given = 0, bad;
+	unsigned given = 0;
 	int opt, help = 0, version = 0, conf_given = 0, used, ret;
 
 	memset(&w, 0, sizeof(w));
+	w.as = as;
+	w.cfg = as != NULL ? as->cfg : NULL;
+	ws_as = as;
+	optind = 0; /* afresh: a process (or a test) may run more than one */
 	opterr = 0; /* our own messages, with the hint */
 	while ((opt = getopt_long(argc, argv, ":f:ho:i:", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'f': conf = optarg; conf_given = 1; break;
+		case 'f':
+			/* An account's settings are the gateway's. */
+			if (as != NULL)
+				return ws_usage_error("", "option '-f' is the administrator's");
+			conf = optarg;
+			conf_given = 1;
+			break;
 		case 'h': help = 1; break;
 		case 'V': version = 1; break;
 		case 'j': w.json = 1; given |= WS_O_JSON; break;
@@ -458,12 +537,14 @@ int main(int argc, char **argv)
 		ws_help_all(stdout);
 		return WS_EXIT_OK;
 	}
-	if (argc == 0) {
+	if (argc == 0 && as == NULL) {
 		fprintf(stderr, "usage: ws [-f CONF] COMMAND [ARGS...]\n"
 		    "commands: create, start, stop, delete, list, status, stats, adopt, backup, restore,\n"
 		    "          rebuild, key add|list|remove, help\n");
 		return ws_usage_error("", "no command given");
 	}
+	if (argc == 0)
+		return ws_usage_error("", "no command given");
 	if (strcmp(argv[0], "help") == 0) {
 		if (given != 0)
 			return ws_usage_error("help", "help takes no options but -f");
@@ -475,16 +556,5 @@ int main(int argc, char **argv)
 		ws_help_group(stdout, argv[0]); /* ws key --help */
 		return WS_EXIT_OK;
 	}
-	if (help) {
-		ws_help_cmd(stdout, c);
-		return WS_EXIT_OK;
-	}
-	if ((bad = given & ~c->opts) != 0)
-		return ws_usage_error(c->name, "%s does not take %.*s", c->name,
-		    (int)strcspn(ws_opt_name(bad & -bad), " "), ws_opt_name(bad & -bad));
-	if (w.json && w.names)
-		return ws_usage_error(c->name, "%s takes --json or --names, not both", c->name);
-	if ((ret = ws_check_operands(c, argc - used, argv + used)) != WS_EXIT_OK)
-		return ret;
-	return ws_run(c, &w, conf, conf_given, argc - used, argv + used);
+	return ws_dispatch(c, &w, given, help, conf, conf_given, argc - used, argv + used);
 }

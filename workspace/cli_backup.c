@@ -190,7 +190,11 @@ out:
 
 int ws_cmd_backup(struct ws_cli *w, int argc, char **argv)
 {
+	int ret;
+
 	(void)argc;
+	if ((ret = ws_cli_may(w, argv[0], WS_MAY_READ)) != WS_EXIT_OK)
+		return ret;
 	return ws_backup_to(w, argv[0], w->output == NULL || strcmp(w->output, "-") == 0 ? NULL :
 	    w->output);
 }
@@ -207,6 +211,11 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 	ws_err rc;
 
 	(void)argc;
+	if ((ret = ws_cli_may(w, name, WS_MAY_OWN | WS_MAY_CREATE)) != WS_EXIT_OK)
+		return ret;
+	/* An owner over SSH restores as itself, whatever the archive says. */
+	if (w->as != NULL)
+		req.owner = w->as->who.account;
 	if (path != NULL && strcmp(path, "-") == 0)
 		path = NULL;
 	if (path == NULL && isatty(0)) {
@@ -269,6 +278,8 @@ int ws_cmd_rebuild(struct ws_cli *w, int argc, char **argv)
 	ws_err rc;
 
 	(void)argc;
+	if ((ret = ws_cli_may(w, name, WS_MAY_OWN)) != WS_EXIT_OK)
+		return ret;
 	if ((rc = ws_admin_info(w->e, name, &a, why, sizeof(why))) != WS_OK)
 		return ws_fail(rc, name, why);
 	if (a.orphan) {

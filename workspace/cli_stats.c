@@ -178,6 +178,19 @@ static int ws_stats_json(const struct ws_usage *u, size_t n, const struct ws_usa
 	return ret;
 }
 
+/* An account sees (and totals) only the workspaces it may enter. */
+static void ws_stats_filter(const struct ws_cli *w, struct ws_usage *u, size_t *n)
+{
+	size_t i, k = 0;
+
+	if (w->as == NULL)
+		return;
+	for (i = 0; i < *n; i++)
+		if (ws_cli_allowed(w->as, u[i].name, u[i].info.owner, WS_MAY_READ))
+			u[k++] = u[i];
+	*n = k;
+}
+
 int ws_cmd_stats(struct ws_cli *w, int argc, char **argv)
 {
 	const char *name = argc > 0 ? argv[0] : NULL;
@@ -188,8 +201,11 @@ int ws_cmd_stats(struct ws_cli *w, int argc, char **argv)
 	ws_err rc;
 	int ret;
 
+	if (name != NULL && (ret = ws_cli_may(w, name, WS_MAY_READ)) != WS_EXIT_OK)
+		return ret;
 	if ((rc = ws_usage_collect(w->e, name, &u, &n, why, sizeof(why))) != WS_OK)
 		return ws_stats_fail(rc, name != NULL ? name : "", why);
+	ws_stats_filter(w, u, &n);
 	ws_usage_total(u, n, &t);
 	if (w->json) {
 		ret = ws_stats_json(u, n, &t, name != NULL);

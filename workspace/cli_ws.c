@@ -301,6 +301,26 @@ static struct ws_du *ws_list_disk(struct ws_cli *w)
 	return d;
 }
 
+/* An account sees only the workspaces it may enter: the others are dropped
+ * from names (the administrator's list stays whole). */
+static void ws_list_filter(struct ws_cli *w, char **names)
+{
+	struct ws_admin_info a;
+	char why[600];
+	size_t i, k = 0;
+
+	if (w->as == NULL)
+		return;
+	for (i = 0; names[i] != NULL; i++) {
+		if (ws_admin_info(w->e, names[i], &a, why, sizeof(why)) == WS_OK &&
+		    ws_cli_allowed(w->as, names[i], a.owner, WS_MAY_READ))
+			names[k++] = names[i];
+		else
+			free(names[i]);
+	}
+	names[k] = NULL;
+}
+
 int ws_cmd_list(struct ws_cli *w, int argc, char **argv)
 {
 	struct json_object *arr = w->json ? json_object_new_array() : NULL, *o;
@@ -317,6 +337,7 @@ int ws_cmd_list(struct ws_cli *w, int argc, char **argv)
 		json_object_put(arr);
 		return ws_fail(rc, "", why);
 	}
+	ws_list_filter(w, names);
 	/* --names: one a line, no engine call per workspace (completion). */
 	for (i = 0; w->names && names[i] != NULL; i++)
 		printf("%s\n", names[i]);
@@ -386,7 +407,11 @@ int ws_cmd_create(struct ws_cli *w, int argc, char **argv)
 
 int ws_cmd_start(struct ws_cli *w, int argc, char **argv)
 {
+	int ret;
+
 	(void)argc;
+	if ((ret = ws_cli_may(w, argv[0], WS_MAY_READ)) != WS_EXIT_OK)
+		return ret;
 	return ws_cli_bring_up(w, argv[0], "start");
 }
 
@@ -400,8 +425,11 @@ int ws_cmd_stop(struct ws_cli *w, int argc, char **argv)
 {
 	char why[600] = "";
 	ws_err rc;
+	int ret;
 
 	(void)argc;
+	if ((ret = ws_cli_may(w, argv[0], WS_MAY_READ)) != WS_EXIT_OK)
+		return ret;
 	if ((rc = ws_admin_stop(w->e, argv[0], why, sizeof(why))) != WS_OK)
 		return ws_fail(rc, argv[0], why);
 	printf("stopped workspace %s\n", argv[0]);

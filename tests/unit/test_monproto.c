@@ -248,6 +248,108 @@ static void stats_have_their_shape(void **state)
 	close(sp[1]);
 }
 
+
+/* Puts a CMD of id with words (n of them). */
+static void put_cmd(struct ws_mp *x, uint32_t id, uint32_t n, char *const *words)
+{
+	uint32_t i;
+
+	ws_mp_start(x, WS_MP_CMD);
+	ws_mp_put_u32(x, id);
+	ws_mp_put_u32(x, n);
+	for (i = 0; i < n; i++)
+		ws_mp_put_str(x, words[i]);
+}
+
+/* An owner's command: its words come through bounded and checked again
+ * (ws_mp_get_cmd), whatever a taken-over child sends. */
+static void commands_are_checked(void **state)
+{
+	static struct ws_cli_words w, keep;
+	char *good[] = { "stop", "proj-1", "--json" }, *empty[] = { "stop", "" },
+		*quote[] = { "stop", "it's" }, *blank[] = { "stop proj" },
+		*ctl[] = { "stop\x1b" }, *many[17];
+	char big[1100];
+	uint32_t id = 0;
+	int sp[2], i;
+
+	(void)state;
+	pair(sp);
+	put_cmd(&m, 7, 3, good);
+	assert_int_equal(ws_mp_send(sp[0], &m, 1), WS_OK);
+	assert_int_equal(ws_mp_recv(sp[1], &r), WS_OK);
+	assert_int_equal(ws_mp_type(&r), WS_MP_CMD);
+	assert_true(ws_mp_valid(&r, WS_MP_CMD_SHAPE));
+	assert_int_equal(ws_mp_get_cmd(&r, &id, &w), WS_OK);
+	assert_int_equal(id, 7);
+	assert_int_equal(w.argc, 3);
+	assert_string_equal(w.argv[0], "stop");
+	assert_string_equal(w.argv[1], "proj-1");
+	assert_string_equal(w.argv[2], "--json");
+	assert_null(w.argv[3]);
+	/* Pointers into w's own buffer (a copy would leave them dangling). */
+	assert_true(w.argv[2] > w.buf && w.argv[2] < w.buf + sizeof(w.buf));
+	/* Each of these is refused, and leaves id and w as they were. */
+	for (i = 0; i < 17; i++)
+		many[i] = "w";
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 1] = '\0';
+	{
+		char *toolong[] = { big };
+		struct { uint32_t n; char *const *words; } bad[] = {
+			{ 0, good }, { 2, empty }, { 2, quote }, { 1, blank }, { 1, ctl },
+			{ 17, many }, { 1, toolong },
+		};
+		for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
+			put_cmd(&m, 9, bad[i].n, bad[i].words);
+			assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+			keep = w;
+			id = 1;
+			assert_int_equal(ws_mp_get_cmd(&r, &id, &w), WS_ERR_INVALID);
+			assert_int_equal(id, 1);
+			assert_memory_equal(&w, &keep, sizeof(w));
+			assert_true(r.bad);
+		}
+	}
+	/* 16 words pass. */
+	put_cmd(&m, 3, 16, many);
+	assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+	assert_int_equal(ws_mp_get_cmd(&r, &id, &w), WS_OK);
+	assert_int_equal(w.argc, 16);
+	/* A count that says more words than follow, or bytes left over. */
+	put_cmd(&m, 3, 2, good);
+	m.buf[5 + 4 - 1] = 3;
+	assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+	assert_int_equal(ws_mp_get_cmd(&r, &id, &w), WS_ERR_INVALID);
+	put_cmd(&m, 3, 1, good);
+	ws_mp_put_u32(&m, 0);
+	assert_int_equal(ws_mp_load(&r, m.buf, m.len), WS_OK);
+	assert_false(ws_mp_valid(&r, WS_MP_CMD_SHAPE));
+	assert_int_equal(ws_mp_get_cmd(&r, &id, &w), WS_ERR_INVALID);
+	/* The monitor's answers: a socket each (CMD_FD), then the status. */
+	{
+		int pp[2];
+		assert_int_equal(pipe(pp), 0);
+		ws_mp_start(&m, WS_MP_CMD_FD);
+		ws_mp_put_u32(&m, 7);
+		ws_mp_put_u32(&m, WS_MP_CMD_ERR);
+		m.fd = pp[1];
+		assert_int_equal(ws_mp_send(sp[0], &m, 1), WS_OK);
+		m.fd = -1;
+		close(pp[1]);
+		assert_int_equal(ws_mp_recv(sp[1], &r), WS_OK);
+		assert_int_equal(ws_mp_type(&r), WS_MP_CMD_FD);
+		assert_true(ws_mp_valid(&r, "44"));
+		assert_true(r.fd >= 0);
+		assert_int_equal(write(r.fd, "e", 1), 1);
+		ws_mp_close_fd(&r);
+		assert_int_equal(read(pp[0], big, 2), 1);
+		close(pp[0]);
+	}
+	close(sp[0]);
+	close(sp[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +359,7 @@ int main(void)
 		cmocka_unit_test(writes_past_the_cap_are_refused),
 		cmocka_unit_test(hostile_records_are_refused),
 		cmocka_unit_test(stats_have_their_shape),
+		cmocka_unit_test(commands_are_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,7 @@ static void reasons_say_what_to_do(void **state)
 static void login_names(void **state)
 {
 	char acc[WS_ACCOUNT_MAX + 1], ws[WS_NAME_MAX + 1], why[160];
-	const char *bad[] = { "", "+", "a+", "+b", "a+b+c", "A+b", "a+B", "1a+b", "a.b+c",
+	const char *bad[] = { "", "+", "++", "a++", "a+ ", "a+-", " a+", "A+", "+b", "a+b+c", "A+b", "a+B", "1a+b", "a.b+c",
 		"a/b+c", "a+..", "abcdefghijklmnopqrstuvwxyz0123456+b" /* 33 */, NULL };
 	size_t i;
 
@@ -61,6 +61,10 @@ static void login_names(void **state)
 	assert_string_equal(ws, "proj-2");
 	assert_int_equal(ws_login_parse("_svc-1+x", acc, ws, why, sizeof(why)), WS_OK);
 	assert_string_equal(acc, "_svc-1");
+	/* ACCOUNT+ alone: the owner's commands, no workspace. */
+	assert_int_equal(ws_login_parse("alice+", acc, ws, why, sizeof(why)), WS_OK);
+	assert_string_equal(acc, "alice");
+	assert_string_equal(ws, "");
 	assert_int_equal(ws_login_parse("abcdefghijklmnopqrstuvwxyz012345+b", acc, ws, why,
 	    sizeof(why)), WS_OK); /* 32 */
 	for (i = 0; bad[i] != NULL; i++) {

@@ -177,8 +177,8 @@ struct ws_helper {
 /* Runs helper h to its end and removes it. WS_OK when it ran to its end
  * (its exit status in h->exit_code, the start of its stderr in h->err);
  * WS_ERR_IO when h->in or h->out stopped it; WS_ERR_TIMEOUT after idle_s
- * without progress; WS_ERR_IMAGE_MISSING; WS_ERR_CORRUPT when the engine's
- * stream broke off; others with why. */
+ * without progress; WS_ERR_IMAGE_MISSING; others (a stream from the engine
+ * that broke off: WS_ERR_DOCKER) with why. */
 ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, size_t whylen);
 
 /* Takes one sample of the counters of NAME's container (CPU time, memory,

@@ -205,14 +205,16 @@ static ws_err ws_pump_run(struct ws_pump *p, int fd, char *why, size_t whylen)
 		if (n <= 0)
 			break;
 		if ((rc = ws_demux_feed(&p->demux, p->rbuf, (size_t)n, ws_pump_sink, p)) != WS_OK) {
-			if (rc == WS_ERR_CORRUPT)
+			if (rc == WS_ERR_CORRUPT) {
 				snprintf(why, whylen, "the engine's stream from the helper is not framed");
+				rc = WS_ERR_DOCKER;   /* the engine's fault, not the data's */
+			}
 			return rc;
 		}
 	}
 	if (!ws_demux_idle(&p->demux)) {
 		snprintf(why, whylen, "the engine's stream from the helper broke off inside a frame");
-		return WS_ERR_CORRUPT;
+		return WS_ERR_DOCKER;
 	}
 	return WS_OK;
 }

@@ -303,7 +303,7 @@ ws_err ws_workspace_bring_up(const struct ws_bringup *p, const char *name,
 	ws_phase(p, WS_PHASE_SSHD, since, rc == WS_OK);
 	if (rc != WS_OK)
 		goto out;
-	if (t.created || t.started) {
+	if (t.created || t.started || p->just_made) {
 		since = ws_clock_now();
 		if (t.clone[0] != '\0' && (done = ws_clone(p, acfg, name, t.clone, &t)) >= 0)
 			ws_phase(p, WS_PHASE_CLONE, since, done);

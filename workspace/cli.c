@@ -99,7 +99,7 @@ static const struct ws_cmd ws_cmds[] = {
 	  WS_O_INPUT | WS_O_OWNER | WS_O_FORCE, 1, 1, 1, 1, WS_OWNER, ws_cmd_restore },
 	{ "rebuild", "NAME [--image IMAGE] [--no-backup]", "remake a workspace on a new container",
 	  "Backs workspace NAME up into backup_dir (unless --no-backup), then makes\n"
-	  "it a new container from IMAGE (default: its owner's image setting) with\n"
+	  "it a new container from IMAGE (default: the image setting) with\n"
 	  "the same volumes, owner, settings and port. The old container is kept,\n"
 	  "stopped, until the new one's sshd answers; if it does not, the new one\n"
 	  "goes and the old one runs again. What was installed outside the volumes\n"
@@ -149,7 +149,7 @@ static const struct {
 	{ WS_O_JSON, "--json", "print JSON" },
 	{ WS_O_NAMES, "--names", "print only the names, one a line" },
 	{ WS_O_YES, "--yes", "do not ask" },
-	{ WS_O_FORCE, "--force", "also remove a workspace-NAME container wsgate did not make" },
+	{ WS_O_FORCE, "--force", "delete: a workspace-NAME container wsgate did not make too; restore: replace NAME" },
 	{ WS_O_CLONE, "--clone URL", "clone URL into /home/workspace/repo" },
 	{ WS_O_IMAGE, "--image IMAGE", "make it from IMAGE (default: the image setting)" },
 	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you; restore: the archive's)" },

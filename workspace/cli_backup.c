@@ -224,7 +224,7 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 	}
 	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "ws: cannot read %s: %s\n", path, strerror(errno));
-		return WS_EXIT_MISSING;
+		return WS_EXIT_USAGE;
 	}
 	ws_io_init(w, &io, &p);
 	ws_catch_signals();
@@ -245,8 +245,8 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 	    (double)d.bytes_in / 1048576.0, d.from, d.owner, d.seconds);
 	ret = ws_cli_bring_up(w, name, "restore");
 	if (d.image[0] != '\0' && strcmp(d.image, w->cfg->image) != 0)
-		fprintf(stderr, "ws: note: the backup was made on image %s; it now runs on its owner's image "
-		    "setting (ws rebuild %s --image %s goes back)\n", d.image, name, d.image);
+		fprintf(stderr, "ws: note: the backup was made on image %s; it now runs on the image "
+		    "setting, %s (ws rebuild %s --image %s goes back)\n", d.image, w->cfg->image, name, d.image);
 	return ret;
 }
 
@@ -280,6 +280,9 @@ int ws_cmd_rebuild(struct ws_cli *w, int argc, char **argv)
 	(void)argc;
 	if ((ret = ws_cli_may(w, name, WS_MAY_OWN)) != WS_EXIT_OK)
 		return ret;
+	/* A signal ends the backup; once the rebuild itself has begun, it runs
+	 * to its end or its roll-back (bounded by sshd_wait_timeout). */
+	ws_catch_signals();
 	if ((rc = ws_admin_info(w->e, name, &a, why, sizeof(why))) != WS_OK)
 		return ws_fail(rc, name, why);
 	if (a.orphan) {

@@ -175,6 +175,7 @@ int ws_cli_bring_up(struct ws_cli *w, const char *name, const char *cmd)
 	b.may_create = create;
 	b.clone_url = w->clone;
 	b.adopt_owner = adopt ? owner : NULL;
+	b.just_made = strcmp(cmd, "rebuild") == 0;
 	if ((rc = ws_workspace_bring_up(&b, name, &t, why, sizeof(why))) != WS_OK)
 		return ws_fail(rc, name, why);
 	printf("%s workspace %s (port %d) in %.1f s\n", ws_did(cmd, &t), name, t.port,

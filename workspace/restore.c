@@ -297,7 +297,7 @@ static ws_err ws_rs_copy(struct ws_rs *s, const char *from, const char *to, int 
 	h.mounts = m;
 	h.nmounts = 2;
 	h.sys_admin = sys_admin;
-	h.purpose = "restore";
+	h.purpose = "copy";
 	h.idle_s = 3600; /* a copy says nothing until it is done */
 	if ((rc = ws_engine_helper(s->e, &h, s->why, s->whylen)) == WS_OK && h.exit_code != 0) {
 		h.err[strcspn(h.err, "\n")] = '\0';
@@ -329,8 +329,14 @@ static ws_err ws_rs_place(struct ws_rs *s, int exists, const char *clone)
 	    (rc = ws_engine_volume_create(s->e, name, WS_OBJ_DOCKER, s->d.owner, NULL, s->why,
 	    s->whylen)) != WS_OK)
 		return rc;
-	if ((rc = ws_rs_copy(s, sh, h, 0)) != WS_OK || (rc = ws_rs_copy(s, sd, d, 1)) != WS_OK)
+	if ((rc = ws_rs_copy(s, sh, h, 0)) != WS_OK || (rc = ws_rs_copy(s, sd, d, 1)) != WS_OK) {
+		char gone[200];
+
+		/* Half-filled volumes go, so that the restore can be run again. */
+		ws_engine_volume_remove(s->e, h, NULL, gone, sizeof(gone));
+		ws_engine_volume_remove(s->e, d, NULL, gone, sizeof(gone));
 		return rc;
+	}
 	return WS_OK;
 }
 

@@ -35,6 +35,9 @@ struct ws_bringup {
 	                                  WS_ERR_NOT_FOUND (ws start) */
 	const char *clone_url;         /* for a new workspace: cloned into ~/repo, or NULL */
 	const char *image;             /* for a new workspace: instead of cfg's, or NULL */
+	int just_made;                 /* ws rebuild: its container was just made and
+	                                  started: clone and post-start run as for a
+	                                  created one */
 	const char *adopt_owner;       /* ws adopt: the owner of volumes an older wsgate
 	                                  made (which record none), or NULL */
 	/* The access decision, on what the engine holds: called with the owner

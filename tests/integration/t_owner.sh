@@ -87,7 +87,7 @@ timeout 300 ssh "${SSH_OPTS[@]}" -o LogLevel=ERROR -i "$T/alice" -p "$GW_PORT" -
     backup "$A" > "$T/a.tar.zst" 2> "$T/err" </dev/null; rc=$?
 check "alice+ backup her workspace > file: exit 0 ($rc)" exits "$rc" 0
 check "the file is an archive of it (its header names it)" \
-    eval 'tar --zstd -xOf "$T/a.tar.zst" wsgate-backup.json | grep -q "\"workspace\": \"$A\""'
+    eval 'tar --zstd -xOf "$T/a.tar.zst" wsgate-backup.json | python3 -c "import json,sys; sys.exit(json.load(sys.stdin)[\"workspace\"] != \"$A\")"'
 check "it runs again after the backup" is "$(state "$A")" running
 own bob backup "$A"; rc=$?
 check "bob+ backup alice's: exit 3, the line of a workspace that does not exist, no bytes" \

@@ -2,7 +2,8 @@
 # The ws command as an administrator meets it on the first day, without the
 # Docker engine: help, version, usage errors, -f, the reasons the engine's
 # socket cannot be reached (sockets of the test's own), ws key add/list/remove
-# on a key directory of its own, and the bash completion. It needs no engine
+# on a key directory of its own, archives ws restore refuses before it asks the
+# engine anything (exit 6), and the bash completion. It needs no engine
 # and no port, so it sources only the checks (checks.sh), not lib.sh.
 set -uo pipefail
 : "${WSGATE_BIN:?set WSGATE_BIN to the wsgate binary}" "${WSGATE_SRC:?set WSGATE_SRC to the source tree}"
@@ -47,13 +48,18 @@ for h in --help -h help; do
 done
 check "ws --help, -h and help say the same" eval 'cmp -s "$T/help--help" "$T/help-h" && cmp -s "$T/help-h" "$T/helphelp"'
 for c in "create NAME" "start NAME" "stop NAME" "delete NAME" "list \[" "status NAME" "stats \[NAME\]" "adopt NAME" \
-         "key add ACCOUNT" "key list \[ACCOUNT\]" "key remove ACCOUNT" "help \[COMMAND\]"; do
+         "backup NAME \[-o FILE\|-\]" "restore NAME \[-i FILE\|-\] \[--owner ACCOUNT\] \[--force\]" \
+         "rebuild NAME \[--image IMAGE\] \[--no-backup\]" "key add ACCOUNT" "key list \[ACCOUNT\]" "key remove ACCOUNT" "help \[COMMAND\]"; do
     check "ws help lists '$c'" grep -qE "^  $c" "$T/help--help"
 done
 check_sh "ws help has the exit codes 0 to 5" "grep -qx '  0  done' '$T/help--help' &&
     grep -qx '  2  usage: unknown command or option, invalid name, key line or configuration' '$T/help--help' &&
     grep -qx '  3  no such workspace, account or key' '$T/help--help' &&
     grep -qx '  4  the workspace already exists' '$T/help--help' && grep -qx '  5  deletion not confirmed' '$T/help--help'"
+check "ws help has exit code 6, the archive's" \
+    grep -qx '  6  the archive is damaged, cut short or not a wsgate backup' "$T/help--help"
+check "ws help names -o, -i and --no-backup" eval 'grep -qE "^ +-o FILE +write the archive to FILE" "$T/help--help" &&
+    grep -qE "^ +-i FILE +read the archive from FILE" "$T/help--help" && grep -qE "^ +--no-backup +rebuild without" "$T/help--help"'
 check "ws help names the global options" eval 'grep -q -- "-f, --config CONF" "$T/help--help" && grep -q -- "--version" "$T/help--help"'
 run help create
 check "ws help create: its usage and options (exit $rc)" eval '[ "$rc" = 0 ] &&
@@ -101,6 +107,24 @@ run stats Bad/Name
 check "stats: an invalid NAME, exit 2 ($rc)" eval '[ "$rc" = 2 ] && contains "$T/err" "ws: '\''Bad/Name'\'': the workspace name may hold only"'
 run help stats
 check "ws help stats: its usage, --json (exit $rc)" eval '[ "$rc" = 0 ] && grep -qx "usage: ws \[-f CONF\] stats \[NAME\] \[--json\]" "$T/out" && grep -q "^  --json" "$T/out"'
+run help backup
+check "ws help backup: its usage and -o only (exit $rc)" eval '[ "$rc" = 0 ] && grep -qx "usage: ws \[-f CONF\] backup NAME \[-o FILE|-\]" "$T/out" &&
+    grep -q "^  -o FILE" "$T/out" && [ "$(grep -c "^  -" "$T/out")" = 1 ]'
+run restore --help
+check "ws restore --help: its usage, -i, --owner, --force (exit $rc)" eval '[ "$rc" = 0 ] &&
+    grep -qx "usage: ws \[-f CONF\] restore NAME \[-i FILE|-\] \[--owner ACCOUNT\] \[--force\]" "$T/out" &&
+    grep -q "^  -i FILE" "$T/out" && grep -q "^  --owner ACCOUNT" "$T/out" && grep -q "^  --force" "$T/out" && grep -q "exit 6" "$T/out"'
+run help rebuild
+check "ws help rebuild: its usage, --image, --no-backup (exit $rc)" eval '[ "$rc" = 0 ] &&
+    grep -qx "usage: ws \[-f CONF\] rebuild NAME \[--image IMAGE\] \[--no-backup\]" "$T/out" &&
+    grep -q "^  --image IMAGE" "$T/out" && grep -q "^  --no-backup" "$T/out" && grep -q backup_dir "$T/out"'
+run backup x -i f
+check "backup does not take -i, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: backup does not take -i (see '\''ws help backup'\'')"'
+run rebuild x --force
+check "rebuild does not take --force, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: rebuild does not take --force (see '\''ws help rebuild'\'')"'
+run restore
+check "restore needs NAME, exit 2 ($rc)" eval '[ "$rc" = 2 ] &&
+    line "$T/err" "ws: restore needs an argument: ws restore NAME [-i FILE|-] [--owner ACCOUNT] [--force] (see '\''ws help restore'\'')"'
 run stop a b
 check "an extra argument, exit 2 ($rc)" eval '[ "$rc" = 2 ] && line "$T/err" "ws: stop: unexpected argument '\''b'\'' (see '\''ws help stop'\'')"'
 run list --json --names
@@ -139,6 +163,25 @@ check "a path that is no socket: said so, exit 1 ($rc)" eval '[ "$rc" = 1 ] && c
 run -f "$T/sock.conf" list
 check "root, and nobody listening on the socket: the engine is not answering, exit 1 ($rc)" eval '[ "$rc" = 1 ] &&
     line "$T/err" "ws: the Docker engine is not answering at $T/sock/docker.sock (nobody listens on the socket): is dockerd running?"'
+
+# --- archives, without an engine: a restore reads the header before it asks
+# the engine anything, so what is no wsgate backup is refused (exit 6) here ---
+run -f "$T/nosock.conf" restore x -i "$WSGATE_SRC/README.md"
+check "restore of a file that is not zstd: exit 6 ($rc), one line" eval '[ "$rc" = 6 ] && [ ! -s "$T/out" ] &&
+    line "$T/err" "ws: the archive cannot be restored: it is not a wsgate backup (not zstd data)"'
+tar -C "$WSGATE_SRC" -c README.md | zstd -q > "$T/foreign.tar.zst"
+run -f "$T/nosock.conf" restore x -i "$T/foreign.tar.zst"
+check "restore of a zstd tar of something else: exit 6 ($rc), not a wsgate backup" eval '[ "$rc" = 6 ] &&
+    line "$T/err" "ws: the archive cannot be restored: it is not a wsgate backup (it begins with '\''README.md'\'', not wsgate-backup.json)"'
+run -f "$T/nosock.conf" restore x
+check "restore of an empty stdin: exit 6 ($rc), cut short" eval '[ "$rc" = 6 ] &&
+    line "$T/err" "ws: the archive cannot be restored: it is cut short (the data ends after 0 bytes)"'
+run -f "$T/nosock.conf" restore x -i "$T/none.tar.zst"
+check "restore -i of a file that does not exist: exit 3 ($rc)" eval '[ "$rc" = 3 ] &&
+    line "$T/err" "ws: cannot read $T/none.tar.zst: No such file or directory"'
+run -f "$T/nosock.conf" backup x -o "$T/bk.tar.zst"
+check "a backup the engine cannot make: exit 1 ($rc), no file and no partial file" eval '[ "$rc" = 1 ] &&
+    [ -z "$(ls "$T" | grep "^bk.tar.zst")" ]'
 
 # --- ws key add/list/remove, on a key directory of the test's own ---
 K="$T/etc/keys"
@@ -250,6 +293,24 @@ check "completion: accounts for ws key list (the key directory)" \
     is "$(complete_words "$T/bin" ws -f "$T/k.conf" key list '' | tr '\n' ' ')" "alice bob "
 check "completion: fingerprints for ws key remove alice" \
     is "$(complete_words "$T/bin" ws -f "$T/k.conf" key remove alice '')" "$(fp "$T/a1.pub" | sed 's/^SHA256://')"
+check "completion: commands, the new ones" is "$(complete_words "$T/bin" ws re | tr '\n' ' ')" "rebuild restore "
+check "completion: backup's options" is "$(complete_words "$T/bin" ws backup x - | tr '\n' ' ')" "--config --help -f -h -o "
+check "completion: restore's options" is "$(complete_words "$T/bin" ws restore x -- | tr '\n' ' ')" "--config --force --help --owner "
+check "completion: restore takes -i" is "$(complete_words "$T/bin" ws restore x -i | tr '\n' ' ')" "-i "
+check "completion: rebuild's options" is "$(complete_words "$T/bin" ws rebuild x -- | tr '\n' ' ')" "--config --help --image --no-backup "
+touch "$T/arch.tar.zst"
+check "completion: files for backup -o" is "$(complete_words "$T/bin" ws backup x -o "$T/arch")" "$T/arch.tar.zst"
+check "completion: files for restore -i" is "$(complete_words "$T/bin" ws restore x -i "$T/arch")" "$T/arch.tar.zst"
+check "completion: accounts for restore --owner" \
+    is "$(complete_words "$T/bin" ws -f "$T/k.conf" restore x --owner '' | tr '\n' ' ')" "alice bob "
+check "completion: nothing for rebuild --image" is "$(complete_words "$T/stub" ws -f "$T/k.conf" rebuild x --image '')" ""
+for c in backup restore rebuild; do
+    check "completion: workspace names for $c" \
+        is "$(complete_words "$T/stub" ws -f "$T/k.conf" $c '' | tr '\n' ' ')" "alpha beta gamma "
+done
+check "completion: a workspace name after -o FILE" \
+    is "$(complete_words "$T/stub" ws -f "$T/k.conf" backup -o "$T/arch.tar.zst" b)" beta
+check "completion: no second name for restore" is "$(complete_words "$T/stub" ws -f "$T/k.conf" restore alpha '')" ""
 mkdir "$T/down"
 cp "$T/bin-down" "$T/down/ws"
 out=$(complete_words "$T/down" ws start ''); rc=$?

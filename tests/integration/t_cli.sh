@@ -177,7 +177,7 @@ run -f "$T/nosock.conf" restore x
 check "restore of an empty stdin: exit 6 ($rc), cut short" eval '[ "$rc" = 6 ] &&
     line "$T/err" "ws: the archive cannot be restored: it is cut short (the data ends after 0 bytes)"'
 run -f "$T/nosock.conf" restore x -i "$T/none.tar.zst"
-check "restore -i of a file that does not exist: exit 3 ($rc)" eval '[ "$rc" = 3 ] &&
+check "restore -i of a file that does not exist: exit 2 ($rc)" eval '[ "$rc" = 2 ] &&
     line "$T/err" "ws: cannot read $T/none.tar.zst: No such file or directory"'
 run -f "$T/nosock.conf" backup x -o "$T/bk.tar.zst"
 check "a backup the engine cannot make: exit 1 ($rc), no file and no partial file" eval '[ "$rc" = 1 ] &&

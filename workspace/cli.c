@@ -145,19 +145,42 @@ static int ws_visible(const struct ws_cmd *c)
 static const struct {
 	unsigned flag;
 	const char *spelling, *help;
+	const char *owner_help;   /* what an owner over SSH is told, if other */
 } ws_opt_help[] = {
-	{ WS_O_JSON, "--json", "print JSON" },
-	{ WS_O_NAMES, "--names", "print only the names, one a line" },
-	{ WS_O_YES, "--yes", "do not ask" },
-	{ WS_O_FORCE, "--force", "delete: a workspace-NAME container wsgate did not make too; restore: replace NAME" },
-	{ WS_O_CLONE, "--clone URL", "clone URL into /home/workspace/repo" },
-	{ WS_O_IMAGE, "--image IMAGE", "make it from IMAGE (default: the image setting)" },
-	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you; restore: the archive's)" },
-	{ WS_O_OUTPUT, "-o FILE", "write the archive to FILE (- or none: stdout)" },
-	{ WS_O_INPUT, "-i FILE", "read the archive from FILE (- or none: stdin)" },
-	{ WS_O_NO_BACKUP, "--no-backup", "rebuild without taking a backup first" },
+	{ WS_O_JSON, "--json", "print JSON", NULL },
+	{ WS_O_NAMES, "--names", "print only the names, one a line", NULL },
+	{ WS_O_YES, "--yes", "do not ask", NULL },
+	{ WS_O_FORCE, "--force", "delete: a workspace-NAME container wsgate did not make too; restore: replace NAME",
+	  "restore: replace NAME, once the archive is checked" },
+	{ WS_O_CLONE, "--clone URL", "clone URL into /home/workspace/repo", NULL },
+	{ WS_O_IMAGE, "--image IMAGE", "make it from IMAGE (default: the image setting)", NULL },
+	{ WS_O_OWNER, "--owner ACCOUNT", "whose it is (create: $SUDO_USER, or you; restore: the archive's)", NULL },
+	{ WS_O_OUTPUT, "-o FILE", "write the archive to FILE (- or none: stdout)", NULL },
+	{ WS_O_INPUT, "-i FILE", "read the archive from FILE (- or none: stdin)", NULL },
+	{ WS_O_NO_BACKUP, "--no-backup", "rebuild without taking a backup first", NULL },
 };
 #define WS_NOPTS (sizeof(ws_opt_help) / sizeof(ws_opt_help[0]))
+
+/* The synopses an owner over SSH sees, where the options it may give differ
+ * (no files, no --owner, no --image). */
+static const struct {
+	const char *name, *args;
+} ws_owner_args[] = {
+	{ "backup", "NAME" },
+	{ "restore", "NAME [--force]" },
+	{ "rebuild", "NAME [--no-backup]" },
+};
+
+/* c's synopsis after its name, as the one asking may use it. */
+static const char *ws_args_of(const struct ws_cmd *c)
+{
+	size_t i;
+
+	for (i = 0; ws_as != NULL && i < sizeof(ws_owner_args) / sizeof(ws_owner_args[0]); i++)
+		if (strcmp(ws_owner_args[i].name, c->name) == 0)
+			return ws_owner_args[i].args;
+	return c->args;
+}
 
 static const char ws_exit_help[] =
 	"exit status:\n"
@@ -174,7 +197,7 @@ static void ws_print_synopsis(FILE *out, const struct ws_cmd *c)
 {
 	char line[128];
 
-	snprintf(line, sizeof(line), "%s %s", c->name, c->args);
+	snprintf(line, sizeof(line), "%s %s", c->name, ws_args_of(c));
 	if (strlen(line) < 30)
 		fprintf(out, "  %-30s %s\n", line, c->summary);
 	else
@@ -195,7 +218,8 @@ static void ws_help_owner(FILE *out)
 	fprintf(out, "\ncommand options (help COMMAND says which command takes which):\n");
 	for (i = 0; i < WS_NOPTS; i++)
 		if (ws_opt_help[i].flag & WS_O_OWNER_SET)
-			fprintf(out, "      %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
+			fprintf(out, "      %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].owner_help != NULL ?
+			    ws_opt_help[i].owner_help : ws_opt_help[i].help);
 	fprintf(out, "\n%s\nhelp COMMAND shows one command's help (e.g. help list).\n", ws_exit_help);
 }
 
@@ -229,12 +253,13 @@ static void ws_help_cmd(FILE *out, const struct ws_cmd *c)
 	size_t i;
 
 	fprintf(out, "usage: %s %s %s\n\n%s", ws_as != NULL ? "ssh ACCOUNT+@GATEWAY" : "ws [-f CONF]",
-	    c->name, c->args, c->help);
+	    c->name, ws_args_of(c), c->help);
 	if ((c->opts & (ws_as != NULL ? WS_O_OWNER_SET : ~0u)) != 0)
 		fprintf(out, "\noptions:\n");
 	for (i = 0; i < WS_NOPTS; i++)
 		if (c->opts & ws_opt_help[i].flag & (ws_as != NULL ? WS_O_OWNER_SET : ~0u))
-			fprintf(out, "  %-19s %s\n", ws_opt_help[i].spelling, ws_opt_help[i].help);
+			fprintf(out, "  %-19s %s\n", ws_opt_help[i].spelling, ws_as != NULL &&
+			    ws_opt_help[i].owner_help != NULL ? ws_opt_help[i].owner_help : ws_opt_help[i].help);
 }
 
 /* ws help key, ws key --help: every key command. */
@@ -393,7 +418,7 @@ static int ws_check_operands(const struct ws_cmd *c, int argc, char **argv)
 
 	if (argc < c->min_args)
 		return ws_usage_error(c->name, "%s needs %s: ws %s %s", c->name,
-		    c->min_args == 1 ? "an argument" : "more arguments", c->name, c->args);
+		    c->min_args == 1 ? "an argument" : "more arguments", c->name, ws_args_of(c));
 	if (argc > c->max_args)
 		return ws_usage_error(c->name, "%s: unexpected argument '%.64s'", c->name, argv[c->max_args]);
 	if (c->needs_name && argc > 0 && ws_name_check(argv[0], why, sizeof(why)) != WS_OK) {

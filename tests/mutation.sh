@@ -51,6 +51,11 @@ MUTANTS=(
     "pam_leak|it_t_pam|no sanitizer report|the PAM helper leaks memory on every attempt (LeakSanitizer must see it)"
     "record_output|it_t_record|asciinema cat shows what the command printed|a recorded pty session's output never reaches its file"
     "metrics_gone|it_t_metrics|every session has ended|a connection's gauges outlive it (its session stays open in the metrics)"
+    "restore_unchecked|it_t_backup|a byte changed and packed again: refused by the sums|a restore takes an archive whose parts' sha256 differ from its manifest's"
+    "backup_no_pause|it_t_backup|it paused the workspace for the copy|a running workspace is backed up while it runs (a copy of no one moment)"
+    "rebuild_no_rollback|it_t_backup|the workspace runs its old container|a failed rebuild leaves the workspace without a running container"
+    "owner_backup_any|it_t_owner|bob+ backup alice's: exit 3|an account may back up any workspace over SSH"
+    "restore_owner_archive|it_t_owner|it stays his: the archive names alice|a restore over SSH gives the workspace to whoever the archive names"
 )
 
 # apply NAME DIR: the mutant's edits, each an exact text that must occur.
@@ -174,6 +179,19 @@ E = {
     "\tif (slot->cast != NULL && len > 0 && kind == WS_MP_REC_INPUT)\n")],
  "metrics_gone": [("gateway/metrics_recv.c",
     "\t\t\tws_pid_set(rv, e, (enum ws_metric)m, c, 0);", "\t\t\t(void)c;")],
+ "restore_unchecked": [("workspace/archive_read.c",
+    "\t\tif (sha == NULL || strcmp(sha, r->parts[i].sha256) != 0) {",
+    "\t\tif (sha == NULL) {")],
+ "backup_no_pause": [("workspace/backup.c",
+    "\tif (b->a.orphan || b->a.c.state != WS_CSTATE_RUNNING)\n\t\treturn WS_OK;",
+    "\tif (1)\n\t\treturn WS_OK;")],
+ "rebuild_no_rollback": [("workspace/rebuild.c",
+    "\tif (was_running &&\n", "\tif (0 && was_running &&\n")],
+ "owner_backup_any": [("workspace/cli_backup.c",
+    "\tif ((ret = ws_cli_may(w, argv[0], WS_MAY_READ)) != WS_EXIT_OK)",
+    "\tif ((ret = WS_EXIT_OK) != WS_EXIT_OK)")],
+ "restore_owner_archive": [("workspace/cli_backup.c",
+    "\t\treq.owner = w->as->who.account;", "\t\treq.owner = NULL;")],
  "ws_progress_stdout": [("workspace/cli_ws.c",
     "\tfprintf(stderr, \"ws: %s\\n\", line);", "\tfprintf(stdout, \"ws: %s\\n\", line);")],
 }

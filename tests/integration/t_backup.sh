@@ -130,6 +130,25 @@ for off in 200 $((size / 5)) $((size / 2)) $((size * 4 / 5)) $((size - 40)); do
         sed 's/^/#   /' "$T/bad.err"
     check "... and nothing is left behind" nothing_left
 done
+# A byte changed and the archive packed again: zstd finds nothing wrong,
+# only the manifest's sums can.
+zstd -q -dc "$T/w.tar.zst" > "$T/plain.tar"
+/usr/bin/python3 - "$T/plain.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = t.getmember("home.tar.000000")
+with open(sys.argv[1], "r+b") as f:
+    f.seek(m.offset_data + m.size // 2)
+    b = f.read(1)
+    f.seek(m.offset_data + m.size // 2)
+    f.write(bytes([b[0] ^ 0x20]))
+PY
+zstd -q -1 "$T/plain.tar" -o "$T/repacked.tar.zst"
+ws restore "$W3" -i "$T/repacked.tar.zst" > /dev/null 2> "$T/repacked.err"; rc=$?
+check "a byte changed and packed again: refused by the sums (exit $rc = 6), naming the part" \
+    eval '[ "$rc" = 6 ] && contains "$T/repacked.err" "part '"'home'"' is damaged: its sha256 is not the one its manifest records"' ||
+    sed 's/^/#   /' "$T/repacked.err"
+check "... and nothing is left behind" nothing_left
 head -c $((size / 2)) "$T/w.tar.zst" > "$T/short"
 ws restore "$W3" -i "$T/short" > /dev/null 2> "$T/short.err"; rc=$?
 check "an archive cut short: refused (exit $rc = 6), saying so" \

@@ -150,6 +150,11 @@ struct ws_helper_mount {
 	int readonly;
 };
 
+/* Where a helper's data is: it writes its output to this file, or reads
+ * its input from it, a pipe the engine provides (in feeds it, out drains
+ * it). Its stdout and stderr are for messages. */
+#define WS_HELPER_DATA "/wsgate-io/data"
+
 /* A short-lived helper container for work on volumes (a backup's tar, a
  * restore's): argv runs (no shell) from image as root, with only the
  * mounts, no network, a read-only root and the few capabilities copying
@@ -163,10 +168,11 @@ struct ws_helper {
 	size_t nmounts;
 	int sys_admin;
 	const char *purpose;              /* labels it ("backup", "restore", "copy") */
-	/* Its stdin: puts up to len bytes in buf and returns how many, 0 at
-	 * the end, -1 to stop. NULL: it gets none. May block. */
+	/* Its input (WS_HELPER_DATA): puts up to len bytes in buf and returns
+	 * how many, 0 at the end, -1 to stop. May block. At most one of in
+	 * and out; neither: no data. */
 	long (*in)(void *arg, unsigned char *buf, size_t len);
-	/* Its stdout as it comes: 0 to go on, -1 to stop. NULL: dropped. */
+	/* Its output (WS_HELPER_DATA) as it comes: 0 to go on, -1 to stop. */
 	int (*out)(void *arg, const unsigned char *buf, size_t len);
 	void *arg;
 	int idle_s;                       /* give up after this long with no byte either way */

@@ -1,7 +1,8 @@
 /* helper_docker.c — engine.h's helper on Docker: create a container that
- * runs argv with the volumes mounted, attach to it as a bare stream
- * (dockerstream.h), start it, pump its stdin and stdout, wait for its exit
- * status, remove it. Attaching before starting loses no output. */
+ * runs argv with the volumes and its data pipe (helperio.h) mounted, attach
+ * to it as a bare stream (dockerstream.h) for its stderr and its end, start
+ * it, move its data, wait for its exit status, remove it. Attaching before
+ * starting loses no output. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "docker.h"
 #include "dockerstream.h"
 #include "engine_docker_int.h"
+#include "helperio.h"
 #include "log.h"
 
 #define WS_HELPER_BUF 65536
@@ -47,7 +49,7 @@ static int ws_jpush(struct json_object *a, struct json_object *v)
 	return 0;
 }
 
-static struct json_object *ws_helper_hostconfig(const struct ws_helper *h)
+static struct json_object *ws_helper_hostconfig(const struct ws_helper *h, const char *io_dir)
 {
 	struct json_object *hc = json_object_new_object(), *mounts = json_object_new_array(),
 	    *drop = json_object_new_array(), *add = json_object_new_array(),
@@ -73,6 +75,14 @@ static struct json_object *ws_helper_hostconfig(const struct ws_helper *h)
 		bad |= ws_jadd(m, "ReadOnly", json_object_new_boolean(h->mounts[i].readonly));
 		bad |= ws_jpush(mounts, m);
 	}
+	if (io_dir != NULL && (m = json_object_new_object()) != NULL) {
+		bad |= ws_jadd(m, "Type", json_object_new_string("bind"));
+		bad |= ws_jadd(m, "Source", json_object_new_string(io_dir));
+		bad |= ws_jadd(m, "Target", json_object_new_string(WS_HELPER_IO_DIR));
+		bad |= ws_jpush(mounts, m);
+	} else if (io_dir != NULL) {
+		bad = 1;
+	}
 	bad |= ws_jadd(hc, "Mounts", mounts);
 	bad |= ws_jadd(hc, "CapDrop", drop);
 	bad |= ws_jadd(hc, "CapAdd", add);
@@ -88,13 +98,13 @@ static struct json_object *ws_helper_hostconfig(const struct ws_helper *h)
 }
 
 /* The create request's body, as a string the caller frees. */
-static char *ws_helper_body(const struct ws_helper *h)
+static char *ws_helper_body(const struct ws_helper *h, const char *io_dir)
 {
 	struct json_object *b = json_object_new_object(), *argv = json_object_new_array(),
 	    *labels = json_object_new_object();
 	char *s = NULL;
 	size_t i;
-	int bad = b == NULL, in = h->in != NULL;
+	int bad = b == NULL;
 
 	for (i = 0; h->argv[i] != NULL; i++)
 		bad |= ws_jpush(argv, json_object_new_string(h->argv[i]));
@@ -104,149 +114,42 @@ static char *ws_helper_body(const struct ws_helper *h)
 	bad |= ws_jadd(b, "Entrypoint", argv);
 	bad |= ws_jadd(b, "User", json_object_new_string("0:0"));
 	bad |= ws_jadd(b, "WorkingDir", json_object_new_string("/"));
-	bad |= ws_jadd(b, "AttachStdin", json_object_new_boolean(in));
-	bad |= ws_jadd(b, "OpenStdin", json_object_new_boolean(in));
-	bad |= ws_jadd(b, "StdinOnce", json_object_new_boolean(in));
 	bad |= ws_jadd(b, "AttachStdout", json_object_new_boolean(1));
 	bad |= ws_jadd(b, "AttachStderr", json_object_new_boolean(1));
 	bad |= ws_jadd(b, "Tty", json_object_new_boolean(0));
 	bad |= ws_jadd(b, "NetworkDisabled", json_object_new_boolean(1));
 	bad |= ws_jadd(b, "Labels", labels);
-	bad |= ws_jadd(b, "HostConfig", ws_helper_hostconfig(h));
+	bad |= ws_jadd(b, "HostConfig", ws_helper_hostconfig(h, io_dir));
 	if (!bad)
 		s = strdup(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
 	json_object_put(b);
 	return s;
 }
 
-/* The pump's state. */
-struct ws_pump {
-	struct ws_helper *h;
-	struct ws_demux demux;
-	size_t errlen;
-	unsigned char ibuf[WS_HELPER_BUF], rbuf[WS_HELPER_BUF];
-	size_t ilen, ioff;
-	int in_done;
-};
-
-static int ws_pump_sink(void *arg, int stream, const unsigned char *buf, size_t len)
+/* Attaches (for its stderr and its end), starts and pumps the created
+ * container id, its data through io. */
+static ws_err ws_helper_attached(void *impl, struct ws_helper *h, struct ws_hio *io, const char *id,
+    char *why, size_t whylen)
 {
-	struct ws_pump *p = arg;
-	struct ws_helper *h = p->h;
-	size_t take;
-
-	if (stream == 1)
-		return h->out != NULL ? h->out(h->arg, buf, len) : 0;
-	/* stderr: its first line or so, for the message */
-	take = sizeof(h->err) - 1 - p->errlen;
-	if (take > len)
-		take = len;
-	memcpy(h->err + p->errlen, buf, take);
-	p->errlen += take;
-	h->err[p->errlen] = '\0';
-	return 0;
-}
-
-/* More stdin when the last is sent: 0, or -1 when in stopped us. */
-static int ws_pump_refill(struct ws_pump *p, int fd)
-{
-	long n;
-
-	if (p->in_done || p->ioff < p->ilen)
-		return 0;
-	if ((n = p->h->in(p->h->arg, p->ibuf, sizeof(p->ibuf))) < 0)
-		return -1;
-	if (n == 0) {
-		/* The end of its stdin (StdinOnce: the engine closes it). */
-		p->in_done = 1;
-		shutdown(fd, SHUT_WR);
-		return 0;
-	}
-	p->ilen = (size_t)n;
-	p->ioff = 0;
-	return 0;
-}
-
-/* Moves bytes both ways until the engine closes the stream. */
-static ws_err ws_pump_run(struct ws_pump *p, int fd, char *why, size_t whylen)
-{
-	struct pollfd pf;
-	ssize_t n;
-	int ready;
-	ws_err rc;
-
-	for (;;) {
-		if (ws_pump_refill(p, fd) != 0)
-			return WS_ERR_IO;
-		pf.fd = fd;
-		pf.events = POLLIN | (!p->in_done && p->ioff < p->ilen ? POLLOUT : 0);
-		pf.revents = 0;
-		ready = poll(&pf, 1, p->h->idle_s * 1000);
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready == 0) {
-			snprintf(why, whylen, "the helper moved no byte for %d s", p->h->idle_s);
-			return WS_ERR_TIMEOUT;
-		}
-		if (ready < 0)
-			return WS_ERR_IO;
-		if (pf.revents & POLLOUT) {
-			n = send(fd, p->ibuf + p->ioff, p->ilen - p->ioff, MSG_NOSIGNAL);
-			if (n > 0)
-				p->ioff += (size_t)n;
-			else if (n < 0 && errno != EAGAIN && errno != EINTR)
-				p->in_done = 1; /* it stopped reading: its exit says why */
-		}
-		if (!(pf.revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		n = recv(fd, p->rbuf, sizeof(p->rbuf), 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		if ((rc = ws_demux_feed(&p->demux, p->rbuf, (size_t)n, ws_pump_sink, p)) != WS_OK) {
-			if (rc == WS_ERR_CORRUPT) {
-				snprintf(why, whylen, "the engine's stream from the helper is not framed");
-				rc = WS_ERR_DOCKER;   /* the engine's fault, not the data's */
-			}
-			return rc;
-		}
-	}
-	if (!ws_demux_idle(&p->demux)) {
-		snprintf(why, whylen, "the engine's stream from the helper broke off inside a frame");
-		return WS_ERR_DOCKER;
-	}
-	return WS_OK;
-}
-
-/* Attaches, starts and pumps the created container id. */
-static ws_err ws_helper_attached(void *impl, struct ws_helper *h, const char *id, char *why,
-    size_t whylen)
-{
-	struct ws_pump *p = calloc(1, sizeof(*p));
+	unsigned char *extra = malloc(WS_DSTREAM_HEAD_MAX);
 	char path[128];
 	size_t nextra = 0;
 	int fd = -1;
 	ws_err rc;
 
-	if (p == NULL)
+	if (extra == NULL)
 		return WS_ERR_NOMEM;
-	p->h = h;
-	p->in_done = h->in == NULL;
-	if ((rc = ws_dstream_attach(ws_docker_socket(impl), id, h->in != NULL, ws_docker_timeout(impl),
-	    &fd, p->rbuf, &nextra, why, whylen)) != WS_OK)
+	if ((rc = ws_dstream_attach(ws_docker_socket(impl), id, 0, ws_docker_timeout(impl), &fd, extra,
+	    &nextra, why, whylen)) != WS_OK)
 		goto out;
 	snprintf(path, sizeof(path), "/containers/%s/start", id);
 	if ((rc = ws_d_call(impl, "POST", path, NULL, 204, 304, NULL, why, whylen)) != WS_OK)
 		goto out;
-	if (nextra > 0 &&
-	    (rc = ws_demux_feed(&p->demux, p->rbuf, nextra, ws_pump_sink, p)) != WS_OK)
-		goto out;
-	rc = ws_pump_run(p, fd, why, whylen);
+	rc = ws_hio_pump(io, h, fd, extra, nextra, why, whylen);
 out:
 	if (fd >= 0)
 		close(fd);
-	free(p);
+	free(extra);
 	return rc;
 }
 
@@ -287,14 +190,19 @@ static ws_err ws_helper_id(struct json_object *r, char *id, size_t idlen)
 ws_err ws_d_helper(void *impl, struct ws_helper *h, char *why, size_t whylen)
 {
 	struct json_object *r = NULL;
+	struct ws_hio *io = NULL;
 	char *body = NULL, id[80] = "", path[128], dwhy[200];
 	int code = -1;
 	ws_err rc;
 
 	h->err[0] = '\0';
-	if ((body = ws_helper_body(h)) == NULL) {
+	/* The data goes through a pipe on this host (helperio.h). */
+	if ((rc = ws_hio_new(&io, why, whylen)) != WS_OK)
+		return rc;
+	if ((body = ws_helper_body(h, ws_hio_dir(io))) == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return WS_ERR_NOMEM;
+		rc = WS_ERR_NOMEM;
+		goto out;
 	}
 	rc = ws_d_call(impl, "POST", "/containers/create", body, 201, 201, &r, why, whylen);
 	if (rc == WS_ERR_NOT_FOUND) {
@@ -308,7 +216,7 @@ ws_err ws_d_helper(void *impl, struct ws_helper *h, char *why, size_t whylen)
 		rc = WS_ERR_DOCKER;
 		goto out;
 	}
-	if ((rc = ws_helper_attached(impl, h, id, why, whylen)) == WS_OK &&
+	if ((rc = ws_helper_attached(impl, h, io, id, why, whylen)) == WS_OK &&
 	    (rc = ws_helper_wait(impl, id, &code, why, whylen)) == WS_OK)
 		h->exit_code = code;
 out:
@@ -319,5 +227,6 @@ out:
 	}
 	json_object_put(r);
 	free(body);
+	ws_hio_free(io);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "archive.h"
 #include "archive_int.h"
@@ -24,6 +25,8 @@ struct ws_arch_r {
 	ZSTD_inBuffer in;
 	size_t zlast;            /* the last decompress call's hint: 0 at a frame's end */
 	int src_end, started;
+	int z_done;              /* the frame ended (its checksum read) */
+	int sum_bad;             /* ... and its checksum did not match */
 	uint64_t offset;
 	char zerr[160];          /* why the stream failed, once it has */
 	/* members */
@@ -76,6 +79,14 @@ uint64_t ws_arch_r_offset(const struct ws_arch_r *r)
 	return r->offset;
 }
 
+/* Bytes after the frame: an error (zerr), as -2 (so that the caller's
+ * 1 + this is -1). */
+static int ws_r_trailing(struct ws_arch_r *r)
+{
+	snprintf(r->zerr, sizeof(r->zerr), "it is damaged (data after the end of the archive)");
+	return -2;
+}
+
 /* More decompressed bytes into obuf: 1, 0 at the stream's end, -1 (zerr). */
 static int ws_r_more(struct ws_arch_r *r)
 {
@@ -94,13 +105,22 @@ static int ws_r_more(struct ws_arch_r *r)
 			r->in.size = (size_t)n;
 			r->in.pos = 0;
 		}
+		/* After the one frame, only the source's end may come. */
+		if (r->z_done)
+			return r->in.pos < r->in.size ? 1 + ws_r_trailing(r) : 0;
 		if (r->in.pos == r->in.size && r->src_end)
 			return 0;
 		out.dst = r->obuf;
 		out.size = r->osize;
 		out.pos = 0;
 		r->zlast = ZSTD_decompressStream(r->z, &out, &r->in);
-		if (ZSTD_isError(r->zlast)) {
+		if (ZSTD_isError(r->zlast) && ZSTD_getErrorCode(r->zlast) == ZSTD_error_checksum_wrong) {
+			/* The frame's content is all out by now: the manifest's sums
+			 * can still say which part is damaged (ws_arch_r_finish). */
+			r->sum_bad = 1;
+			r->z_done = 1;
+			r->zlast = 0;
+		} else if (ZSTD_isError(r->zlast)) {
 			if (!r->started)
 				snprintf(r->zerr, sizeof(r->zerr), "it is not a wsgate backup (not zstd data)");
 			else
@@ -109,6 +129,8 @@ static int ws_r_more(struct ws_arch_r *r)
 			return -1;
 		}
 		r->started = 1;
+		if (r->zlast == 0)
+			r->z_done = 1;   /* one frame: what follows it is not ours */
 		if (out.pos > 0) {
 			r->opos = 0;
 			r->olen = out.pos;
@@ -532,6 +554,12 @@ ws_err ws_arch_r_finish(struct ws_arch_r *r, struct json_object **manifest, char
 	}
 	if ((rc = ws_r_end(r, why, whylen)) != WS_OK)
 		goto out;
+	if (r->sum_bad) {
+		/* every sum matched, yet zstd's did not: damage outside the data */
+		snprintf(why, whylen, "it is damaged (zstd: its frame's checksum does not match)");
+		rc = WS_ERR_CORRUPT;
+		goto out;
+	}
 	*manifest = m;
 	m = NULL;
 out:

@@ -32,7 +32,7 @@
  * attribute (the docker volume's overlay layers carry trusted.* ones),
  * ACLs, holes, and nothing from another filesystem. */
 static const char *const ws_tar_create[] = {
-	"tar", "--create", "--file=-", "--directory=/v", "--numeric-owner", "--xattrs",
+	"tar", "--create", WS_TAR_FILE, "--directory=/v", "--numeric-owner", "--xattrs",
 	"--xattrs-include=*", "--acls", "--sparse", "--one-file-system", ".", NULL,
 };
 

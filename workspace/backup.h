@@ -18,6 +18,9 @@
 
 struct ws_config;
 
+/* tar's archive, for the helpers: their data pipe. */
+#define WS_TAR_FILE ("--file=" WS_HELPER_DATA)
+
 /* What a backup or restore is told and tells. */
 struct ws_backup_io {
 	const struct ws_config *cfg;   /* the helper's image is cfg's image setting */

@@ -26,7 +26,7 @@
 #define WS_HELPER_IDLE_S 120
 
 static const char *const ws_tar_extract[] = {
-	"tar", "--extract", "--file=-", "--directory=/v", "--numeric-owner", "--same-owner",
+	"tar", "--extract", WS_TAR_FILE, "--directory=/v", "--numeric-owner", "--same-owner",
 	"--preserve-permissions", "--xattrs", "--xattrs-include=*", "--acls", NULL,
 };
 
@@ -94,7 +94,9 @@ static ws_err ws_rs_read(struct ws_rs *s, char *clone, size_t clonelen)
 	ws_err rc;
 
 	if ((rc = ws_arch_r_header(s->r, &h, s->rwhy, sizeof(s->rwhy))) != WS_OK) {
-		snprintf(s->why, s->whylen, "the archive cannot be restored: %s", s->rwhy);
+		/* "not a wsgate backup" says it all; damage gets its place */
+		snprintf(s->why, s->whylen, "the archive cannot be restored: %s%s",
+		    strstr(s->rwhy, "not a wsgate backup") != NULL ? "" : "in its header, ", s->rwhy);
 		return rc;
 	}
 	rc = WS_ERR_CORRUPT;
@@ -251,7 +253,11 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 	s->d.bytes_in += s->part_bytes;
 	return WS_OK;
 damaged:
-	snprintf(s->why, s->whylen, "the archive cannot be restored: %s", s->rwhy);
+	/* Which part: a damaged byte is found where it is read. */
+	if (strncmp(s->rwhy, "part '", 6) == 0)
+		snprintf(s->why, s->whylen, "the archive cannot be restored: %s", s->rwhy);
+	else
+		snprintf(s->why, s->whylen, "the archive cannot be restored: in part '%s', %s", part, s->rwhy);
 	return WS_ERR_CORRUPT;
 }
 
@@ -269,7 +275,10 @@ static ws_err ws_rs_parts(struct ws_rs *s)
 			return rc;
 	}
 	if (rc != WS_ERR_NOT_FOUND || ws_arch_r_finish(s->r, &man, s->rwhy, sizeof(s->rwhy)) != WS_OK) {
-		snprintf(s->why, s->whylen, "the archive cannot be restored: %s", s->rwhy);
+		/* the reader names a part or the header when it is theirs */
+		snprintf(s->why, s->whylen, "the archive cannot be restored: %s%s",
+		    strncmp(s->rwhy, "part '", 6) == 0 || strncmp(s->rwhy, "its header", 10) == 0 ? "" :
+		    "after its parts (manifest), ", s->rwhy);
 		return WS_ERR_CORRUPT;
 	}
 	json_object_put(man);

@@ -51,6 +51,12 @@ check "it paused the workspace for the copy and said for how long" \
 check "the workspace runs again after its backup" is "$(state "$W")" running
 check "the session open meanwhile goes on" eval 'kill -0 '"$spid"' && n=$(wc -l < "$T/session") && wait_until 10 eval "[ \$(wc -l < $T/session) -gt $n ]"'
 check "the archive is 0600" is "$(stat -c %a "$T/w.tar.zst")" 600
+check "no progress bar when stderr is not a terminal" eval '! grep -q $'"'"'\r'"'"' "$T/bk.err"'
+# On a terminal: the bar, with a percentage.
+script -qec "$WS_BIN -f $T/main.conf backup $W -o $T/tty.tar.zst" /dev/null > "$T/tty.out" 2>&1; rc=$?
+check "on a terminal, a progress bar with a percentage (exit $rc)" \
+    eval '[ "$rc" = 0 ] && grep -qE "home +\[[#.]{20}\] +[0-9]+%" "$T/tty.out"' || tail -c 600 "$T/tty.out" | sed 's/^/#   /'
+rm -f "$T/tty.tar.zst"
 check "no partial file is left beside it" eval '[ -z "$(ls "$T" | grep "w.tar.zst.part")" ]'
 tar --zstd -tvf "$T/w.tar.zst" > "$T/list" 2>&1
 check "standard tar reads it: header, home and docker parts, manifest last" \
@@ -126,7 +132,8 @@ for off in 200 $((size / 5)) $((size / 2)) $((size * 4 / 5)) $((size - 40)); do
     /usr/bin/python3 -c "import sys; f=open(sys.argv[1],'r+b'); f.seek(int(sys.argv[2])); b=f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0]^0x41]))" "$T/bad" "$off"
     ws restore "$W3" -i "$T/bad" > /dev/null 2> "$T/bad.err"; rc=$?
     check "a byte changed at offset $off of $size: refused (exit $rc = 6) with one line" \
-        eval '[ "$rc" = 6 ] && [ "$(wc -l < "$T/bad.err")" = 1 ] && grep -qE "cannot be restored: .*(damaged|cut short)" "$T/bad.err"' ||
+        eval '[ "$rc" = 6 ] && [ "$(wc -l < "$T/bad.err")" = 1 ] && grep -qE "cannot be restored: .*(damaged|cut short)" "$T/bad.err" &&
+              grep -qE "part .(home|docker).|header|manifest|tar header" "$T/bad.err"' ||
         sed 's/^/#   /' "$T/bad.err"
     check "... and nothing is left behind" nothing_left
 done

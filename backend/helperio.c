@@ -32,7 +32,10 @@ ws_err ws_hio_new(struct ws_hio **out, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return WS_ERR_NOMEM;
 	}
-	snprintf(io->dir, sizeof(io->dir), "/tmp/wsgate-io.XXXXXX");
+	/* The gateway's runtime directory when we may write there: a service
+	 * with PrivateTmp has a /tmp the engine does not see. */
+	snprintf(io->dir, sizeof(io->dir), "%s",
+	    access("/run/wsgate", W_OK) == 0 ? "/run/wsgate/io.XXXXXX" : "/tmp/wsgate-io.XXXXXX");
 	if (mkdtemp(io->dir) == NULL) {   /* 0700 */
 		snprintf(why, whylen, "cannot make a directory for a helper's data: %s", strerror(errno));
 		free(io);

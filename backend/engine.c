@@ -25,6 +25,7 @@ void ws_obj_name(enum ws_obj kind, const char *name, char *out, size_t outlen)
 		[WS_OBJ_LEGACY_DOCKER] = "-docker",
 		[WS_OBJ_STAGE_HOME] = ".restore",
 		[WS_OBJ_STAGE_DOCKER] = ".restore.docker",
+		[WS_OBJ_HELPER] = ".helper",
 	};
 
 	snprintf(out, outlen, "workspace-%s%s", name, suffix[kind]);
@@ -183,7 +184,10 @@ ws_err ws_engine_ping(struct ws_engine *e, char *why, size_t whylen)
 
 ws_err ws_engine_helper(struct ws_engine *e, struct ws_helper *h, char *why, size_t whylen)
 {
-	return e->ops->helper(e->impl, h, why, whylen);
+	char cname[WS_OBJ_NAME_MAX];
+
+	ws_obj_name(WS_OBJ_HELPER, h->workspace, cname, sizeof(cname));
+	return e->ops->helper(e->impl, cname, h, why, whylen);
 }
 
 ws_err ws_engine_stats(struct ws_engine *e, const char *name, struct ws_cstats *s,

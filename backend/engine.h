@@ -26,6 +26,8 @@ enum ws_obj {
 	                         (which a workspace "NAME-docker" can also have as home) */
 	WS_OBJ_STAGE_HOME,    /* workspace-NAME.restore: a restore's home, until checked */
 	WS_OBJ_STAGE_DOCKER,  /* workspace-NAME.restore.docker: and its docker volume */
+	WS_OBJ_HELPER,        /* workspace-NAME.helper: a backup's or restore's helper
+	                         container (one at a time: its name is the lock) */
 };
 
 /* The network every workspace is on: a bridge whose members cannot reach
@@ -162,6 +164,7 @@ struct ws_helper_mount {
  * attributes cannot be read or written: the overlay layers of a
  * workspace's own engine carry them. */
 struct ws_helper {
+	const char *workspace;            /* whose: its container is NAME's WS_OBJ_HELPER */
 	const char *image;
 	const char *const *argv;          /* NULL-terminated */
 	const struct ws_helper_mount *mounts;
@@ -180,7 +183,9 @@ struct ws_helper {
 	char err[512];                    /* set on WS_OK: the start of its stderr ("" none) */
 };
 
-/* Runs helper h to its end and removes it. WS_OK when it ran to its end
+/* Runs helper h to its end and removes it. WS_ERR_CONFLICT when another
+ * helper of the same workspace runs (one left by a crash, not running, is
+ * removed first). WS_OK when it ran to its end
  * (its exit status in h->exit_code, the start of its stderr in h->err);
  * WS_ERR_IO when h->in or h->out stopped it; WS_ERR_TIMEOUT after idle_s
  * without progress; WS_ERR_IMAGE_MISSING; others (a stream from the engine
@@ -224,7 +229,7 @@ struct ws_engine_ops {
 	int (*sessions_open)(void *impl, const char *cname);
 	long (*last_session)(void *impl, const char *cname);
 	ws_err (*ping)(void *impl, char *why, size_t whylen);
-	ws_err (*helper)(void *impl, struct ws_helper *h, char *why, size_t whylen);
+	ws_err (*helper)(void *impl, const char *cname, struct ws_helper *h, char *why, size_t whylen);
 	ws_err (*stats)(void *impl, const char *cname, struct ws_cstats *s, char *why, size_t whylen);
 	ws_err (*disk)(void *impl, struct ws_du **out, char *why, size_t whylen);
 };

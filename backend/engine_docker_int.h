@@ -16,6 +16,6 @@ ws_err ws_d_call(void *impl, const char *method, const char *path, const char *b
     long ok, long ok2, struct json_object **reply, char *why, size_t whylen);
 
 /* The helper op (helper_docker.c). */
-ws_err ws_d_helper(void *impl, struct ws_helper *h, char *why, size_t whylen);
+ws_err ws_d_helper(void *impl, const char *cname, struct ws_helper *h, char *why, size_t whylen);
 
 #endif

@@ -187,7 +187,50 @@ static ws_err ws_helper_id(struct json_object *r, char *id, size_t idlen)
 	return WS_OK;
 }
 
-ws_err ws_d_helper(void *impl, struct ws_helper *h, char *why, size_t whylen)
+/* A helper of that name is there: busy when it runs; one left by a crash
+ * (stopped, or never started) goes. WS_OK when it went. */
+static ws_err ws_helper_stale(void *impl, const char *cname, char *why, size_t whylen)
+{
+	struct json_object *r = NULL, *st, *running;
+	char path[160];
+	int busy;
+	ws_err rc;
+
+	snprintf(path, sizeof(path), "/containers/%s/json", cname);
+	if ((rc = ws_d_call(impl, "GET", path, NULL, 200, 200, &r, why, whylen)) != WS_OK)
+		return rc == WS_ERR_NOT_FOUND ? WS_OK : rc;
+	busy = !json_object_object_get_ex(r, "State", &st) ||
+	    !json_object_object_get_ex(st, "Running", &running) || json_object_get_boolean(running);
+	json_object_put(r);
+	if (busy)
+		return WS_ERR_CONFLICT;
+	ws_warn("removing %s, a helper left by an earlier backup or restore", cname);
+	snprintf(path, sizeof(path), "/containers/%s?force=1&v=0", cname);
+	return ws_d_call(impl, "DELETE", path, NULL, 204, 404, NULL, why, whylen);
+}
+
+/* Creates the helper container cname; the reply in *r. */
+static ws_err ws_helper_create(void *impl, const char *cname, const char *body,
+    struct json_object **r, char *why, size_t whylen)
+{
+	char path[160];
+	ws_err rc;
+	int tries;
+
+	snprintf(path, sizeof(path), "/containers/create?name=%s", cname);
+	for (tries = 0; tries < 2; tries++) {
+		rc = ws_d_call(impl, "POST", path, body, 201, 201, r, why, whylen);
+		if (rc != WS_ERR_CONFLICT)
+			break;
+		if ((rc = ws_helper_stale(impl, cname, why, whylen)) != WS_OK)
+			break;
+	}
+	if (rc == WS_ERR_CONFLICT)
+		snprintf(why, whylen, "another backup or restore of this workspace is running (%s)", cname);
+	return rc;
+}
+
+ws_err ws_d_helper(void *impl, const char *cname, struct ws_helper *h, char *why, size_t whylen)
 {
 	struct json_object *r = NULL;
 	struct ws_hio *io = NULL;
@@ -204,7 +247,7 @@ ws_err ws_d_helper(void *impl, struct ws_helper *h, char *why, size_t whylen)
 		rc = WS_ERR_NOMEM;
 		goto out;
 	}
-	rc = ws_d_call(impl, "POST", "/containers/create", body, 201, 201, &r, why, whylen);
+	rc = ws_helper_create(impl, cname, body, &r, why, whylen);
 	if (rc == WS_ERR_NOT_FOUND) {
 		snprintf(why, whylen, "image %s is not on the engine", h->image);
 		rc = WS_ERR_IMAGE_MISSING;

@@ -171,6 +171,7 @@ static ws_err ws_bk_part(struct ws_bk *b, const char *part, const char *volume, 
 	ws_err rc;
 
 	memset(&h, 0, sizeof(h));
+	h.workspace = b->name;
 	h.image = b->io->cfg->image;
 	h.argv = ws_tar_create;
 	h.mounts = &m;

@@ -5,6 +5,7 @@
  * workspace is unpaused, staging volumes go). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include "mkdirs.h"
 #include "rebuild.h"
 #include "workspace.h"
+
+/* How long an archive's reader (backup) or writer (restore) may stall. */
+#define WS_STREAM_IDLE_S 120
 
 static volatile sig_atomic_t ws_stop;
 
@@ -92,6 +96,28 @@ static void ws_prog_tick(void *arg, const char *part, uint64_t done, uint64_t to
 		p->start = 0;
 }
 
+/* Waits until fd is ready for events; 0, or -1 after WS_STREAM_IDLE_S
+ * (a reader or writer that stalls must not hold a paused workspace, a
+ * helper and its volumes for ever) or on a signal that stops us. */
+static int ws_ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n;
+
+	for (;;) {
+		n = poll(&p, 1, WS_STREAM_IDLE_S * 1000);
+		if (n > 0)
+			return 0;
+		if (n == 0) {
+			fprintf(stderr, "ws: the archive's %s moved no byte for %d s: giving up\n",
+			    events == POLLIN ? "input" : "reader", WS_STREAM_IDLE_S);
+			return -1;
+		}
+		if (errno != EINTR || ws_stop)
+			return -1;
+	}
+}
+
 static int ws_write_all(void *arg, const void *buf, size_t len)
 {
 	int fd = *(int *)arg;
@@ -99,6 +125,8 @@ static int ws_write_all(void *arg, const void *buf, size_t len)
 	ssize_t n;
 
 	while (len > 0) {
+		if (ws_ready(fd, POLLOUT) != 0)
+			return -1;
 		n = write(fd, b, len);
 		if (n < 0 && errno == EINTR && !ws_stop)
 			continue;
@@ -116,6 +144,8 @@ static long ws_read_some(void *arg, void *buf, size_t len)
 	ssize_t n;
 
 	for (;;) {
+		if (ws_ready(fd, POLLIN) != 0)
+			return -1;
 		n = read(fd, buf, len);
 		if (n < 0 && errno == EINTR && !ws_stop)
 			continue;

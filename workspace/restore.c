@@ -220,6 +220,7 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 	}
 	ws_obj_name(docker ? WS_OBJ_STAGE_DOCKER : WS_OBJ_STAGE_HOME, s->req->name, vname, sizeof(vname));
 	memset(&h, 0, sizeof(h));
+	h.workspace = s->req->name;
 	h.image = s->io->cfg->image;
 	h.argv = ws_tar_extract;
 	h.mounts = &m;
@@ -301,6 +302,7 @@ static ws_err ws_rs_copy(struct ws_rs *s, const char *from, const char *to, int 
 	ws_err rc;
 
 	memset(&h, 0, sizeof(h));
+	h.workspace = s->req->name;
 	h.image = s->io->cfg->image;
 	h.argv = ws_copy_argv;
 	h.mounts = m;

@@ -40,15 +40,23 @@ ws_err ws_vols_check(struct ws_engine *e, const char *name, const char *vname, c
 static ws_err ws_used_elsewhere(struct ws_engine *e, const char *name, const char *vname,
     struct ws_vols *o, char *why, size_t whylen)
 {
-	char users[400], mine[WS_OBJ_NAME_MAX], remake[WS_OBJ_NAME_MAX], *tok, *save = NULL;
+	char users[400], mine[WS_OBJ_NAME_MAX], remake[WS_OBJ_NAME_MAX], helper[WS_OBJ_NAME_MAX];
+	char *tok, *save = NULL;
 	ws_err rc;
 
 	if ((rc = ws_engine_volume_users(e, vname, users, sizeof(users), why, whylen)) != WS_OK)
 		return rc;
 	ws_obj_name(WS_OBJ_CONTAINER, name, mine, sizeof(mine));
 	ws_obj_name(WS_OBJ_REMAKE, name, remake, sizeof(remake));
+	ws_obj_name(WS_OBJ_HELPER, name, helper, sizeof(helper));
 	for (tok = strtok_r(users, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
-		if (strcmp(tok, mine) != 0 && strcmp(tok, remake) != 0) {
+		if (strcmp(tok, helper) == 0) {
+			/* A restore filling them, or a backup reading them. */
+			o->state = WS_VOLS_BUSY;
+			snprintf(o->detail, sizeof(o->detail), "a backup or restore of workspace '%s' is using its volumes",
+			    name);
+			break;
+		} else if (strcmp(tok, mine) != 0 && strcmp(tok, remake) != 0) {
 			o->state = WS_VOLS_FOREIGN;
 			snprintf(o->detail, sizeof(o->detail), "volume %s is in use by container %s", vname, tok);
 			break;

@@ -15,6 +15,7 @@ enum ws_vols_state {
 	WS_VOLS_OWNED,     /* labelled with an owner: that owner's orphan */
 	WS_VOLS_LEGACY,    /* made by wsgate 0.1 (workspace label only): ws adopt */
 	WS_VOLS_FOREIGN,   /* another workspace's, not wsgate's, or in another's use */
+	WS_VOLS_BUSY,      /* its own, but a backup's or restore's helper has them */
 };
 
 struct ws_vols {

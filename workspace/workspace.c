@@ -33,6 +33,8 @@
 #define WS_MAX_EXCLUDED 16
 /* Waits of 50 ms for another gateway's create of the same workspace (10 s). */
 #define WS_CREATE_WAITS 200
+/* Longest wait for a backup that has paused the workspace (s). */
+#define WS_BACKUP_WAIT_S 60
 
 enum ws_next { WS_NEXT_AGAIN, WS_NEXT_DONE, WS_NEXT_FAIL };
 
@@ -339,6 +341,12 @@ static enum ws_next ws_step_make(struct ws_run *r)
 		}
 		snprintf(owner, sizeof(owner), "%s", r->p->adopt_owner);
 		break;
+	case WS_VOLS_BUSY:
+		if (!ws_admitted(r, v.owner))
+			return ws_fail(r, WS_ERR_DENIED);
+		snprintf(r->why, r->whylen, "workspace '%s' is being restored; try again when that is done",
+		    r->name);
+		return ws_fail(r, WS_ERR_CONFLICT);
 	default:
 		if (!ws_admitted(r, ""))
 			return ws_fail(r, WS_ERR_DENIED);
@@ -525,6 +533,30 @@ static enum ws_next ws_step_start(struct ws_run *r)
 	return ws_fail(r, rc);
 }
 
+/* Waits (at most WS_BACKUP_WAIT_S) while a backup's helper runs beside the
+ * paused workspace, so that a login does not unpause it mid-copy. 0 when
+ * none runs (any more), -1 with why when it still does. */
+static int ws_backup_wait(struct ws_run *r)
+{
+	struct ws_container h;
+	char why[200];
+	double start = ws_clock_now();
+	int said = 0;
+
+	while (ws_engine_inspect(r->e, r->name, WS_OBJ_HELPER, &h, why, sizeof(why)) == WS_OK &&
+	    h.state == WS_CSTATE_RUNNING) {
+		if (ws_clock_now() - start > WS_BACKUP_WAIT_S) {
+			snprintf(r->why, r->whylen, "workspace '%s' is paused while it is backed up; try again when that is done",
+			    r->name);
+			return -1;
+		}
+		if (!said++)
+			ws_progress(r, "waiting for a backup of");
+		ws_clock_sleep_ms(250);
+	}
+	return 0;
+}
+
 /* run: a container is there. Admission first (on its owner; one wsgate did
  * not make has none), then what it mounts must be this workspace's and its
  * owner's (wsgate 0.1's volumes pass), then act on its state. */
@@ -572,6 +604,9 @@ static enum ws_next ws_step_run(struct ws_run *r)
 			    "it trusts another certificate authority");
 		return ws_step_start(r);
 	case WS_CSTATE_PAUSED:
+		/* Paused by a backup: it unpauses when done (soon, usually). */
+		if (ws_backup_wait(r) != 0)
+			return ws_fail(r, WS_ERR_CONFLICT);
 		since = ws_clock_now();
 		rc = ws_engine_action(r->e, r->name, WS_OBJ_CONTAINER, "unpause", msg, sizeof(msg));
 		if (rc != WS_OK && rc != WS_ERR_NOT_FOUND) {

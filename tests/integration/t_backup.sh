@@ -83,6 +83,22 @@ ws backup "$RUN-none" -o "$T/none.tar.zst" > /dev/null 2> "$T/none.err"; rc=$?
 check "no such workspace: exit 3, one line, no file" \
     eval '[ "$rc" = 3 ] && is "$(cat "$T/none.err")" "ws: no workspace '"'$RUN-none'"'" && [ ! -e "$T/none.tar.zst" ]'
 
+# --- a login, and a second backup, while a backup holds the workspace paused ---
+# The archive's reader waits 6 s before it reads: the backup stalls on the
+# full pipe with the workspace paused.
+( "$WS_BIN" -f "$T/main.conf" backup "$W" 2> "$T/slow.err" | { sleep 6; cat > "$T/slow.tar.zst"; } ) &
+slow=$!
+wait_until 30 eval '[ "$(state "$W")" = paused ]'
+check "the slow backup has paused the workspace" is "$(state "$W")" paused
+ws backup "$W" -o "$T/second.tar.zst" > /dev/null 2> "$T/second.err"; rc=$?
+check "a second backup meanwhile is refused (exit $rc), saying why" \
+    eval '[ "$rc" = 1 ] && contains "$T/second.err" "another backup or restore of this workspace is running" && [ ! -e "$T/second.tar.zst" ]'
+out=$(wssh_info "$W" echo in 2> "$T/during.err")
+check "a login meanwhile waits for the backup, is told so, and gets in" \
+    eval 'is "$out" in && contains "$T/during.err" "waiting for a backup of workspace '"'$W'"'"'
+wait "$slow"
+check "the slow backup completed" eval 'contains "$T/slow.err" "ws: backed up workspace $W:" && tar --zstd -tf "$T/slow.tar.zst" > /dev/null'
+
 # --- delete, restore, compare ---
 ws delete "$W" --yes > /dev/null
 check "the workspace is gone" absent container "workspace-$W"

@@ -156,11 +156,34 @@ void ws_restore_sweep(struct ws_engine *e, const char *name)
 	}
 }
 
-/* stage: empty staging volumes. */
-static ws_err ws_rs_stage(struct ws_rs *s)
+/* 1 when a container mounts volume vname (or the engine cannot tell). */
+static int ws_rs_in_use(struct ws_rs *s, const char *vname)
 {
+	char users[256], why[300];
+
+	return ws_engine_volume_users(s->e, vname, users, sizeof(users), why, sizeof(why)) != WS_OK ||
+	    users[0] != '\0';
+}
+
+/* stage: empty staging volumes. Another restore of NAME under way (its
+ * staging volumes mounted by its helper) is not swept: it is refused. */
+static ws_err ws_rs_stage(struct ws_rs *s, int *staged)
+{
+	static const enum ws_obj kinds[] = { WS_OBJ_STAGE_HOME, WS_OBJ_STAGE_DOCKER };
+	char vname[WS_OBJ_NAME_MAX];
+	struct ws_volume v;
+	size_t i;
 	ws_err rc;
 
+	for (i = 0; i < 2; i++) {
+		ws_obj_name(kinds[i], s->req->name, vname, sizeof(vname));
+		if (ws_engine_volume(s->e, vname, &v, s->why, s->whylen) == WS_OK && ws_rs_in_use(s, vname)) {
+			snprintf(s->why, s->whylen, "another restore of '%s' is under way (its staging volume %s is "
+			    "in use)", s->req->name, vname);
+			return WS_ERR_CONFLICT;
+		}
+	}
+	*staged = 1;
 	ws_restore_sweep(s->e, s->req->name);
 	if ((rc = ws_engine_volume_create(s->e, s->req->name, WS_OBJ_STAGE_HOME, s->d.owner, NULL, s->why,
 	    s->whylen)) != WS_OK)
@@ -326,20 +349,70 @@ static ws_err ws_rs_place(struct ws_rs *s, int exists, const char *clone)
 	char sh[WS_OBJ_NAME_MAX], sd[WS_OBJ_NAME_MAX], h[WS_OBJ_NAME_MAX], d[WS_OBJ_NAME_MAX];
 	ws_err rc;
 
-	if (exists) {
+	struct ws_admin_info a;
+	struct ws_volume v;
+	const char *vol[2];
+	size_t i;
+
+	/* NAME as it was when the restore began: reading the archive may
+	 * have taken hours (or as long as its sender liked), and a login or
+	 * another restore may have made a workspace of that name meanwhile,
+	 * whose volumes the copy below would otherwise fill. */
+	rc = ws_admin_info(s->e, name, &a, s->why, s->whylen);
+	if (rc == WS_OK && !exists) {
+		snprintf(s->why, s->whylen, "workspace '%s' was made while the archive was read (owner %s): "
+		    "nothing was restored into it", name, a.owner[0] ? a.owner : "unknown");
+		return WS_ERR_CONFLICT;
+	}
+	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
+		return rc;
+	ws_obj_name(WS_OBJ_HOME, name, h, sizeof(h));
+	ws_obj_name(WS_OBJ_DOCKER, name, d, sizeof(d));
+	vol[0] = h;
+	vol[1] = d;
+	/* A volume of NAME's names that is not its own stays after a delete:
+	 * refused before anything goes. */
+	for (i = 0; i < 2 && rc == WS_OK; i++)
+		if (ws_engine_volume(s->e, vol[i], &v, s->why, s->whylen) == WS_OK &&
+		    (!v.labelled || strcmp(v.workspace, name) != 0)) {
+			snprintf(s->why, s->whylen, "volume %s is not one of workspace '%s': nothing was replaced",
+			    vol[i], name);
+			return WS_ERR_CONFLICT;
+		}
+	if (rc == WS_OK) {
 		ws_rs_say(s, "replacing workspace '%s' with the restored one", name);
 		if ((rc = ws_admin_delete(s->e, name, 0, s->why, s->whylen)) != WS_OK)
 			return rc;
 	}
 	ws_obj_name(WS_OBJ_STAGE_HOME, name, sh, sizeof(sh));
 	ws_obj_name(WS_OBJ_STAGE_DOCKER, name, sd, sizeof(sd));
-	ws_obj_name(WS_OBJ_HOME, name, h, sizeof(h));
-	ws_obj_name(WS_OBJ_DOCKER, name, d, sizeof(d));
+	/* Fresh volumes only: the engine's create leaves an existing volume
+	 * as it is, whoever's it is. */
+	for (i = 0; i < 2; i++) {
+		if ((rc = ws_engine_volume(s->e, vol[i], &v, s->why, s->whylen)) == WS_OK) {
+			snprintf(s->why, s->whylen, "volume %s exists (%s%s): nothing was restored into it", vol[i],
+			    v.labelled ? "workspace " : "not wsgate's", v.labelled ? v.workspace : "");
+			return WS_ERR_CONFLICT;
+		}
+		if (rc != WS_ERR_NOT_FOUND)
+			return rc;
+	}
 	if ((rc = ws_engine_volume_create(s->e, name, WS_OBJ_HOME, s->d.owner, clone, s->why,
 	    s->whylen)) != WS_OK ||
 	    (rc = ws_engine_volume_create(s->e, name, WS_OBJ_DOCKER, s->d.owner, NULL, s->why,
 	    s->whylen)) != WS_OK)
 		return rc;
+	/* ...and still the restore's once made: no one else's, none mounted. */
+	for (i = 0; i < 2; i++) {
+		if ((rc = ws_engine_volume(s->e, vol[i], &v, s->why, s->whylen)) != WS_OK)
+			return rc;
+		if (!v.labelled || strcmp(v.workspace, name) != 0 || strcmp(v.owner, s->d.owner) != 0 ||
+		    ws_rs_in_use(s, vol[i])) {
+			snprintf(s->why, s->whylen, "volume %s was made or mounted by someone else meanwhile: "
+			    "nothing was restored into it", vol[i]);
+			return WS_ERR_CONFLICT;
+		}
+	}
 	if ((rc = ws_rs_copy(s, sh, h, 0)) != WS_OK || (rc = ws_rs_copy(s, sd, d, 1)) != WS_OK) {
 		char gone[200];
 
@@ -374,16 +447,19 @@ ws_err ws_restore_run(struct ws_engine *e, const struct ws_backup_io *io,
 	}
 	if ((rc = ws_rs_read(&s, clone, sizeof(clone))) != WS_OK || (rc = ws_rs_check(&s, &exists)) != WS_OK)
 		goto out;
-	staged = 1;
-	if ((rc = ws_rs_stage(&s)) != WS_OK || (rc = ws_rs_parts(&s)) != WS_OK)
+	if ((rc = ws_rs_stage(&s, &staged)) != WS_OK || (rc = ws_rs_parts(&s)) != WS_OK)
 		goto out;
 	ws_rs_say(&s, "the archive is whole (every sum matches)");
 	if ((rc = ws_rs_place(&s, exists, clone)) != WS_OK) {
 		char detail[400];
 
 		snprintf(detail, sizeof(detail), "%s", why);
-		snprintf(why, whylen, "restoring '%s' failed while placing the checked data: %s (the archive "
-		    "itself is good: restore it again)", req->name, detail);
+		if (rc == WS_ERR_CONFLICT)
+			snprintf(why, whylen, "restoring '%s' stopped before placing the checked data: %s",
+			    req->name, detail);
+		else
+			snprintf(why, whylen, "restoring '%s' failed while placing the checked data: %s (the "
+			    "archive itself is good: restore it again)", req->name, detail);
 		goto out;
 	}
 	s.d.seconds = ws_clock_now() - start;

@@ -64,7 +64,9 @@ static void ws_rs_say(struct ws_rs *s, const char *fmt, ...)
 	s->io->say(s->io->arg, line);
 }
 
-/* A text field of the header: printable, at most max bytes; "" if absent. */
+/* A text field of the header: printable ASCII, at most max bytes; "" if
+ * absent. (Its workspace and image are printed on the administrator's
+ * terminal: a byte over 0x7e may be a C1 control, 0x9b the 8-bit CSI.) */
 static int ws_rs_field(struct json_object *h, const char *key, char *out, size_t max)
 {
 	struct json_object *v;
@@ -80,7 +82,7 @@ static int ws_rs_field(struct json_object *h, const char *key, char *out, size_t
 	if (strlen(s) >= max)
 		return -1;
 	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
 			return -1;
 	memcpy(out, s, strlen(s) + 1);
 	return 0;

@@ -40,4 +40,13 @@ check "tester's data is intact, tester still owns it" eval 'is "$(wssh "$V" cat 
 check "no staging volume is left" eval '[ -z "$(docker volume ls -q --filter name=^workspace-$V.restore)" ]'
 check "no helper container is left" is "$(docker ps -aq --filter label=org.wsgate.helper | wc -l)" 0
 ws delete "$V" --yes > /dev/null 2>&1
+
+# A header whose text holds a C1 control (U+009B, the 8-bit CSI, which ws
+# printed on the administrator's terminal): refused as damaged.
+python3 "$WSGATE_SRC/tests/integration/mkarchive.py" "$T/c1a" "$T/c1b" '{"owner":"tester","workspace":"x\u009b2J","image":"i\u009b31m"}' home="$T/home.tar"
+cat "$T/c1a" "$T/c1b" > "$T/c1.tar.zst"
+ws restore "$V" -i "$T/c1.tar.zst" > /dev/null 2> "$T/c1.err"; rc=$?
+check "a header with a C1 control is refused (exit $rc = 6), nothing made" \
+    eval '[ "$rc" = 6 ] && contains "$T/c1.err" "its header is damaged" && absent container "workspace-$V" && absent volume "workspace-$V"' ||
+    sed 's/^/#   /' "$T/c1.err"
 finish

@@ -5,6 +5,7 @@
  * starting loses no output. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,12 @@
 
 #define WS_HELPER_BUF 65536
 #define WS_LABEL_HELPER "org.wsgate.helper"
+/* A helper's memory (no swap beyond it) and processes. Its tar or cp needs
+ * little; a hostile archive can ask GNU tar for as much as it likes (a long
+ * name or a pax header is held whole: a few MB of zstd make gigabytes), which
+ * without a limit the host's memory pays for. */
+#define WS_HELPER_MEMORY ((int64_t)1024 * 1024 * 1024)
+#define WS_HELPER_PIDS 64
 
 /* What copying files as root needs, and nothing else (Docker's default set
  * also has NET_RAW, SETUID, SETGID, KILL, AUDIT_WRITE, SYS_CHROOT...). */
@@ -90,6 +97,9 @@ static struct json_object *ws_helper_hostconfig(const struct ws_helper *h, const
 	bad |= ws_jadd(hc, "LogConfig", log);
 	bad |= ws_jadd(hc, "NetworkMode", json_object_new_string("none"));
 	bad |= ws_jadd(hc, "ReadonlyRootfs", json_object_new_boolean(1));
+	bad |= ws_jadd(hc, "Memory", json_object_new_int64(WS_HELPER_MEMORY));
+	bad |= ws_jadd(hc, "MemorySwap", json_object_new_int64(WS_HELPER_MEMORY));
+	bad |= ws_jadd(hc, "PidsLimit", json_object_new_int64(WS_HELPER_PIDS));
 	if (bad) {
 		json_object_put(hc);
 		return NULL;

@@ -49,4 +49,28 @@ ws restore "$V" -i "$T/c1.tar.zst" > /dev/null 2> "$T/c1.err"; rc=$?
 check "a header with a C1 control is refused (exit $rc = 6), nothing made" \
     eval '[ "$rc" = 6 ] && contains "$T/c1.err" "its header is damaged" && absent container "workspace-$V" && absent volume "workspace-$V"' ||
     sed 's/^/#   /' "$T/c1.err"
+
+# A few hundred KB of zstd whose home part begins with a GNU long name of
+# 1.5 GiB: GNU tar in the helper holds it whole. Its memory is bounded
+# (1 GiB): the helper's tar is killed, the restore fails, nothing is left.
+python3 "$WSGATE_SRC/tests/integration/mkbomb.py" "$T/bomb.tar.zst" $((1536 * 1024 * 1024))
+check "the archive is small ($(stat -c %s "$T/bomb.tar.zst") bytes)" eval '[ "$(stat -c %s "$T/bomb.tar.zst")" -lt 1000000 ]'
+( while :; do docker stats --no-stream --format '{{.MemUsage}}' $(docker ps -q --filter label=org.wsgate.helper) 2>/dev/null; sleep 0.2; done ) > "$T/mem" &
+mpid=$!
+bg_pid "$mpid"
+ws restore "$V" -i "$T/bomb.tar.zst" > /dev/null 2> "$T/bomb.err"; rc=$?
+kill "$mpid" 2>/dev/null
+peak=$(python3 -c '
+import re, sys
+u = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "kB": 1000, "MB": 10**6, "GB": 10**9}
+m = 0
+for line in open(sys.argv[1]):
+    r = re.match(r"\s*([0-9.]+)([A-Za-z]+)", line)
+    if r and r.group(2) in u:
+        m = max(m, float(r.group(1)) * u[r.group(2)])
+print(int(m))' "$T/mem")
+echo "# restore exit $rc, helper memory peak $((peak / 1048576)) MiB: $(tr '\n' ' ' < "$T/bomb.err" | cut -c1-300)"
+check "the restore's helper stays within 1 GiB of memory (peak $((peak / 1048576)) MiB)" eval '[ "$peak" -le $((1024 * 1048576)) ]'
+check "... the restore fails (exit $rc), nothing is left" eval '[ "$rc" != 0 ] && absent container "workspace-$V" && absent volume "workspace-$V" &&
+    absent volume "workspace-$V.restore" && [ -z "$(docker ps -aq --filter label=org.wsgate.helper)" ]'
 finish

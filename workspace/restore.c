@@ -46,6 +46,7 @@ struct ws_rs {
 	double last_tick;
 	int read_failed;
 	char rwhy[300];          /* why the archive failed to read */
+	char had_owner[33];      /* the owner of the workspace --force replaces, as checked */
 	char *why;
 	size_t whylen;
 };
@@ -134,6 +135,7 @@ static ws_err ws_rs_check(struct ws_rs *s, int *exists)
 		return WS_OK;
 	if (rc != WS_OK)
 		return rc;
+	snprintf(s->had_owner, sizeof(s->had_owner), "%s", a.owner);
 	if (!s->req->force) {
 		snprintf(s->why, s->whylen, "workspace '%s' already exists: restore it under another name, or "
 		    "with --force (it is replaced once the archive is checked)", s->req->name);
@@ -368,6 +370,14 @@ static ws_err ws_rs_place(struct ws_rs *s, int exists, const char *clone)
 	}
 	if (rc != WS_OK && rc != WS_ERR_NOT_FOUND)
 		return rc;
+	/* --force replaces the workspace it was checked for (an owner's over
+	 * SSH: its own), not another account's made since under that name. */
+	if (rc == WS_OK && strcmp(a.owner, s->had_owner) != 0) {
+		snprintf(s->why, s->whylen, "workspace '%s' changed hands while the archive was read (owner %s, "
+		    "not %s): nothing was replaced", name, a.owner[0] ? a.owner : "unknown",
+		    s->had_owner[0] ? s->had_owner : "unknown");
+		return WS_ERR_CONFLICT;
+	}
 	ws_obj_name(WS_OBJ_HOME, name, h, sizeof(h));
 	ws_obj_name(WS_OBJ_DOCKER, name, d, sizeof(d));
 	vol[0] = h;

@@ -41,6 +41,28 @@ check "no staging volume is left" eval '[ -z "$(docker volume ls -q --filter nam
 check "no helper container is left" is "$(docker ps -aq --filter label=org.wsgate.helper | wc -l)" 0
 ws delete "$V" --yes > /dev/null 2>&1
 
+# --force checked against mallory's workspace, placed after it was deleted
+# and tester's made under its name: refused, tester's kept.
+ws create "$V" --owner mallory > /dev/null 2>&1
+check "mallory's workspace $V" is "$(ws_owner "$V")" mallory
+rm -f "$T/go" "$T/fifo"; mkfifo "$T/fifo"
+( cat "$T/a"; for _ in $(seq 600); do [ -e "$T/go" ] && break; sleep 0.2; done; cat "$T/b" ) > "$T/fifo" &
+bg_pid $!
+"$WS_BIN" -f "$T/main.conf" restore "$V" --force --owner mallory -i "$T/fifo" > /dev/null 2> "$T/rf.err" &
+rpid=$!
+bg_pid "$rpid"
+wait_until 60 eval '[ -n "$(docker volume ls -q --filter name=^workspace-$V.restore\$)" ]'
+sleep 3
+ws delete "$V" --yes > /dev/null 2>&1
+ws create "$V" --owner tester > /dev/null 2>&1
+wssh "$V" 'echo tester-data > /home/workspace/MINE' < /dev/null
+touch "$T/go"
+wait "$rpid"; rc=$?
+echo "# restore --force exit $rc: $(tr '\n' ' ' < "$T/rf.err" | cut -c1-300)"
+check "--force does not replace another account's workspace made meanwhile (exit $rc = 4)" eval '[ "$rc" = 4 ]'
+check "... tester's data and ownership are intact" eval 'is "$(wssh "$V" cat /home/workspace/MINE)" tester-data && is "$(ws_owner "$V")" tester'
+ws delete "$V" --yes > /dev/null 2>&1
+
 # A header whose text holds a C1 control (U+009B, the 8-bit CSI, which ws
 # printed on the administrator's terminal): refused as damaged.
 python3 "$WSGATE_SRC/tests/integration/mkarchive.py" "$T/c1a" "$T/c1b" '{"owner":"tester","workspace":"x\u009b2J","image":"i\u009b31m"}' home="$T/home.tar"

@@ -21,9 +21,6 @@
 #include "rebuild.h"
 #include "workspace.h"
 
-/* How long an archive's reader (backup) or writer (restore) may stall. */
-#define WS_STREAM_IDLE_S 120
-
 static volatile sig_atomic_t ws_stop;
 
 static void ws_on_signal(int sig)
@@ -96,21 +93,26 @@ static void ws_prog_tick(void *arg, const char *part, uint64_t done, uint64_t to
 		p->start = 0;
 }
 
-/* Waits until fd is ready for events; 0, or -1 after WS_STREAM_IDLE_S
- * (a reader or writer that stalls must not hold a paused workspace, a
- * helper and its volumes for ever) or on a signal that stops us. */
-static int ws_ready(int fd, short events)
+/* How long an archive's reader or writer may keep us waiting: a pipe's
+ * other end that stops (a backup's: the workspace stays paused meanwhile; a
+ * restore's: its helper and staging volumes stay) is given up on. */
+#define WS_IO_IDLE_S 120
+
+static int ws_io_idle;   /* the archive's other end kept us waiting that long */
+
+/* Waits until fd is ready for events: 0, or -1 (errno ETIMEDOUT after
+ * WS_IO_IDLE_S, EINTR on a signal that stops us). */
+static int ws_io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
 	for (;;) {
-		n = poll(&p, 1, WS_STREAM_IDLE_S * 1000);
+		n = poll(&p, 1, WS_IO_IDLE_S * 1000);
 		if (n > 0)
 			return 0;
 		if (n == 0) {
-			fprintf(stderr, "ws: the archive's %s moved no byte for %d s: giving up\n",
-			    events == POLLIN ? "input" : "reader", WS_STREAM_IDLE_S);
+			errno = ETIMEDOUT;
 			return -1;
 		}
 		if (errno != EINTR || ws_stop)
@@ -125,8 +127,10 @@ static int ws_write_all(void *arg, const void *buf, size_t len)
 	ssize_t n;
 
 	while (len > 0) {
-		if (ws_ready(fd, POLLOUT) != 0)
+		if (ws_io_wait(fd, POLLOUT) != 0) {
+			ws_io_idle |= errno == ETIMEDOUT;
 			return -1;
+		}
 		n = write(fd, b, len);
 		if (n < 0 && errno == EINTR && !ws_stop)
 			continue;
@@ -144,8 +148,10 @@ static long ws_read_some(void *arg, void *buf, size_t len)
 	ssize_t n;
 
 	for (;;) {
-		if (ws_ready(fd, POLLIN) != 0)
+		if (ws_io_wait(fd, POLLIN) != 0) {
+			ws_io_idle |= errno == ETIMEDOUT;
 			return -1;
+		}
 		n = read(fd, buf, len);
 		if (n < 0 && errno == EINTR && !ws_stop)
 			continue;
@@ -196,6 +202,11 @@ static int ws_backup_to(struct ws_cli *w, const char *name, const char *path)
 	if (rc == WS_OK && path != NULL && (fsync(fd) != 0 || rename(tmp, path) != 0)) {
 		snprintf(why, sizeof(why), "cannot write %s: %s", path, strerror(errno));
 		rc = WS_ERR_IO;
+	}
+	if (rc != WS_OK && ws_io_idle) {
+		fprintf(stderr, "ws: backing up '%s' stopped: the archive's reader took nothing for %d s\n", name,
+		    WS_IO_IDLE_S);
+		goto out;
 	}
 	if (rc != WS_OK) {
 		ret = ws_fail(rc, name, why);
@@ -261,6 +272,11 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 	rc = ws_restore_run(w->e, &io, &req, ws_read_some, &fd, &d, why, sizeof(why));
 	if (path != NULL)
 		close(fd);
+	if (rc != WS_OK && ws_io_idle) {
+		fprintf(stderr, "ws: restoring '%s' stopped: the archive's sender sent nothing for %d s\n", name,
+		    WS_IO_IDLE_S);
+		return WS_EXIT_FAIL;
+	}
 	if (rc == WS_ERR_CONFLICT) {
 		fprintf(stderr, "ws: %s\n", why);
 		return WS_EXIT_EXISTS;

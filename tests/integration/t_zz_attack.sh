@@ -95,4 +95,19 @@ echo "# restore exit $rc, helper memory peak $((peak / 1048576)) MiB: $(tr '\n' 
 check "the restore's helper stays within 1 GiB of memory (peak $((peak / 1048576)) MiB)" eval '[ "$peak" -le $((1024 * 1048576)) ]'
 check "... the restore fails (exit $rc), nothing is left" eval '[ "$rc" != 0 ] && absent container "workspace-$V" && absent volume "workspace-$V" &&
     absent volume "workspace-$V.restore" && [ -z "$(docker ps -aq --filter label=org.wsgate.helper)" ]'
+
+# A sender that stops sending: ws gives up after 120 s of silence (it
+# waited for ever, holding the staging volumes: the helper's own idle limit
+# covers only the engine's side).
+rm -f "$T/fifo"; mkfifo "$T/fifo"
+( cat "$T/a"; exec sleep 170 ) > "$T/fifo" &
+bg_pid $!
+start=$(date +%s)
+timeout 165 "$WS_BIN" -f "$T/main.conf" restore "$V" -i "$T/fifo" > /dev/null 2> "$T/idle.err"; rc=$?
+took=$(( $(date +%s) - start ))
+check "a restore whose sender goes silent gives up (exit $rc = 1 after $took s) with one line" \
+    eval '[ "$rc" = 1 ] && [ "$took" -lt 160 ] && is "$(tail -1 "$T/idle.err")" "ws: restoring '"'$V'"' stopped: the archive'"'"'s sender sent nothing for 120 s"' ||
+    sed 's/^/#   /' "$T/idle.err"
+check "... and nothing is left" eval 'absent volume "workspace-$V.restore" && absent volume "workspace-$V.restore.docker" &&
+    absent container "workspace-$V" && [ -z "$(docker ps -aq --filter label=org.wsgate.helper)" ]'
 finish

@@ -49,6 +49,7 @@ struct ws_config {
 	char **record_workspaces; /* NULL-terminated "NAME" or "NAME:MODE" */
 	char *record_dir;
 	char *backup_dir;
+	int backup_idle_timeout;
 	int record_max_mb;
 	char *audit_log;
 	char *log_level;

@@ -255,6 +255,8 @@ const struct ws_option ws_options[] = {
 	  "MiB one recording may reach; past it a marker ends the file, one line is logged and the session goes on unrecorded.", 0, NULL, NULL },
 	{ "backup_dir", WS_OPT_STRING, OFF(backup_dir), 2, 4095, 0, "/var/lib/wsgate/backups",
 	  "Directory of the backup ws rebuild takes before it changes anything (NAME-TIME.tar.zst, 0600 root; the directory is made 0700 root when absent). ws backup writes where -o says.", 0, NULL, ws_check_backup_dir },
+	{ "backup_idle_timeout", WS_OPT_INT, OFF(backup_idle_timeout), 5, 3600, 120, NULL,
+	  "Seconds a backup waits for its archive's reader, or a restore for its archive's sender, to move a byte before it gives up: a stalled pipe or SSH client must not keep a workspace paused, or a helper and its volumes, for ever.", 0, NULL, NULL },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",
 	  "File that gets one line per authentication attempt and per session start and end (appended); empty = stderr.", 0, NULL, ws_check_abs_path_or_empty },
 	{ "metrics_listen", WS_OPT_STRING, OFF(metrics_listen), 0, 80, 0, "",

@@ -25,8 +25,7 @@ struct ws_arch_r {
 	ZSTD_inBuffer in;
 	size_t zlast;            /* the last decompress call's hint: 0 at a frame's end */
 	int src_end, started;
-	int z_done;              /* the frame ended (its checksum read) */
-	int sum_bad;             /* ... and its checksum did not match */
+	int sum_bad;             /* a frame's checksum did not match */
 	uint64_t offset;
 	char zerr[160];          /* why the stream failed, once it has */
 	/* members */
@@ -79,14 +78,6 @@ uint64_t ws_arch_r_offset(const struct ws_arch_r *r)
 	return r->offset;
 }
 
-/* Bytes after the frame: an error (zerr), as -2 (so that the caller's
- * 1 + this is -1). */
-static int ws_r_trailing(struct ws_arch_r *r)
-{
-	snprintf(r->zerr, sizeof(r->zerr), "it is damaged (data after the end of the archive)");
-	return -2;
-}
-
 /* More decompressed bytes into obuf: 1, 0 at the stream's end, -1 (zerr). */
 static int ws_r_more(struct ws_arch_r *r)
 {
@@ -105,9 +96,6 @@ static int ws_r_more(struct ws_arch_r *r)
 			r->in.size = (size_t)n;
 			r->in.pos = 0;
 		}
-		/* After the one frame, only the source's end may come. */
-		if (r->z_done)
-			return r->in.pos < r->in.size ? 1 + ws_r_trailing(r) : 0;
 		if (r->in.pos == r->in.size && r->src_end)
 			return 0;
 		out.dst = r->obuf;
@@ -116,10 +104,11 @@ static int ws_r_more(struct ws_arch_r *r)
 		r->zlast = ZSTD_decompressStream(r->z, &out, &r->in);
 		if (ZSTD_isError(r->zlast) && ZSTD_getErrorCode(r->zlast) == ZSTD_error_checksum_wrong) {
 			/* The frame's content is all out by now: the manifest's sums
-			 * can still say which part is damaged (ws_arch_r_finish). */
+			 * can still say which part is damaged (ws_arch_r_finish).
+			 * Another frame may follow, as zstd allows. */
 			r->sum_bad = 1;
-			r->z_done = 1;
 			r->zlast = 0;
+			(void)ZSTD_DCtx_reset(r->z, ZSTD_reset_session_only);
 		} else if (ZSTD_isError(r->zlast)) {
 			if (!r->started)
 				snprintf(r->zerr, sizeof(r->zerr), "it is not a wsgate backup (not zstd data)");
@@ -129,8 +118,6 @@ static int ws_r_more(struct ws_arch_r *r)
 			return -1;
 		}
 		r->started = 1;
-		if (r->zlast == 0)
-			r->z_done = 1;   /* one frame: what follows it is not ours */
 		if (out.pos > 0) {
 			r->opos = 0;
 			r->olen = out.pos;

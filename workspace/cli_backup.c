@@ -93,22 +93,22 @@ static void ws_prog_tick(void *arg, const char *part, uint64_t done, uint64_t to
 		p->start = 0;
 }
 
-/* How long an archive's reader or writer may keep us waiting: a pipe's
- * other end that stops (a backup's: the workspace stays paused meanwhile; a
- * restore's: its helper and staging volumes stay) is given up on. */
-#define WS_IO_IDLE_S 120
-
+/* How long an archive's reader or writer may keep us waiting
+ * (backup_idle_timeout): a pipe's other end that stops (a backup's: the
+ * workspace stays paused meanwhile; a restore's: its helper and staging
+ * volumes stay) is given up on. */
+static int ws_io_idle_s = 120;
 static int ws_io_idle;   /* the archive's other end kept us waiting that long */
 
 /* Waits until fd is ready for events: 0, or -1 (errno ETIMEDOUT after
- * WS_IO_IDLE_S, EINTR on a signal that stops us). */
+ * backup_idle_timeout, EINTR on a signal that stops us). */
 static int ws_io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
 	for (;;) {
-		n = poll(&p, 1, WS_IO_IDLE_S * 1000);
+		n = poll(&p, 1, ws_io_idle_s * 1000);
 		if (n > 0)
 			return 0;
 		if (n == 0) {
@@ -170,6 +170,7 @@ static void ws_io_init(struct ws_cli *w, struct ws_backup_io *io, struct ws_prog
 	io->arg = p;
 	io->stop = &ws_stop;
 	io->estimate = p->tty;   /* a total only for the bar on a terminal */
+	ws_io_idle_s = w->cfg->backup_idle_timeout;
 }
 
 /* Backs NAME up into path (NULL: stdout), written whole or not at all. */
@@ -205,7 +206,7 @@ static int ws_backup_to(struct ws_cli *w, const char *name, const char *path)
 	}
 	if (rc != WS_OK && ws_io_idle) {
 		fprintf(stderr, "ws: backing up '%s' stopped: the archive's reader took nothing for %d s\n", name,
-		    WS_IO_IDLE_S);
+		    ws_io_idle_s);
 		goto out;
 	}
 	if (rc != WS_OK) {
@@ -274,7 +275,7 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 		close(fd);
 	if (rc != WS_OK && ws_io_idle) {
 		fprintf(stderr, "ws: restoring '%s' stopped: the archive's sender sent nothing for %d s\n", name,
-		    WS_IO_IDLE_S);
+		    ws_io_idle_s);
 		return WS_EXIT_FAIL;
 	}
 	if (rc == WS_ERR_CONFLICT) {

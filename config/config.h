@@ -50,6 +50,7 @@ struct ws_config {
 	char *record_dir;
 	char *backup_dir;
 	int backup_idle_timeout;
+	int restore_max_mb;
 	int record_max_mb;
 	char *audit_log;
 	char *log_level;

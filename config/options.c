@@ -255,6 +255,8 @@ const struct ws_option ws_options[] = {
 	  "MiB one recording may reach; past it a marker ends the file, one line is logged and the session goes on unrecorded.", 0, NULL, NULL },
 	{ "backup_dir", WS_OPT_STRING, OFF(backup_dir), 2, 4095, 0, "/var/lib/wsgate/backups",
 	  "Directory of the backup ws rebuild takes before it changes anything (NAME-TIME.tar.zst, 0600 root; the directory is made 0700 root when absent). ws backup writes where -o says.", 0, NULL, ws_check_backup_dir },
+	{ "restore_max_mb", WS_OPT_INT, OFF(restore_max_mb), 1, 16777216, 65536, NULL,
+	  "MiB of volume data (the parts' tar bytes) one restore may unpack; past it the restore stops and leaves nothing. A restore over SSH sends whatever its sender likes, and zstd makes a few MB of zeros into gigabytes; the engine's disk is every workspace's.", 0, NULL, NULL },
 	{ "backup_idle_timeout", WS_OPT_INT, OFF(backup_idle_timeout), 5, 3600, 120, NULL,
 	  "Seconds a backup waits for its archive's reader, or a restore for its archive's sender, to move a byte before it gives up: a stalled pipe or SSH client must not keep a workspace paused, or a helper and its volumes, for ever.", 0, NULL, NULL },
 	{ "audit_log", WS_OPT_STRING, OFF(audit_log), 0, 4095, 0, "",

@@ -282,9 +282,10 @@ int ws_cmd_restore(struct ws_cli *w, int argc, char **argv)
 		fprintf(stderr, "ws: %s\n", why);
 		return WS_EXIT_EXISTS;
 	}
-	if (rc == WS_ERR_CORRUPT || rc == WS_ERR_INVALID) {
+	if (rc == WS_ERR_CORRUPT || rc == WS_ERR_INVALID || rc == WS_ERR_TOO_LARGE) {
 		fprintf(stderr, "ws: %s\n", why);
-		return rc == WS_ERR_CORRUPT ? WS_EXIT_ARCHIVE : WS_EXIT_USAGE;
+		return rc == WS_ERR_INVALID ? WS_EXIT_USAGE : rc == WS_ERR_TOO_LARGE ? WS_EXIT_FAIL :
+		    WS_EXIT_ARCHIVE;
 	}
 	if (rc != WS_OK)
 		return ws_fail(rc, name, why);

@@ -45,6 +45,8 @@ struct ws_rs {
 	uint64_t part_bytes;
 	double last_tick;
 	int read_failed;
+	int too_big;             /* past restore_max_mb */
+	int dind;                /* the owner's Docker-in-Docker is on */
 	char rwhy[300];          /* why the archive failed to read */
 	char had_owner[33];      /* the owner of the workspace --force replaces, as checked */
 	char *why;
@@ -92,6 +94,7 @@ static int ws_rs_field(struct json_object *h, const char *key, char *out, size_t
 /* read: the header, and what a restore takes from it. */
 static ws_err ws_rs_read(struct ws_rs *s, char *clone, size_t clonelen)
 {
+	struct ws_config *acfg = NULL;
 	struct json_object *h = NULL;
 	char why[300];
 	ws_err rc;
@@ -112,6 +115,10 @@ static ws_err ws_rs_read(struct ws_rs *s, char *clone, size_t clonelen)
 	}
 	if (s->req->owner != NULL)
 		snprintf(s->d.owner, sizeof(s->d.owner), "%s", s->req->owner);
+	if (ws_account_check(s->d.owner, why, sizeof(why)) == WS_OK &&
+	    ws_config_for_account(s->io->cfg, s->d.owner, &acfg, why, sizeof(why)) == WS_OK)
+		s->dind = strcmp(acfg->docker_in_docker, "off") != 0;
+	ws_config_free(acfg);
 	if (ws_account_check(s->d.owner, why, sizeof(why)) != WS_OK) {
 		snprintf(s->why, s->whylen, "the archive names no valid owner ('%s'): give one with --owner ACCOUNT",
 		    s->d.owner);
@@ -210,6 +217,10 @@ static long ws_rs_in(void *arg, unsigned char *buf, size_t len)
 		return -1;
 	}
 	s->part_bytes += (uint64_t)n;
+	if (s->d.bytes_in + s->part_bytes > (uint64_t)s->io->cfg->restore_max_mb * 1048576) {
+		s->too_big = 1;
+		return -1;
+	}
 	now = ws_clock_now();
 	if (s->io->progress != NULL && now - s->last_tick >= 0.25) {
 		s->last_tick = now;
@@ -252,7 +263,9 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 	h.argv = ws_tar_extract;
 	h.mounts = &m;
 	h.nmounts = 1;
-	h.sys_admin = docker;
+	/* trusted.* attributes matter only to a workspace that runs its own
+	 * engine: without one, the archive's bytes meet no CAP_SYS_ADMIN. */
+	h.sys_admin = docker && s->dind;
 	h.purpose = "restore";
 	h.in = ws_rs_in;
 	h.arg = s;
@@ -260,6 +273,11 @@ static ws_err ws_rs_part(struct ws_rs *s, const char *part, int *tar_failed, cha
 	s->part = part;
 	s->part_bytes = 0;
 	rc = ws_engine_helper(s->e, &h, s->why, s->whylen);
+	if (s->too_big) {
+		snprintf(s->why, s->whylen, "the archive cannot be restored: its data passes restore_max_mb (%d MiB) "
+		    "in part '%s'", s->io->cfg->restore_max_mb, part);
+		return WS_ERR_TOO_LARGE;
+	}
 	if (s->read_failed)
 		goto damaged;
 	if (rc == WS_ERR_IO && s->io->stop != NULL && *s->io->stop) {

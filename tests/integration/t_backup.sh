@@ -120,9 +120,9 @@ W2=$RUN-copy
 ws restore "$W2" < "$T/w.tar.zst" > "$T/rs2.out" 2> "$T/rs2.err"; rc=$?
 check "ws restore under another name from stdin (exit $rc)" eval '[ "$rc" = 0 ] && is "$(state "$W2")" running' ||
     sed 's/^/#   /' "$T/rs2.err"
-check "it has volumes of its own" eval 'present volume "workspace-$W2" && present volume "workspace-$W2.docker" &&
-    [ "$(docker container inspect -f "{{range .Mounts}}{{.Name}} {{end}}" "workspace-$W2")" = "workspace-$W2 workspace-$W2.docker " ] ||
-    [ "$(docker container inspect -f "{{range .Mounts}}{{.Name}} {{end}}" "workspace-$W2")" = "workspace-$W2.docker workspace-$W2 " ]'
+mounts=$(docker container inspect -f '{{range .Mounts}}{{.Name}}{{"\n"}}{{end}}' "workspace-$W2" | LC_ALL=C sort | tr '\n' ' ')
+check "it has volumes of its own ($mounts)" eval 'present volume "workspace-$W2" && present volume "workspace-$W2.docker" &&
+    is "$mounts" "workspace-$W2 workspace-$W2.docker "'
 check "and a port of its own" eval 'p2=$(ws_port "$W2"); [ -n "$p2" ] && [ "$p2" != "$(ws_port "$W")" ]'
 manifest "$W2" > "$T/copy"
 check "the same files" cmp -s "$T/before" "$T/copy"

@@ -97,6 +97,20 @@ check "the restore's helper stays within 1 GiB of memory (peak $((peak / 1048576
 check "... the restore fails (exit $rc), nothing is left" eval '[ "$rc" != 0 ] && absent container "workspace-$V" && absent volume "workspace-$V" &&
     absent volume "workspace-$V.restore" && [ -z "$(docker ps -aq --filter label=org.wsgate.helper)" ]'
 
+# More data than restore_max_mb (1 MiB here): stopped, nothing left.
+head -c 3000000 /dev/urandom > "$T/h/big"
+tar -C "$T/h" --numeric-owner --owner=0 --group=0 -cf "$T/big.tar" .
+python3 "$WSGATE_SRC/tests/integration/mkarchive.py" "$T/ba" "$T/bb" '{"owner":"tester","workspace":"x"}' home="$T/big.tar"
+cat "$T/ba" "$T/bb" > "$T/big.tar.zst"
+{ cat "$T/main.conf"; echo "restore_max_mb = 1;"; } > "$T/small.conf"
+timeout 120 "$WS_BIN" -f "$T/small.conf" restore "$V" -i "$T/big.tar.zst" > /dev/null 2> "$T/big.err"; rc=$?
+check "an archive with more than restore_max_mb of data: stopped (exit $rc = 1) with one line" \
+    eval '[ "$rc" = 1 ] && is "$(cat "$T/big.err")" "ws: the archive cannot be restored: its data passes restore_max_mb (1 MiB) in part '"'home'"'"' ||
+    sed 's/^/#   /' "$T/big.err"
+check "... and nothing is left" eval 'absent volume "workspace-$V.restore" && absent volume "workspace-$V" &&
+    absent container "workspace-$V" && [ -z "$(docker ps -aq --filter label=org.wsgate.helper)" ]'
+rm -f "$T/h/big"
+
 # A sender that stops sending: ws gives up after backup_idle_timeout (30 s
 # here) of silence, and leaves nothing.
 rm -f "$T/fifo"; mkfifo "$T/fifo"

@@ -120,8 +120,10 @@ W2=$RUN-copy
 ws restore "$W2" < "$T/w.tar.zst" > "$T/rs2.out" 2> "$T/rs2.err"; rc=$?
 check "ws restore under another name from stdin (exit $rc)" eval '[ "$rc" = 0 ] && is "$(state "$W2")" running' ||
     sed 's/^/#   /' "$T/rs2.err"
-mounts=$(docker container inspect -f '{{range .Mounts}}{{.Name}}{{"\n"}}{{end}}' "workspace-$W2" | LC_ALL=C sort | tr '\n' ' ')
-check "it has volumes of its own ($mounts)" eval 'present volume "workspace-$W2" && present volume "workspace-$W2.docker" &&
+# (its volumes: binds, which have no name, are not volumes)
+mounts=$(docker container inspect -f '{{range .Mounts}}{{if .Name}}{{.Name}}{{"\n"}}{{end}}{{end}}' "workspace-$W2" | LC_ALL=C sort | tr '\n' ' ')
+all=$(docker container inspect -f '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}' "workspace-$W2")
+check "it has volumes of its own ($all)" eval 'present volume "workspace-$W2" && present volume "workspace-$W2.docker" &&
     is "$mounts" "workspace-$W2 workspace-$W2.docker "'
 check "and a port of its own" eval 'p2=$(ws_port "$W2"); [ -n "$p2" ] && [ "$p2" != "$(ws_port "$W")" ]'
 manifest "$W2" > "$T/copy"

@@ -1,6 +1,6 @@
 /* Fuzzes what a site's auth endpoint answers, and login names: any input
- * must leave the parsers without a crash, and an accepted answer must carry
- * a valid account. */
+ * must leave the parsers without a crash, an accepted answer must carry a
+ * valid account, and an accepted login name a valid workspace or account. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,8 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
+	/* A login names a workspace, or (ACCOUNT+, the owner's commands) an
+	 * account alone: never neither, never an invalid one. */
 	if (ws_login_parse(s, acc, ws, why, sizeof(why)) == WS_OK &&
-	    (ws_name_check(ws, why, sizeof(why)) != WS_OK ||
+	    (ws[0] == '\0' ? acc[0] == '\0' || ws_account_check(acc, why, sizeof(why)) != WS_OK :
+	     ws_name_check(ws, why, sizeof(why)) != WS_OK ||
 	     (acc[0] != '\0' && ws_account_check(acc, why, sizeof(why)) != WS_OK)))
 		abort();
 	free(s);

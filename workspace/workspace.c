@@ -536,7 +536,7 @@ static enum ws_next ws_step_start(struct ws_run *r)
 /* Waits (at most WS_BACKUP_WAIT_S) while a backup's helper runs beside the
  * paused workspace, so that a login does not unpause it mid-copy. 0 when
  * none runs (any more), -1 with why when it still does. */
-static int ws_backup_wait(struct ws_run *r)
+static int ws_backup_wait(struct ws_run *r, int *waited)
 {
 	struct ws_container h;
 	char why[200];
@@ -554,6 +554,7 @@ static int ws_backup_wait(struct ws_run *r)
 			ws_progress(r, "waiting for a backup of");
 		ws_clock_sleep_ms(250);
 	}
+	*waited = said > 0;
 	return 0;
 }
 
@@ -563,6 +564,7 @@ static int ws_backup_wait(struct ws_run *r)
 static enum ws_next ws_step_run(struct ws_run *r)
 {
 	char msg[512], detail[300];
+	int waited = 0;
 	double since;
 	ws_err rc;
 
@@ -604,9 +606,12 @@ static enum ws_next ws_step_run(struct ws_run *r)
 			    "it trusts another certificate authority");
 		return ws_step_start(r);
 	case WS_CSTATE_PAUSED:
-		/* Paused by a backup: it unpauses when done (soon, usually). */
-		if (ws_backup_wait(r) != 0)
+		/* Paused by a backup: it unpauses when done (soon, usually);
+		 * then look again. */
+		if (ws_backup_wait(r, &waited) != 0)
 			return ws_fail(r, WS_ERR_CONFLICT);
+		if (waited)
+			return WS_NEXT_AGAIN;
 		since = ws_clock_now();
 		rc = ws_engine_action(r->e, r->name, WS_OBJ_CONTAINER, "unpause", msg, sizeof(msg));
 		if (rc != WS_OK && rc != WS_ERR_NOT_FOUND) {

@@ -100,9 +100,10 @@ static ws_err ws_rs_read(struct ws_rs *s, char *clone, size_t clonelen)
 	ws_err rc;
 
 	if ((rc = ws_arch_r_header(s->r, &h, s->rwhy, sizeof(s->rwhy))) != WS_OK) {
-		/* "not a wsgate backup" says it all; damage gets its place */
+		/* damage gets its place; "not a wsgate backup" or "cut short"
+		 * say all there is */
 		snprintf(s->why, s->whylen, "the archive cannot be restored: %s%s",
-		    strstr(s->rwhy, "not a wsgate backup") != NULL ? "" : "in its header, ", s->rwhy);
+		    strstr(s->rwhy, "damaged") != NULL ? "in its header, " : "", s->rwhy);
 		return rc;
 	}
 	rc = WS_ERR_CORRUPT;

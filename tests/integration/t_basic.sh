@@ -85,7 +85,7 @@ check "refusal says permission denied" contains "$T/err" "Permission denied (pub
 long=$(printf 'a%.0s' $(seq 64))
 docker0=$(grep -c 'debug \[[^]]*\]: docker ' "$T/main.log")
 # (a leading '-' is refused by the OpenSSH client itself; the unit test covers it)
-for n in Foo a_b a.b .. a/b 'a%b' 'a?b' 'a#b' 'a+b+c' '+b' 'Bob+b' 'a+' "$long"; do
+for n in Foo a_b a.b .. a/b 'a%b' 'a?b' 'a#b' 'a+b+c' '+b' 'Bob+b' 'a++' 'Bob+' "$long"; do
     timeout 30 ssh "${SSH_OPTS[@]}" -o LogLevel=INFO -i "$T/id" -p "$GW_PORT" -l "$n" 127.0.0.1 true 2>"$T/err"
     rc=$?
     check "invalid name '$n' refused" [ $rc = 255 ]
@@ -95,7 +95,7 @@ done
 for n in Foo a_b a.b 'a+b+c' 'Bob+b' "$long"; do
     check "invalid name '${n:0:12}' never reached Docker" absent container "workspace-$n"
 done
-check "the gateway logged each as invalid" is "$(grep -c 'invalid login name' "$T/main.log")" 13
+check "the gateway logged each as invalid" is "$(grep -c 'invalid login name' "$T/main.log")" 14
 check "no Docker request was made for any of them ($docker0 before)" \
     eval '[ "$docker0" -gt 0 ] && [ "$(grep -c "debug \[[^]]*\]: docker " "$T/main.log")" = "$docker0" ]'
 check "the gateway still serves after all that" is "$(wssh "$W" echo alive)" alive

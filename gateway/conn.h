@@ -48,8 +48,9 @@ struct ws_conn {
 	char named[WS_ACCOUNT_MAX + 1];   /* account from ACCOUNT+NAME, "" if none */
 	char account[WS_ACCOUNT_MAX + 1]; /* who logged in */
 	char name[WS_NAME_MAX + 1];       /* workspace; "" for an ACCOUNT+ login (owner.h) */
-	char groups[WS_CONN_GROUPS_MAX];  /* an ACCOUNT+ login's groups, each with its NUL, */
-	size_t groups_len;                /* for its commands' access decisions */
+	char *groups;                     /* an ACCOUNT+ login's groups, each with its NUL, */
+	size_t groups_len;                /* for its commands' access decisions (heap: a
+	                                     monitor keeps no room for them otherwise) */
 	const char *method;
 	char key_fp[128];                 /* fingerprint of the accepted key */
 	char port_str[8];

@@ -119,10 +119,13 @@ static void ws_keep_groups(struct ws_conn *c, char *const *groups)
 {
 	size_t i, n;
 
+	free(c->groups);
 	c->groups_len = 0;
+	if ((c->groups = malloc(WS_CONN_GROUPS_MAX)) == NULL)
+		return;
 	for (i = 0; groups[i] != NULL; i++) {
 		n = strlen(groups[i]) + 1;
-		if (c->groups_len + n > sizeof(c->groups)) {
+		if (c->groups_len + n > WS_CONN_GROUPS_MAX) {
 			ws_warn("account %s is in more groups than an owner's commands keep; "
 			    "the rest do not count", c->account);
 			return;

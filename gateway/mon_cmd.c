@@ -230,6 +230,11 @@ void ws_req_cmd(struct ws_mon *m)
 		ws_mon_violation(m, "a command in a workspace's session");
 		return;
 	}
+	/* Room for the commands only in a monitor that runs some. */
+	if (m->cmds == NULL && (m->cmds = calloc(WS_MP_CMD_MAX, sizeof(*m->cmds))) == NULL) {
+		ws_mon_violation(m, "no memory for a command");   /* ends it: nothing waits */
+		return;
+	}
 	if ((p = ws_cmd_place(m, id)) < 0) {
 		ws_mon_violation(m, "more commands at once than it may run, or an id in use");
 		return;
@@ -245,7 +250,7 @@ void ws_mon_cmd_reap(struct ws_mon *m, int wait)
 	int i, st = 0, code;
 	pid_t r;
 
-	for (i = 0; i < WS_MP_CMD_MAX; i++) {
+	for (i = 0; m->cmds != NULL && i < WS_MP_CMD_MAX; i++) {
 		if (m->cmds[i].pid <= 0)
 			continue;
 		do {

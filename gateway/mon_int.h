@@ -28,6 +28,14 @@ enum ws_mon_state {
 
 struct ws_recsink;
 
+/* An owner's command running (mon_cmd.c). */
+struct ws_mon_cmd {
+	pid_t pid;                   /* 0: a free place */
+	uint32_t id;                 /* the child's */
+	char word[16];               /* its command word, for the audit log */
+	char name[WS_NAME_MAX + 1];  /* the workspace it names, or "-" */
+};
+
 struct ws_mon {
 	const struct ws_session_ctx *ctx;
 	struct ws_conn c;            /* the login's state (conn.h) */
@@ -55,12 +63,8 @@ struct ws_mon {
 		uint32_t kinds[WS_MP_CHANNEL_TYPES];
 		struct ws_rate rate;
 	} fig;
-	struct ws_mon_cmd {          /* an owner's commands running (mon_cmd.c) */
-		pid_t pid;               /* 0: a free place */
-		uint32_t id;             /* the child's */
-		char word[16];           /* its command word, for the audit log */
-		char name[WS_NAME_MAX + 1]; /* the workspace it names, or "-" */
-	} cmds[WS_MP_CMD_MAX];
+	struct ws_mon_cmd *cmds;     /* an owner's commands running (mon_cmd.c):
+	                                WS_MP_CMD_MAX places, made at the first */
 	/* Why the monitor killed it, if it did (only a protocol breach is
 	 * the crash penalty's). */
 	enum { WS_MON_ALIVE, WS_MON_KILLED_PROTOCOL, WS_MON_KILLED_GRACE, WS_MON_KILLED_SLOW } killed;

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -26,8 +27,7 @@ struct ws_mon_outcome {
 	int authed, failures, killed, record;
 	double grace_end, since;
 	char account[WS_ACCOUNT_MAX + 1], name[WS_NAME_MAX + 1];
-	char groups[WS_CONN_GROUPS_MAX];  /* an ACCOUNT+ login's (conn.h) */
-	size_t groups_len;
+	size_t groups_len;                /* an ACCOUNT+ login's groups follow (conn.h) */
 };
 
 /* The worker: answers requests until the child is logged in or gone. */
@@ -51,9 +51,10 @@ static void ws_worker_run(struct ws_mon *m, int out)
 	o.since = m->since;
 	snprintf(o.account, sizeof(o.account), "%s", m->c.account);
 	snprintf(o.name, sizeof(o.name), "%s", m->c.name);
-	memcpy(o.groups, m->c.groups, m->c.groups_len);
-	o.groups_len = m->c.groups_len;
+	o.groups_len = m->c.groups != NULL ? m->c.groups_len : 0;
 	(void)!write(out, &o, sizeof(o));
+	if (o.groups_len > 0)
+		(void)!write(out, m->c.groups, o.groups_len);
 }
 
 int ws_mon_worker_start(struct ws_mon *m)
@@ -115,6 +116,23 @@ int ws_mon_worker_start(struct ws_mon *m)
 	return 0;
 }
 
+/* An owner login's groups, after the outcome (the worker has ended: they
+ * are all in the pipe). Only such a login's monitor holds room for them. */
+static void ws_worker_groups(struct ws_mon *m, size_t len)
+{
+	char *g;
+
+	if (len == 0 || len > WS_CONN_GROUPS_MAX || (g = malloc(len)) == NULL)
+		return;
+	if (read(m->worker_out, g, len) != (ssize_t)len) {
+		free(g);
+		return;
+	}
+	free(m->c.groups);
+	m->c.groups = g;
+	m->c.groups_len = len;
+}
+
 int ws_mon_worker_poll(struct ws_mon *m, int wait)
 {
 	struct ws_mon_outcome o;
@@ -152,6 +170,7 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 		o.killed = WIFSIGNALED(status) ? WS_MON_KILLED_PROTOCOL : WS_MON_KILLED_SLOW;
 		o.grace_end = m->grace_end;
 	}
+	ws_worker_groups(m, o.groups_len);
 	close(m->worker_out);
 	m->worker_out = -1;
 	m->c.authed = o.authed;
@@ -162,10 +181,6 @@ int ws_mon_worker_poll(struct ws_mon *m, int wait)
 	m->since = o.since;
 	snprintf(m->c.account, sizeof(m->c.account), "%s", o.account);
 	snprintf(m->c.name, sizeof(m->c.name), "%s", o.name);
-	if (o.groups_len <= sizeof(m->c.groups)) {
-		memcpy(m->c.groups, o.groups, o.groups_len);
-		m->c.groups_len = o.groups_len;
-	}
 	ws_mon_set_state(m, o.authed ? WS_MON_SESSION : WS_MON_CLOSED);
 	if (o.authed)
 		ws_mon_metrics_session();

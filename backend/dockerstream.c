@@ -152,7 +152,7 @@ static ws_err ws_dstream_handshake(int fd, const char *req, int timeout_s, unsig
 	return WS_OK;
 }
 
-ws_err ws_dstream_attach(const char *socket_path, const char *id, int with_stdin, int timeout_s,
+ws_err ws_dstream_attach(const char *socket_path, const char *id, int timeout_s,
     int *fd, unsigned char *extra, size_t *nextra, char *why, size_t whylen)
 {
 	char req[512];
@@ -165,9 +165,8 @@ ws_err ws_dstream_attach(const char *socket_path, const char *id, int with_stdin
 		return WS_ERR_INVALID;
 	}
 	snprintf(req, sizeof(req),
-	    "POST " WS_DSTREAM_API "/containers/%s/attach?stream=1&stdin=%d&stdout=1&stderr=1 HTTP/1.1\r\n"
-	    "Host: docker\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
-	    id, with_stdin ? 1 : 0);
+	    "POST " WS_DSTREAM_API "/containers/%s/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\n"
+	    "Host: docker\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n", id);
 	if ((rc = ws_dstream_connect(socket_path, &s)) != WS_OK) {
 		snprintf(why, whylen, "cannot connect to the Docker socket %s to attach", socket_path);
 		return rc;

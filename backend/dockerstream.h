@@ -39,12 +39,12 @@ ws_err ws_demux_feed(struct ws_demux *d, const unsigned char *buf, size_t len, w
  * one. */
 int ws_demux_idle(const struct ws_demux *d);
 
-/* Connects to the engine's socket, asks to attach to container id (stdin
- * too when with_stdin) and reads the reply head, within timeout_s. On WS_OK
+/* Connects to the engine's socket, asks to attach to container id's
+ * stdout and stderr and reads the reply head, within timeout_s. On WS_OK
  * *fd is the bare stream and *extra (up to WS_DSTREAM_HEAD_MAX bytes, count
  * in *nextra) holds stream bytes that came with the head. Otherwise why
  * says what the engine answered. */
-ws_err ws_dstream_attach(const char *socket_path, const char *id, int with_stdin, int timeout_s,
+ws_err ws_dstream_attach(const char *socket_path, const char *id, int timeout_s,
     int *fd, unsigned char *extra, size_t *nextra, char *why, size_t whylen);
 
 /* Parses a reply head (head, len bytes, ending in an empty line): WS_OK for

@@ -3,13 +3,10 @@
  * to it as a bare stream (dockerstream.h) for its stderr and its end, start
  * it, move its data, wait for its exit status, remove it. Attaching before
  * starting loses no output. */
-#include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -17,9 +14,9 @@
 #include "dockerstream.h"
 #include "engine_docker_int.h"
 #include "helperio.h"
+#include "jsonbuild.h"
 #include "log.h"
 
-#define WS_HELPER_BUF 65536
 #define WS_LABEL_HELPER "org.wsgate.helper"
 /* A helper's memory (no swap beyond it) and processes. Its tar or cp needs
  * little; a hostile archive can ask GNU tar for as much as it likes (a long
@@ -34,28 +31,6 @@ static const char *const ws_helper_caps[] = {
 	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "MKNOD", "SETFCAP", NULL,
 };
 
-static int ws_jadd(struct json_object *o, const char *k, struct json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return 1;
-	}
-	return 0;
-}
-
-static int ws_jpush(struct json_object *a, struct json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_array_add(a, v) != 0) {
-		json_object_put(v);
-		return 1;
-	}
-	return 0;
-}
-
 static struct json_object *ws_helper_hostconfig(const struct ws_helper *h, const char *io_dir)
 {
 	struct json_object *hc = json_object_new_object(), *mounts = json_object_new_array(),
@@ -64,42 +39,42 @@ static struct json_object *ws_helper_hostconfig(const struct ws_helper *h, const
 	size_t i;
 	int bad = hc == NULL;
 
-	bad |= ws_jpush(drop, json_object_new_string("ALL"));
+	bad |= ws_json_push(drop, json_object_new_string("ALL"));
 	for (i = 0; ws_helper_caps[i] != NULL; i++)
-		bad |= ws_jpush(add, json_object_new_string(ws_helper_caps[i]));
+		bad |= ws_json_push(add, json_object_new_string(ws_helper_caps[i]));
 	if (h->sys_admin)
-		bad |= ws_jpush(add, json_object_new_string("SYS_ADMIN"));
-	bad |= ws_jpush(sec, json_object_new_string("no-new-privileges"));
-	bad |= ws_jadd(log, "Type", json_object_new_string("none"));
+		bad |= ws_json_push(add, json_object_new_string("SYS_ADMIN"));
+	bad |= ws_json_push(sec, json_object_new_string("no-new-privileges"));
+	bad |= ws_json_add(log, "Type", json_object_new_string("none"));
 	for (i = 0; i < h->nmounts; i++) {
 		if ((m = json_object_new_object()) == NULL) {
 			bad = 1;
 			break;
 		}
-		bad |= ws_jadd(m, "Type", json_object_new_string("volume"));
-		bad |= ws_jadd(m, "Source", json_object_new_string(h->mounts[i].volume));
-		bad |= ws_jadd(m, "Target", json_object_new_string(h->mounts[i].target));
-		bad |= ws_jadd(m, "ReadOnly", json_object_new_boolean(h->mounts[i].readonly));
-		bad |= ws_jpush(mounts, m);
+		bad |= ws_json_add(m, "Type", json_object_new_string("volume"));
+		bad |= ws_json_add(m, "Source", json_object_new_string(h->mounts[i].volume));
+		bad |= ws_json_add(m, "Target", json_object_new_string(h->mounts[i].target));
+		bad |= ws_json_add(m, "ReadOnly", json_object_new_boolean(h->mounts[i].readonly));
+		bad |= ws_json_push(mounts, m);
 	}
 	if (io_dir != NULL && (m = json_object_new_object()) != NULL) {
-		bad |= ws_jadd(m, "Type", json_object_new_string("bind"));
-		bad |= ws_jadd(m, "Source", json_object_new_string(io_dir));
-		bad |= ws_jadd(m, "Target", json_object_new_string(WS_HELPER_IO_DIR));
-		bad |= ws_jpush(mounts, m);
+		bad |= ws_json_add(m, "Type", json_object_new_string("bind"));
+		bad |= ws_json_add(m, "Source", json_object_new_string(io_dir));
+		bad |= ws_json_add(m, "Target", json_object_new_string(WS_HELPER_IO_DIR));
+		bad |= ws_json_push(mounts, m);
 	} else if (io_dir != NULL) {
 		bad = 1;
 	}
-	bad |= ws_jadd(hc, "Mounts", mounts);
-	bad |= ws_jadd(hc, "CapDrop", drop);
-	bad |= ws_jadd(hc, "CapAdd", add);
-	bad |= ws_jadd(hc, "SecurityOpt", sec);
-	bad |= ws_jadd(hc, "LogConfig", log);
-	bad |= ws_jadd(hc, "NetworkMode", json_object_new_string("none"));
-	bad |= ws_jadd(hc, "ReadonlyRootfs", json_object_new_boolean(1));
-	bad |= ws_jadd(hc, "Memory", json_object_new_int64(WS_HELPER_MEMORY));
-	bad |= ws_jadd(hc, "MemorySwap", json_object_new_int64(WS_HELPER_MEMORY));
-	bad |= ws_jadd(hc, "PidsLimit", json_object_new_int64(WS_HELPER_PIDS));
+	bad |= ws_json_add(hc, "Mounts", mounts);
+	bad |= ws_json_add(hc, "CapDrop", drop);
+	bad |= ws_json_add(hc, "CapAdd", add);
+	bad |= ws_json_add(hc, "SecurityOpt", sec);
+	bad |= ws_json_add(hc, "LogConfig", log);
+	bad |= ws_json_add(hc, "NetworkMode", json_object_new_string("none"));
+	bad |= ws_json_add(hc, "ReadonlyRootfs", json_object_new_boolean(1));
+	bad |= ws_json_add(hc, "Memory", json_object_new_int64(WS_HELPER_MEMORY));
+	bad |= ws_json_add(hc, "MemorySwap", json_object_new_int64(WS_HELPER_MEMORY));
+	bad |= ws_json_add(hc, "PidsLimit", json_object_new_int64(WS_HELPER_PIDS));
 	if (bad) {
 		json_object_put(hc);
 		return NULL;
@@ -117,19 +92,19 @@ static char *ws_helper_body(const struct ws_helper *h, const char *io_dir)
 	int bad = b == NULL;
 
 	for (i = 0; h->argv[i] != NULL; i++)
-		bad |= ws_jpush(argv, json_object_new_string(h->argv[i]));
-	bad |= ws_jadd(labels, WS_LABEL_HELPER, json_object_new_string(h->purpose));
-	bad |= ws_jadd(b, "Image", json_object_new_string(h->image));
+		bad |= ws_json_push(argv, json_object_new_string(h->argv[i]));
+	bad |= ws_json_add(labels, WS_LABEL_HELPER, json_object_new_string(h->purpose));
+	bad |= ws_json_add(b, "Image", json_object_new_string(h->image));
 	/* An entrypoint of ours: the image's command is not appended to it. */
-	bad |= ws_jadd(b, "Entrypoint", argv);
-	bad |= ws_jadd(b, "User", json_object_new_string("0:0"));
-	bad |= ws_jadd(b, "WorkingDir", json_object_new_string("/"));
-	bad |= ws_jadd(b, "AttachStdout", json_object_new_boolean(1));
-	bad |= ws_jadd(b, "AttachStderr", json_object_new_boolean(1));
-	bad |= ws_jadd(b, "Tty", json_object_new_boolean(0));
-	bad |= ws_jadd(b, "NetworkDisabled", json_object_new_boolean(1));
-	bad |= ws_jadd(b, "Labels", labels);
-	bad |= ws_jadd(b, "HostConfig", ws_helper_hostconfig(h, io_dir));
+	bad |= ws_json_add(b, "Entrypoint", argv);
+	bad |= ws_json_add(b, "User", json_object_new_string("0:0"));
+	bad |= ws_json_add(b, "WorkingDir", json_object_new_string("/"));
+	bad |= ws_json_add(b, "AttachStdout", json_object_new_boolean(1));
+	bad |= ws_json_add(b, "AttachStderr", json_object_new_boolean(1));
+	bad |= ws_json_add(b, "Tty", json_object_new_boolean(0));
+	bad |= ws_json_add(b, "NetworkDisabled", json_object_new_boolean(1));
+	bad |= ws_json_add(b, "Labels", labels);
+	bad |= ws_json_add(b, "HostConfig", ws_helper_hostconfig(h, io_dir));
 	if (!bad)
 		s = strdup(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
 	json_object_put(b);
@@ -149,7 +124,7 @@ static ws_err ws_helper_attached(void *impl, struct ws_helper *h, struct ws_hio 
 
 	if (extra == NULL)
 		return WS_ERR_NOMEM;
-	if ((rc = ws_dstream_attach(ws_docker_socket(impl), id, 0, ws_docker_timeout(impl), &fd, extra,
+	if ((rc = ws_dstream_attach(ws_docker_socket(impl), id, ws_docker_timeout(impl), &fd, extra,
 	    &nextra, why, whylen)) != WS_OK)
 		goto out;
 	snprintf(path, sizeof(path), "/containers/%s/start", id);

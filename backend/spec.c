@@ -9,28 +9,7 @@
 
 #include "container.h"
 #include "dynbuf.h"
-
-static int ws_add(struct json_object *o, const char *k, struct json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_object_add(o, k, v) != 0) {
-		json_object_put(v);
-		return 1;
-	}
-	return 0;
-}
-
-static int ws_push(struct json_object *arr, struct json_object *v)
-{
-	if (v == NULL)
-		return 1;
-	if (json_object_array_add(arr, v) != 0) {
-		json_object_put(v);
-		return 1;
-	}
-	return 0;
-}
+#include "jsonbuild.h"
 
 /* Adds "KEY=value" to the environment array. */
 static int ws_env(struct json_object *env, const char *key, const char *value)
@@ -42,7 +21,7 @@ static int ws_env(struct json_object *env, const char *key, const char *value)
 		return 1;
 	bad = ws_dynbuf_add(b, key, strlen(key)) != WS_OK || ws_dynbuf_add(b, "=", 1) != WS_OK ||
 	    ws_dynbuf_add(b, value, strlen(value)) != WS_OK ||
-	    ws_push(env, json_object_new_string(ws_dynbuf_ptr(b)));
+	    ws_json_push(env, json_object_new_string(ws_dynbuf_ptr(b)));
 	ws_dynbuf_free(b);
 	return bad;
 }
@@ -120,7 +99,7 @@ static ws_err ws_credentials(const struct ws_spec *s, struct json_object *env,
 	if (keys == NULL || file == NULL)
 		goto out;
 	for (i = 0; s->env != NULL && s->env[i] != NULL; i++) {
-		if (ws_push(env, json_object_new_string(s->env[i])) ||
+		if (ws_json_push(env, json_object_new_string(s->env[i])) ||
 		    (i > 0 && ws_dynbuf_add(keys, " ", 1) != WS_OK) ||
 		    ws_dynbuf_add(keys, s->env[i], strcspn(s->env[i], "=")) != WS_OK)
 			goto out;
@@ -153,10 +132,10 @@ static int ws_mount(struct json_object *mounts, const char *vol, const char *tar
 
 	if (bad)
 		return 1;
-	bad |= ws_add(m, "Type", json_object_new_string("volume"));
-	bad |= ws_add(m, "Source", json_object_new_string(vol));
-	bad |= ws_add(m, "Target", json_object_new_string(target));
-	bad |= ws_push(mounts, m);
+	bad |= ws_json_add(m, "Type", json_object_new_string("volume"));
+	bad |= ws_json_add(m, "Source", json_object_new_string(vol));
+	bad |= ws_json_add(m, "Target", json_object_new_string(target));
+	bad |= ws_json_push(mounts, m);
 	return bad;
 }
 
@@ -172,12 +151,12 @@ static int ws_dind_caps(struct json_object *hc)
 		json_object_put(sec);
 		return 1;
 	}
-	bad |= ws_push(caps, json_object_new_string("SYS_ADMIN"));
-	bad |= ws_push(caps, json_object_new_string("NET_ADMIN"));
-	bad |= ws_push(sec, json_object_new_string("seccomp=unconfined"));
-	bad |= ws_push(sec, json_object_new_string("apparmor=unconfined"));
-	bad |= ws_add(hc, "CapAdd", caps);
-	bad |= ws_add(hc, "SecurityOpt", sec);
+	bad |= ws_json_push(caps, json_object_new_string("SYS_ADMIN"));
+	bad |= ws_json_push(caps, json_object_new_string("NET_ADMIN"));
+	bad |= ws_json_push(sec, json_object_new_string("seccomp=unconfined"));
+	bad |= ws_json_push(sec, json_object_new_string("apparmor=unconfined"));
+	bad |= ws_json_add(hc, "CapAdd", caps);
+	bad |= ws_json_add(hc, "SecurityOpt", sec);
 	return bad;
 }
 
@@ -209,42 +188,42 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 	}
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	/* Children first, so that each add hands ownership to its parent. */
-	bad |= ws_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
-	bad |= ws_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
-	bad |= ws_add(labels, WS_LABEL_HOSTKEY, json_object_new_string(pub));
+	bad |= ws_json_add(labels, WS_LABEL_WORKSPACE, json_object_new_string(name));
+	bad |= ws_json_add(labels, WS_LABEL_PORT, json_object_new_string(portstr));
+	bad |= ws_json_add(labels, WS_LABEL_HOSTKEY, json_object_new_string(pub));
 	if (s->owner != NULL && s->owner[0] != '\0')
-		bad |= ws_add(labels, WS_LABEL_OWNER, json_object_new_string(s->owner));
+		bad |= ws_json_add(labels, WS_LABEL_OWNER, json_object_new_string(s->owner));
 	if (s->clone_url != NULL && s->clone_url[0] != '\0')
-		bad |= ws_add(labels, WS_LABEL_CLONE, json_object_new_string(s->clone_url));
+		bad |= ws_json_add(labels, WS_LABEL_CLONE, json_object_new_string(s->clone_url));
 	bad |= ws_env(env, "WSGATE_HOST_KEY", priv);
-	bad |= ws_add(labels, WS_LABEL_CA, json_object_new_string(s->ca_id));
+	bad |= ws_json_add(labels, WS_LABEL_CA, json_object_new_string(s->ca_id));
 	bad |= ws_env(env, "WSGATE_USER_CA", s->user_ca);
 	bad |= ws_env(env, "WSGATE_PRINCIPAL", s->principal);
 	bad |= ws_env(env, "WSGATE_DIND", dind ? "1" : "0");
-	bad |= ws_add(exposed, "22/tcp", json_object_new_object());
-	bad |= ws_add(bind, "HostIp", json_object_new_string(s->publish_address));
-	bad |= ws_add(bind, "HostPort", json_object_new_string(portstr));
-	bad |= ws_push(binds, bind);
-	bad |= ws_add(pb, "22/tcp", binds);
+	bad |= ws_json_add(exposed, "22/tcp", json_object_new_object());
+	bad |= ws_json_add(bind, "HostIp", json_object_new_string(s->publish_address));
+	bad |= ws_json_add(bind, "HostPort", json_object_new_string(portstr));
+	bad |= ws_json_push(binds, bind);
+	bad |= ws_json_add(pb, "22/tcp", binds);
 	bad |= ws_mount(mounts, s->home_volume, "/home/workspace");
 	bad |= ws_mount(mounts, s->docker_volume, "/var/lib/docker");
-	bad |= ws_add(hc, "PortBindings", pb);
-	bad |= ws_add(hc, "Mounts", mounts);
-	bad |= ws_add(hc, "Init", json_object_new_boolean(1));
+	bad |= ws_json_add(hc, "PortBindings", pb);
+	bad |= ws_json_add(hc, "Mounts", mounts);
+	bad |= ws_json_add(hc, "Init", json_object_new_boolean(1));
 	if (s->network != NULL)
-		bad |= ws_add(hc, "NetworkMode", json_object_new_string(s->network));
-	bad |= ws_add(hc, "Privileged", json_object_new_boolean(privileged));
+		bad |= ws_json_add(hc, "NetworkMode", json_object_new_string(s->network));
+	bad |= ws_json_add(hc, "Privileged", json_object_new_boolean(privileged));
 	if (dind && !privileged)
 		bad |= ws_dind_caps(hc);
 	if (s->cpu_millis > 0)
-		bad |= ws_add(hc, "NanoCpus", json_object_new_int64((int64_t)s->cpu_millis * 1000000));
+		bad |= ws_json_add(hc, "NanoCpus", json_object_new_int64((int64_t)s->cpu_millis * 1000000));
 	if (s->memory_mb > 0)
-		bad |= ws_add(hc, "Memory", json_object_new_int64((int64_t)s->memory_mb * 1048576));
-	bad |= ws_add(b, "Image", json_object_new_string(s->image));
-	bad |= ws_add(b, "Hostname", json_object_new_string(name));
-	bad |= ws_add(b, "Labels", labels);
-	bad |= ws_add(b, "ExposedPorts", exposed);
-	bad |= ws_add(b, "HostConfig", hc);
+		bad |= ws_json_add(hc, "Memory", json_object_new_int64((int64_t)s->memory_mb * 1048576));
+	bad |= ws_json_add(b, "Image", json_object_new_string(s->image));
+	bad |= ws_json_add(b, "Hostname", json_object_new_string(name));
+	bad |= ws_json_add(b, "Labels", labels);
+	bad |= ws_json_add(b, "ExposedPorts", exposed);
+	bad |= ws_json_add(b, "HostConfig", hc);
 	if (bad) {
 		json_object_put(env);
 		goto out;
@@ -253,7 +232,7 @@ ws_err ws_spec_body(const struct ws_spec *s, const char *name, int port, const c
 		json_object_put(env);
 		goto out;
 	}
-	if (ws_add(b, "Env", env)) {
+	if (ws_json_add(b, "Env", env)) {
 		rc = WS_ERR_NOMEM;
 		goto out;
 	}

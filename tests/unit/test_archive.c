@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "archive.h"
+#include "archive_int.h"
 #include "dockerstream.h"
 
 struct mem {
@@ -245,6 +246,114 @@ static void foreign(void **state)
 	assert_non_null(strstr(why, "not zstd"));
 }
 
+/* A ustar member as the writer makes it, appended to m (raw, not zstd). */
+static void raw_member(struct mem *m, const char *name, const void *data, size_t len)
+{
+	static const unsigned char zeros[512];
+	unsigned char h[512];
+
+	memset(h, 0, sizeof(h));
+	snprintf((char *)h, 100, "%s", name);
+	memcpy(h + 100, "0000644", 8);
+	memcpy(h + 108, "0000000", 8);
+	memcpy(h + 116, "0000000", 8);
+	snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)len);
+	memcpy(h + 136, "00000000000", 12);
+	h[156] = '0';
+	memcpy(h + 257, "ustar", 6);
+	h[263] = h[264] = '0';
+	snprintf((char *)h + 148, 8, "%06o", ws_arch_tar_sum(h));
+	h[155] = ' ';
+	mem_sink(m, h, sizeof(h));
+	if (len > 0)
+		mem_sink(m, data, len);
+	if (len % 512 != 0)
+		mem_sink(m, zeros, 512 - len % 512);
+}
+
+/* m's raw tar, zstd-compressed into a new mem. */
+static struct mem zstd_of(const struct mem *m)
+{
+	struct mem z = { 0 };
+
+	z.cap = ZSTD_compressBound(m->len);
+	z.buf = malloc(z.cap);
+	assert_non_null(z.buf);
+	z.len = ZSTD_compress(z.buf, z.cap, m->buf, m->len, 1);
+	assert_false(ZSTD_isError(z.len));
+	return z;
+}
+
+static const char good_header[] = "{\"format\":\"wsgate-backup\",\"version\":1}";
+
+/* Each bound a sender could push: a header over WS_ARCH_JSON_MAX, a chunk
+ * over WS_ARCH_CHUNK, more than WS_ARCH_MAX_PARTS parts. */
+static void bounds(void **state)
+{
+	struct ws_arch_r *r;
+	struct json_object *hdr = NULL;
+	char part[WS_ARCH_PART_MAX + 1], why[300], name[32];
+	unsigned char *big = calloc(1, WS_ARCH_CHUNK + 1);
+	struct mem raw = { 0 }, z;
+	int i;
+
+	(void)state;
+	assert_non_null(big);
+	/* A header of WS_ARCH_JSON_MAX + 1 bytes (spaces after the JSON). */
+	memcpy(big, good_header, strlen(good_header));
+	memset(big + strlen(good_header), ' ', WS_ARCH_JSON_MAX + 1 - strlen(good_header));
+	raw_member(&raw, "wsgate-backup.json", big, WS_ARCH_JSON_MAX + 1);
+	z = zstd_of(&raw);
+	r = ws_arch_r_new(mem_source, &z);
+	assert_int_equal(ws_arch_r_header(r, &hdr, why, sizeof(why)), WS_ERR_CORRUPT);
+	assert_non_null(strstr(why, "wsgate-backup.json has 65537 bytes"));
+	ws_arch_r_free(r);
+	free(z.buf);
+	/* ...and at WS_ARCH_JSON_MAX it is read. */
+	raw.len = 0;
+	raw_member(&raw, "wsgate-backup.json", big, WS_ARCH_JSON_MAX);
+	z = zstd_of(&raw);
+	r = ws_arch_r_new(mem_source, &z);
+	assert_int_equal(ws_arch_r_header(r, &hdr, why, sizeof(why)), WS_OK);
+	json_object_put(hdr);
+	ws_arch_r_free(r);
+	free(z.buf);
+	/* A chunk of WS_ARCH_CHUNK + 1 bytes. */
+	raw.len = 0;
+	raw_member(&raw, "wsgate-backup.json", good_header, strlen(good_header));
+	raw_member(&raw, "home.tar.000000", big, WS_ARCH_CHUNK + 1);
+	z = zstd_of(&raw);
+	r = ws_arch_r_new(mem_source, &z);
+	assert_int_equal(ws_arch_r_header(r, &hdr, why, sizeof(why)), WS_OK);
+	json_object_put(hdr);
+	assert_int_equal(ws_arch_r_part(r, part, why, sizeof(why)), WS_ERR_CORRUPT);
+	assert_non_null(strstr(why, "home.tar.000000"));
+	ws_arch_r_free(r);
+	free(z.buf);
+	/* WS_ARCH_MAX_PARTS parts are read; one more is refused. */
+	raw.len = 0;
+	raw_member(&raw, "wsgate-backup.json", good_header, strlen(good_header));
+	for (i = 0; i <= WS_ARCH_MAX_PARTS; i++) {
+		snprintf(name, sizeof(name), "%c.tar.000000", 'a' + i);
+		raw_member(&raw, name, "x", 1);
+	}
+	z = zstd_of(&raw);
+	r = ws_arch_r_new(mem_source, &z);
+	assert_int_equal(ws_arch_r_header(r, &hdr, why, sizeof(why)), WS_OK);
+	json_object_put(hdr);
+	for (i = 0; i < WS_ARCH_MAX_PARTS; i++) {
+		assert_int_equal(ws_arch_r_part(r, part, why, sizeof(why)), WS_OK);
+		assert_int_equal(ws_arch_r_read(r, big, 16, why, sizeof(why)), 1);
+		assert_int_equal(ws_arch_r_read(r, big, 16, why, sizeof(why)), 0);
+	}
+	assert_int_equal(ws_arch_r_part(r, part, why, sizeof(why)), WS_ERR_CORRUPT);
+	assert_non_null(strstr(why, "unexpected member 'e.tar.000000'"));
+	ws_arch_r_free(r);
+	free(z.buf);
+	free(raw.buf);
+	free(big);
+}
+
 struct sinkrec {
 	char out[64], err[64];
 	size_t olen, elen;
@@ -319,6 +428,7 @@ int main(void)
 		cmocka_unit_test(cut_short_anywhere),
 		cmocka_unit_test(changed_byte_anywhere),
 		cmocka_unit_test(foreign),
+		cmocka_unit_test(bounds),
 		cmocka_unit_test(demux_frames),
 		cmocka_unit_test(attach_head),
 	};

@@ -5,6 +5,7 @@
  * workspace is unpaused, staging volumes go). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -124,14 +125,21 @@ static int ws_write_all(void *arg, const void *buf, size_t len)
 {
 	int fd = *(int *)arg;
 	const char *b = buf;
+	struct stat st;
+	size_t most = len;
 	ssize_t n;
 
+	/* A pipe or socket that polls writable takes PIPE_BUF bytes without
+	 * blocking, not always more: a larger write could block past the idle
+	 * limit on a reader that stalls. A file takes it all. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		most = PIPE_BUF;
 	while (len > 0) {
 		if (ws_io_wait(fd, POLLOUT) != 0) {
 			ws_io_idle |= errno == ETIMEDOUT;
 			return -1;
 		}
-		n = write(fd, b, len);
+		n = write(fd, b, len < most ? len : most);
 		if (n < 0 && errno == EINTR && !ws_stop)
 			continue;
 		if (n <= 0)

@@ -100,6 +100,19 @@ check "a login meanwhile waits for the backup, is told so, and gets in" \
 wait "$slow"
 check "the slow backup completed" eval 'contains "$T/slow.err" "ws: backed up workspace $W:" && tar --zstd -tf "$T/slow.tar.zst" > /dev/null'
 
+# A reader that stalls (it takes nothing for longer than backup_idle_timeout,
+# 5 s here): the backup gives up with one line and the workspace runs again.
+{ cat "$T/main.conf"; echo "backup_idle_timeout = 5;"; } > "$T/idle.conf"
+( "$WS_BIN" -f "$T/idle.conf" backup "$W" 2> "$T/stall.err"; echo $? > "$T/stall.rc" ) | { sleep 30; cat > /dev/null; } &
+stall=$!
+bg_pid "$stall"
+wait_until 60 eval '[ -s "$T/stall.rc" ]'
+check "a backup whose reader stalls gives up (exit $(cat "$T/stall.rc" 2>/dev/null)) with one line" \
+    eval 'is "$(cat "$T/stall.rc")" 1 && contains "$T/stall.err" "ws: backing up '"'$W'"' stopped: the archive'"'"'s reader took nothing for 5 s"' ||
+    sed 's/^/#   /' "$T/stall.err"
+check "... and the workspace runs again" is "$(state "$W")" running
+kill "$stall" 2>/dev/null; wait "$stall" 2>/dev/null
+
 # --- delete, restore, compare ---
 ws delete "$W" --yes > /dev/null
 check "the workspace is gone" absent container "workspace-$W"

@@ -25,9 +25,6 @@
  * tar on two cores (bench/backup.sh). */
 #define WS_BACKUP_LEVEL 1
 #define WS_BACKUP_WORKERS 2
-/* A helper that moves nothing for this long is stuck. */
-#define WS_HELPER_IDLE_S 120
-
 /* GNU tar as both helpers run it: owners by number, every extended
  * attribute (the docker volume's overlay layers carry trusted.* ones),
  * ACLs, holes, and nothing from another filesystem. */

@@ -18,6 +18,10 @@
 
 struct ws_config;
 
+/* A backup's or restore's helper that moves no byte for this long is
+ * stuck (seconds). */
+#define WS_HELPER_IDLE_S 120
+
 /* tar's archive, for the helpers: their data pipe. */
 #define WS_TAR_FILE ("--file=" WS_HELPER_DATA)
 

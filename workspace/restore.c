@@ -23,8 +23,6 @@
 #include "log.h"
 #include "names.h"
 
-#define WS_HELPER_IDLE_S 120
-
 static const char *const ws_tar_extract[] = {
 	"tar", "--extract", WS_TAR_FILE, "--directory=/v", "--numeric-owner", "--same-owner",
 	"--preserve-permissions", "--xattrs", "--xattrs-include=*", "--acls", NULL,
